@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/** Simple, composable value transforms applied in order. Anything beyond these goes in a user module. */
+export const Transform = z.enum([
+  'trim',
+  'lowercase',
+  'uppercase',
+  'boolean',
+  'number',
+  'e164',
+  'date',
+  'datetime',
+  'epoch-seconds',
+  'epoch-millis',
+  'split-list',
+  'empty-as-null',
+]);
+export type Transform = z.infer<typeof Transform>;
+
+export const FieldSpec = z.union([
+  z.string().min(1).describe('a column name or a dotted path into the record'),
+  z
+    .object({
+      from: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+      value: z.unknown().optional().describe('a constant'),
+      default: z.unknown().optional().describe('used when the source value is empty'),
+      transform: z.union([Transform, z.array(Transform)]).optional(),
+      separator: z.string().optional().describe('for split-list'),
+      defaultRegion: z.string().length(2).optional().describe('for e164: ISO country of national numbers'),
+      format: z.string().optional().describe('for date: e.g. DD.MM.YYYY, MM/DD/YYYY'),
+    })
+    .strict(),
+]);
+export type FieldSpec = z.infer<typeof FieldSpec>;
+
+export const PasswordSpec = z
+  .object({
+    from: z.string().min(1).describe('the column holding the stored hash'),
+    format: z
+      .string()
+      .default('auto')
+      .describe('auto (self-describing formats only) or a format name, e.g. bcrypt, md5, sha256, pbkdf2-sha256'),
+    salt: z.string().optional().describe('column holding a separate salt'),
+    saltEncoding: z.enum(['utf8', 'hex', 'base64']).default('utf8'),
+    saltPosition: z.enum(['prefix', 'suffix']).default('prefix'),
+    encoding: z.enum(['hex', 'base64']).default('hex').describe('encoding of a bare digest'),
+    iterations: z.number().int().positive().optional(),
+    key: z.string().optional().describe('HMAC key (use ${ENV_VAR})'),
+    keyEncoding: z.enum(['utf8', 'hex', 'base64']).default('utf8'),
+    /** Firebase project parameters, from the console's password hash parameters. */
+    firebase: z
+      .object({
+        signerKey: z.string(),
+        saltSeparator: z.string().default('Bw=='),
+        rounds: z.number().int().min(1).max(8),
+        memCost: z.number().int().min(1).max(14),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type PasswordSpec = z.infer<typeof PasswordSpec>;
+
+export const TotpSpec = z
+  .object({
+    from: z.string().min(1),
+    encoding: z.enum(['auto', 'base32', 'hex', 'otpauth']).default('auto'),
+    digits: z.number().int().min(6).max(8).default(6),
+    period: z.number().int().positive().default(30),
+    algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),
+  })
+  .strict();
+
+export const Mapping = z
+  .object({
+    /** Canonical User field (dotted, e.g. `name.given`) → where it comes from. `sourceId` is required. */
+    fields: z.record(z.string(), FieldSpec).refine((f) => 'sourceId' in f, {
+      message: 'mapping.fields must map sourceId (the immutable legacy id)',
+    }),
+    /** Custom attributes: attribute name → where it comes from. */
+    attributes: z.record(z.string(), FieldSpec).default({}),
+    password: PasswordSpec.optional(),
+    totp: TotpSpec.optional(),
+    /** A TS/JS module whose default export `(user, record) => user | {reject: reason}` runs after the field map. */
+    module: z.string().optional(),
+  })
+  .strict();
+export type Mapping = z.infer<typeof Mapping>;

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { Mapping } from './mapping.ts';
+import { SourceConfig } from './source.ts';
+import { TargetConfig } from './target.ts';
+
+export const LedgerConfig = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sqlite'), path: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('postgres'), url: z.string().min(1) }).strict(),
+]);
+
+export const RunConfig = z
+  .object({
+    /** Upper bound for concurrent calls; adaptive concurrency never goes above it. */
+    concurrency: z.number().int().min(1).max(256).default(8),
+    initialConcurrency: z.number().int().min(1).default(2),
+    maxAttempts: z.number().int().min(1).default(10),
+    leaseMs: z.number().int().positive().default(120_000),
+    /** Safety cap for `run --deletes`: never delete more than this many users or this share of the ledger. */
+    maxDeletes: z.number().int().nonnegative().default(1000),
+    maxDeletePercent: z.number().min(0).max(100).default(5),
+  })
+  .strict();
+
+export const MigrationConfig = z
+  .object({
+    version: z.literal(1),
+    /** Names the migration; also the ledger's identity. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'letters, digits, dot, dash and underscore'),
+    source: SourceConfig,
+    mapping: Mapping,
+    target: TargetConfig,
+    ledger: LedgerConfig.optional(),
+    run: RunConfig.default(RunConfig.parse({})),
+  })
+  .strict();
+export type MigrationConfig = z.infer<typeof MigrationConfig>;

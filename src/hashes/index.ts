@@ -1,0 +1,3 @@
+export * from './identify.ts';
+export * from './verify.ts';
+export * from './encode-cidaas.ts';

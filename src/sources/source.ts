@@ -1,0 +1,17 @@
+/**
+ * A source yields raw records from a legacy export as an async iterable, in constant memory.
+ * `position` says where a record came from (a line number, a key) so a reject can name it.
+ */
+export interface RawRecord {
+  /** 1-based line for line-oriented files, record index or key otherwise, e.g. `line 42`, `users[17]`. */
+  position: string;
+  /** The record as read: column → value for CSV, the parsed object for JSON-like sources. */
+  data: Record<string, unknown>;
+  /** Set when the source itself could not read the record (bad quoting, invalid JSON line, …). */
+  error?: string;
+}
+
+export interface Source {
+  readonly kind: string;
+  read(signal?: AbortSignal): AsyncIterable<RawRecord>;
+}
