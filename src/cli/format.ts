@@ -1,0 +1,52 @@
+import type { RunSummary } from '../engine/run.ts';
+import type { LedgerStats } from '../ledger/index.ts';
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+export function formatRunSummary(s: RunSummary, maxRejects = 20): string {
+  const lines: string[] = [];
+  const st = s.staged;
+  const d = s.delivered;
+  lines.push(`Run ${s.runId} ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s`);
+  lines.push(
+    `  source:   ${n(st.read)} records read — ${n(st.new)} new, ${n(st.changed)} changed, ${n(st.unchanged)} unchanged, ` +
+      `${n(st.queued)} still queued from earlier, ${n(st.dead)} dead-lettered earlier, ${n(st.rejected)} rejected`,
+  );
+  lines.push(
+    `  target:   ${n(d.created)} created, ${n(d.updated)} updated, ${n(d.deleted)} deleted, ${n(d.dead)} refused, ` +
+      `${n(d.retried)} retries, ${n(d.calls)} calls (${n(d.throttled)} throttled), ${n(s.usersPerSecond)} users/s, ` +
+      `up to ${s.maxConcurrency} concurrent`,
+  );
+  if (d.created + d.updated + d.deleted === 0 && s.status === 'completed') {
+    lines.push('  nothing to send: every user in the target is up to date');
+  }
+  if (s.rejects.length > 0) {
+    lines.push(`  rejected records (${n(st.rejected)}):`);
+    for (const r of s.rejects.slice(0, maxRejects)) {
+      lines.push(`    ${r.position}${r.sourceId ? ` (${r.sourceId})` : ''}: ${r.reason}`);
+    }
+    if (st.rejected > maxRejects) lines.push(`    … ${n(st.rejected - maxRejects)} more (ciam-migrate status --json)`);
+  }
+  if (s.deadLetters > 0) lines.push(`  dead letters in the ledger: ${n(s.deadLetters)} (see ciam-migrate status; retry with ciam-migrate retry)`);
+  if (s.missingFromSource > 0) {
+    lines.push(`  ${n(s.missingFromSource)} users in the target are no longer in the source (not deleted; use --deletes)`);
+  }
+  return lines.join('\n');
+}
+
+export function formatStatus(name: string, stats: LedgerStats): string {
+  const b = stats.byState;
+  const lines = [
+    `Migration ${name}: ${n(stats.total)} users in the ledger`,
+    `  synced ${n(b.synced)}, pending ${n(b.pending)}, in flight ${n(b.leased)}, dead-lettered ${n(b.dead)}, deleted ${n(b.deleted)}`,
+  ];
+  if (stats.deadByReason.length > 0) {
+    lines.push('  dead letters by reason:');
+    for (const r of stats.deadByReason.slice(0, 20)) lines.push(`    ${n(r.count)} × ${r.reason}`);
+  }
+  const last = stats.runs[0];
+  if (last) {
+    lines.push(`  last run: #${last.id} ${last.kind} ${last.status}, started ${last.startedAt}${last.finishedAt ? `, finished ${last.finishedAt}` : ''}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { runMigration } from '../engine/run.ts';
+import { createLogger } from '../observe/logger.ts';
+import { createProgress } from '../observe/progress.ts';
+import { openContext, openPipeline } from './context.ts';
+import { EXIT } from './exit-codes.ts';
+import { formatRunSummary } from './format.ts';
+import { interruptSignal } from './interrupt.ts';
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('bulk or delta migration: send new and changed users; resumes where it stopped')
+    .requiredOption('-c, --config <file>', 'migration config (YAML)')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      const logger = createLogger();
+      const { config, ledger } = await openContext(opts.config);
+      const { source, mapper, target } = await openPipeline(config);
+      const interrupt = interruptSignal(() =>
+        process.stderr.write('\nInterrupted: finishing calls in flight, then stopping (Ctrl-C again to quit now)\n'),
+      );
+      const staging = createProgress('staging', logger);
+      const sending = createProgress('sending', logger);
+      try {
+        const summary = await runMigration({
+          config,
+          ledger,
+          source,
+          mapper,
+          target,
+          signal: interrupt.signal,
+          onStageProgress: (c) => staging.update(c.read, c.read),
+          onDeliverProgress: (t, queued) => sending.update(t.users, queued),
+        });
+        staging.done();
+        sending.done();
+        process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatRunSummary(summary)}\n`);
+        if (summary.status === 'interrupted') {
+          process.stdout.write(`Stopped before the end. Resume with: ciam-migrate run -c ${opts.config}\n`);
+          process.exitCode = EXIT.interrupted;
+        } else if (summary.deadLetters > 0 || summary.staged.rejected > 0) {
+          process.exitCode = EXIT.partial;
+        }
+      } finally {
+        interrupt.dispose();
+        await target.close();
+        ledger.close();
+      }
+    });
+}

@@ -1,0 +1,106 @@
+import type { Batch, ClaimedItem, Ledger, RetryPolicy, SettleSummary } from '../ledger/index.ts';
+import type { Outcome } from '../model/index.ts';
+import type { PlannedUser, Target } from '../targets/target.ts';
+import { AimdLimiter, sleep } from '../delivery/aimd.ts';
+
+export interface DeliverOptions {
+  ledger: Ledger;
+  target: Target;
+  owner: string;
+  batchSize: number;
+  concurrency: { initial: number; max: number };
+  leaseMs: number;
+  retry: RetryPolicy;
+  /** Stop claiming new work; calls already in flight finish and settle. */
+  signal?: AbortSignal;
+  onSettled?: (s: SettleSummary, totals: DeliverTotals) => void;
+}
+
+export interface DeliverTotals extends SettleSummary {
+  calls: number;
+  throttled: number;
+  users: number;
+}
+
+function plannedUsers(items: ClaimedItem[]): PlannedUser[] {
+  return items.flatMap((i) =>
+    i.op === 'upsert' && i.user !== undefined ? [{ sourceId: i.sourceId, user: i.user, knownToTarget: i.knownToTarget }] : [],
+  );
+}
+
+async function send(target: Target, batch: Batch): Promise<Outcome[]> {
+  const upserts = plannedUsers(batch.items);
+  const deletes = batch.items.filter((i) => i.op === 'delete').map((i) => i.sourceId);
+  const [a, b] = await Promise.all([
+    upserts.length > 0 ? target.upsert(upserts) : [],
+    deletes.length > 0 ? target.remove(deletes) : [],
+  ]);
+  return [...a, ...b];
+}
+
+/**
+ * Drain the ledger's queue into the target with adaptive concurrency. Returns when nothing is
+ * pending (or the signal fired and in-flight calls have settled).
+ */
+export async function deliver(options: DeliverOptions): Promise<DeliverTotals & { limiter: ReturnType<AimdLimiter['snapshot']> }> {
+  const { ledger, target, owner } = options;
+  // A fatal error in one worker (auth refused, target gone) stops the others from claiming more.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  let fatal: unknown;
+  const limiter = new AimdLimiter({ initial: options.concurrency.initial, max: options.concurrency.max });
+  const totals: DeliverTotals = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0, calls: 0, throttled: 0, users: 0 };
+  let inFlight = 0;
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (signal?.aborted) return;
+      let epoch: number;
+      try {
+        epoch = await limiter.acquire(signal);
+      } catch {
+        return;
+      }
+      const batch = ledger.claim(owner, options.batchSize, options.leaseMs);
+      if (batch.items.length === 0) {
+        limiter.release();
+        if (inFlight === 0 && !ledger.hasWork()) return;
+        // Work is waiting for backoff or for another call to settle.
+        const due = ledger.nextDueAt();
+        await sleep(Math.min(1000, Math.max(20, (due ?? Date.now() + 50) - Date.now())));
+        continue;
+      }
+      inFlight += 1;
+      try {
+        const outcomes = await send(target, batch);
+        totals.calls += 1;
+        const throttle = outcomes.find((o) => o.kind === 'retryable' && o.throttled);
+        if (throttle !== undefined && throttle.kind === 'retryable') {
+          totals.throttled += 1;
+          limiter.onThrottle(epoch, throttle.retryAfterMs);
+        } else if (outcomes.some((o) => o.kind !== 'retryable')) {
+          limiter.onSuccess();
+        }
+        const s = ledger.settle(batch, outcomes, options.retry);
+        totals.created += s.created;
+        totals.updated += s.updated;
+        totals.deleted += s.deleted;
+        totals.retried += s.retried;
+        totals.dead += s.dead;
+        totals.users += s.created + s.updated + s.deleted + s.dead;
+        options.onSettled?.(s, totals);
+      } catch (err) {
+        fatal ??= err;
+        stop.abort(err);
+        return;
+      } finally {
+        inFlight -= 1;
+        limiter.release();
+      }
+    }
+  };
+
+  await Promise.all(Array.from({ length: options.concurrency.max }, worker));
+  if (fatal !== undefined) throw fatal;
+  return { ...totals, limiter: limiter.snapshot() };
+}

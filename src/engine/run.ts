@@ -1,0 +1,101 @@
+import type { MigrationConfig } from '../config/schema.ts';
+import type { Ledger, SourceReject } from '../ledger/index.ts';
+import { newOwnerId } from '../ledger/index.ts';
+import type { Mapper } from '../mapping/index.ts';
+import type { Source } from '../sources/source.ts';
+import type { Target } from '../targets/target.ts';
+import { backoffWithJitter } from '../delivery/backoff.ts';
+import { deliver, type DeliverTotals } from './deliver.ts';
+import { stageSource, type StageCounts } from './stage.ts';
+
+export interface RunDependencies {
+  config: MigrationConfig;
+  ledger: Ledger;
+  source: Source;
+  mapper: Mapper;
+  target: Target;
+  signal?: AbortSignal;
+  onStageProgress?: (counts: StageCounts) => void;
+  onDeliverProgress?: (totals: DeliverTotals, queued: number) => void;
+}
+
+export interface RunSummary {
+  runId: number;
+  status: 'completed' | 'interrupted';
+  staged: StageCounts;
+  delivered: DeliverTotals;
+  /** Invalid source records of this run (first 1000), each with its position and reason. */
+  rejects: SourceReject[];
+  /** Users dead-lettered in the ledger after this run (this run's and earlier ones). */
+  deadLetters: number;
+  /** Users that vanished from the source; deleted only with `--deletes`. */
+  missingFromSource: number;
+  durationMs: number;
+  usersPerSecond: number;
+  maxConcurrency: number;
+}
+
+/**
+ * One bulk or delta run: stage the source into the ledger (only changed users become pending),
+ * then drain the queue into the target. Resumable: a killed run leaves leases that the next run
+ * takes back, and staged-but-unsent users are still pending.
+ */
+export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
+  const { config, ledger, target, signal } = deps;
+  const owner = newOwnerId();
+  const started = Date.now();
+  ledger.acquire(owner);
+  const runId = ledger.beginRun('run');
+  try {
+    const staged = await stageSource({
+      ledger,
+      runId,
+      source: deps.source,
+      mapper: deps.mapper,
+      ...(signal ? { signal } : {}),
+      ...(deps.onStageProgress ? { onChunk: deps.onStageProgress } : {}),
+    });
+    const queued = ledger.stats().byState.pending;
+    const batchSize = Math.min(config.target.batchSize, target.capabilities.maxBatch);
+    const result = signal?.aborted
+      ? undefined
+      : await deliver({
+          ledger,
+          target,
+          owner,
+          batchSize,
+          concurrency: { initial: Math.min(config.run.initialConcurrency, config.run.concurrency), max: config.run.concurrency },
+          leaseMs: config.run.leaseMs,
+          retry: { maxAttempts: config.run.maxAttempts, backoffMs: (n) => backoffWithJitter(n) },
+          ...(signal ? { signal } : {}),
+          onSettled: (_s, totals) => deps.onDeliverProgress?.(totals, queued),
+        });
+    const { limiter, ...delivered } = result ?? { ...emptyTotals(), limiter: undefined };
+    const stats = ledger.stats();
+    const durationMs = Date.now() - started;
+    const sent = delivered.created + delivered.updated + delivered.deleted;
+    const summary: RunSummary = {
+      runId,
+      status: signal?.aborted ? 'interrupted' : 'completed',
+      staged,
+      delivered,
+      rejects: ledger.rejectsOf(runId, 1000),
+      deadLetters: stats.byState.dead,
+      missingFromSource: signal?.aborted ? 0 : ledger.missingFrom(runId).count,
+      durationMs,
+      usersPerSecond: durationMs > 0 ? Math.round((sent * 1000) / durationMs) : 0,
+      maxConcurrency: limiter?.maxInFlightSeen ?? 0,
+    };
+    ledger.finishRun(runId, summary.status, { staged, delivered: summary.delivered, rejects: staged.rejected, durationMs });
+    return summary;
+  } catch (err) {
+    ledger.finishRun(runId, 'failed', { error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  } finally {
+    ledger.release(owner);
+  }
+}
+
+function emptyTotals(): DeliverTotals {
+  return { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0, calls: 0, throttled: 0, users: 0 };
+}

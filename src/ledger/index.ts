@@ -1,0 +1,14 @@
+import type { MigrationConfig } from '../config/schema.ts';
+import type { Ledger } from './ledger.ts';
+import { SqliteLedger } from './sqlite.ts';
+
+export * from './ledger.ts';
+export { fingerprint } from './fingerprint.ts';
+export { newOwnerId } from './owner.ts';
+export { SqliteLedger, LedgerBusyError } from './sqlite.ts';
+
+export function openLedger(config: MigrationConfig): Ledger {
+  const ledger = config.ledger ?? { kind: 'sqlite', path: `.ciam-migrate/${config.name}.sqlite` };
+  if (ledger.kind === 'sqlite') return new SqliteLedger(ledger.path);
+  throw new Error('the PostgreSQL ledger is not available yet; use ledger.kind: sqlite');
+}

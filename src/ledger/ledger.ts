@@ -1,0 +1,98 @@
+import type { Outcome, User } from '../model/index.ts';
+
+/** Where a legacy user stands in the migration. */
+export type LedgerState =
+  | 'pending' // waiting to be sent (new, changed, or retry after backoff)
+  | 'leased' // claimed by a worker; the lease expires if the worker dies
+  | 'synced' // the target has the current fingerprint
+  | 'dead' // refused by the target or out of attempts; `retry` puts it back
+  | 'deleted'; // removed from the target after it disappeared from the source
+
+export type StageResult =
+  | { kind: 'new' | 'changed' | 'unchanged' | 'queued' | 'dead' }
+  | { kind: 'duplicate'; firstPosition: string };
+
+export interface StagedUser {
+  user: User;
+  fingerprint: string;
+  position: string;
+}
+
+export interface ClaimedItem {
+  sourceId: string;
+  op: 'upsert' | 'delete';
+  fingerprint: string;
+  user: User | undefined;
+  knownToTarget: boolean;
+  attempts: number;
+}
+
+export interface Batch {
+  owner: string;
+  items: ClaimedItem[];
+}
+
+export interface SettleSummary {
+  created: number;
+  updated: number;
+  deleted: number;
+  retried: number;
+  dead: number;
+}
+
+export interface LedgerStats {
+  total: number;
+  byState: Record<LedgerState, number>;
+  /** Users refused by the target or out of attempts, grouped by reason. */
+  deadByReason: { reason: string; count: number }[];
+  /** Earliest time a pending user may be sent again (backoff), if any is waiting. */
+  nextDueAt: number | undefined;
+  runs: RunRecord[];
+}
+
+export interface RunRecord {
+  id: number;
+  kind: string;
+  startedAt: string;
+  finishedAt: string | undefined;
+  status: string;
+  summary: Record<string, unknown>;
+}
+
+export interface SourceReject {
+  position: string;
+  sourceId: string | undefined;
+  reason: string;
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  /** Delay before attempt n+1 (n >= 1), used when the target gave no Retry-After. */
+  backoffMs(attempt: number): number;
+}
+
+/**
+ * The durable record of the migration and its work queue. SQLite and PostgreSQL implement the
+ * same contract; everything that resumes, diffs, retries or reports reads it.
+ */
+export interface Ledger {
+  /** Exclusive ownership for one run; releases leases left behind by a dead owner. */
+  acquire(owner: string): void;
+  release(owner: string): void;
+  beginRun(kind: string): number;
+  finishRun(runId: number, status: string, summary: Record<string, unknown>): void;
+  stage(runId: number, users: StagedUser[]): StageResult[];
+  recordRejects(runId: number, rejects: SourceReject[]): void;
+  rejectsOf(runId: number, limit?: number): SourceReject[];
+  claim(owner: string, max: number, leaseMs: number, now?: number): Batch;
+  settle(batch: Batch, outcomes: Outcome[], policy: RetryPolicy, now?: number): SettleSummary;
+  /** Users that were in the ledger but not in the source of `runId`, i.e. deleted at the source. */
+  missingFrom(runId: number): { count: number; sample: string[] };
+  queueDeletes(runId: number): number;
+  retryDead(filter?: { reason?: string }): number;
+  hasWork(now?: number): boolean;
+  /** Earliest time a pending user may be sent again, if any is waiting. */
+  nextDueAt(): number | undefined;
+  stats(): LedgerStats;
+  close(): void;
+}

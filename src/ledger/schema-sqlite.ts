@@ -1,0 +1,41 @@
+/** Schema of the embedded ledger. `version` in `meta` guards against opening a newer file. */
+export const SQLITE_SCHEMA_VERSION = 1;
+
+export const SQLITE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+  source_id TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  payload TEXT,
+  op TEXT NOT NULL DEFAULT 'upsert',
+  state TEXT NOT NULL,
+  synced_fingerprint TEXT,
+  target_action TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_until INTEGER,
+  last_error TEXT,
+  error_code TEXT,
+  position TEXT,
+  seen_run INTEGER,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS users_queue ON users(state, not_before);
+CREATE INDEX IF NOT EXISTS users_seen ON users(seen_run);
+CREATE TABLE IF NOT EXISTS runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  status TEXT NOT NULL,
+  summary TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS rejects (
+  run_id INTEGER NOT NULL,
+  position TEXT NOT NULL,
+  source_id TEXT,
+  reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejects_run ON rejects(run_id);
+`;

@@ -1,0 +1,304 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Outcome, User } from '../model/index.ts';
+import type {
+  Batch,
+  ClaimedItem,
+  Ledger,
+  LedgerState,
+  LedgerStats,
+  RetryPolicy,
+  RunRecord,
+  SettleSummary,
+  SourceReject,
+  StagedUser,
+  StageResult,
+} from './ledger.ts';
+import { SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './schema-sqlite.ts';
+import { isOwnerAlive } from './owner.ts';
+
+export class LedgerBusyError extends Error {}
+
+interface UserRow {
+  source_id: string;
+  fingerprint: string;
+  payload: string | null;
+  op: 'upsert' | 'delete';
+  state: LedgerState;
+  synced_fingerprint: string | null;
+  attempts: number;
+  position: string | null;
+  seen_run: number | null;
+}
+
+const STATES: LedgerState[] = ['pending', 'leased', 'synced', 'dead', 'deleted'];
+
+/** Embedded ledger: one SQLite file in WAL mode, one writer process at a time. */
+export class SqliteLedger implements Ledger {
+  private readonly db: Database.Database;
+  private readonly q;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode survives a process crash; only an OS crash may lose the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SQLITE_SCHEMA);
+    const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as
+      | string
+      | undefined;
+    if (version === undefined) {
+      this.db.prepare(`INSERT INTO meta(key, value) VALUES ('schema_version', ?)`).run(String(SQLITE_SCHEMA_VERSION));
+    } else if (Number(version) > SQLITE_SCHEMA_VERSION) {
+      throw new Error(`${file} was written by a newer ciam-migrate (ledger schema ${version})`);
+    }
+    this.q = {
+      getUser: this.db.prepare<[string], UserRow>(
+        `SELECT source_id, fingerprint, payload, op, state, synced_fingerprint, attempts, position, seen_run FROM users WHERE source_id = ?`,
+      ),
+      insertUser: this.db.prepare(
+        `INSERT INTO users (source_id, fingerprint, payload, op, state, position, seen_run, updated_at)
+         VALUES (@sourceId, @fingerprint, @payload, 'upsert', 'pending', @position, @runId, @now)`,
+      ),
+      requeueUser: this.db.prepare(
+        `UPDATE users SET fingerprint = @fingerprint, payload = @payload, op = 'upsert',
+           state = CASE WHEN state = 'leased' THEN 'leased' ELSE 'pending' END,
+           attempts = 0, not_before = 0, last_error = NULL, error_code = NULL,
+           position = @position, seen_run = @runId, updated_at = @now
+         WHERE source_id = @sourceId`,
+      ),
+      touchUser: this.db.prepare(`UPDATE users SET seen_run = ?, position = ? WHERE source_id = ?`),
+      claim: this.db.prepare(
+        `UPDATE users SET state = 'leased', lease_owner = @owner, lease_until = @until
+         WHERE source_id IN (
+           SELECT source_id FROM users
+           WHERE (state = 'pending' AND not_before <= @now) OR (state = 'leased' AND lease_until < @now)
+           LIMIT @max)
+         RETURNING source_id, fingerprint, payload, op, synced_fingerprint, attempts`,
+      ),
+      settleOk: this.db.prepare(
+        `UPDATE users SET
+           state = CASE WHEN fingerprint = @fingerprint THEN @doneState ELSE 'pending' END,
+           synced_fingerprint = @synced, target_action = @action, attempts = 0, not_before = 0,
+           lease_owner = NULL, lease_until = NULL, last_error = NULL, error_code = NULL, updated_at = @now
+         WHERE source_id = @sourceId AND lease_owner = @owner`,
+      ),
+      settleRetry: this.db.prepare(
+        `UPDATE users SET state = 'pending', attempts = @attempts, not_before = @notBefore,
+           lease_owner = NULL, lease_until = NULL, last_error = @reason, updated_at = @now
+         WHERE source_id = @sourceId AND lease_owner = @owner`,
+      ),
+      settleDead: this.db.prepare(
+        `UPDATE users SET state = CASE WHEN fingerprint = @fingerprint THEN 'dead' ELSE 'pending' END,
+           attempts = @attempts, lease_owner = NULL, lease_until = NULL,
+           last_error = @reason, error_code = @code, updated_at = @now
+         WHERE source_id = @sourceId AND lease_owner = @owner`,
+      ),
+      hasWork: this.db.prepare(
+        `SELECT 1 FROM users WHERE state = 'pending' OR state = 'leased' LIMIT 1`,
+      ),
+      countByState: this.db.prepare<[], { state: LedgerState; n: number }>(
+        `SELECT state, COUNT(*) AS n FROM users GROUP BY state`,
+      ),
+      deadByReason: this.db.prepare<[], { reason: string; count: number }>(
+        `SELECT COALESCE(last_error, 'unknown') AS reason, COUNT(*) AS count FROM users WHERE state = 'dead'
+         GROUP BY reason ORDER BY count DESC LIMIT 50`,
+      ),
+      nextDue: this.db.prepare(`SELECT MIN(not_before) FROM users WHERE state = 'pending'`),
+      insertRun: this.db.prepare(`INSERT INTO runs (kind, started_at, status) VALUES (?, ?, 'running')`),
+      finishRun: this.db.prepare(`UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?`),
+      runs: this.db.prepare<[], { id: number; kind: string; started_at: string; finished_at: string | null; status: string; summary: string }>(
+        `SELECT id, kind, started_at, finished_at, status, summary FROM runs ORDER BY id DESC LIMIT 20`,
+      ),
+      insertReject: this.db.prepare(`INSERT INTO rejects (run_id, position, source_id, reason) VALUES (?, ?, ?, ?)`),
+      rejectsOf: this.db.prepare<[number, number], { position: string; source_id: string | null; reason: string }>(
+        `SELECT position, source_id, reason FROM rejects WHERE run_id = ? ORDER BY rowid LIMIT ?`,
+      ),
+      missing: this.db.prepare<[number], { source_id: string }>(
+        `SELECT source_id FROM users WHERE (seen_run IS NULL OR seen_run < ?) AND state <> 'deleted' AND synced_fingerprint IS NOT NULL`,
+      ),
+      queueDeletes: this.db.prepare(
+        `UPDATE users SET op = 'delete', state = 'pending', attempts = 0, not_before = 0, fingerprint = 'deleted', updated_at = ?
+         WHERE (seen_run IS NULL OR seen_run < ?) AND state <> 'deleted' AND synced_fingerprint IS NOT NULL`,
+      ),
+      getMeta: this.db.prepare(`SELECT value FROM meta WHERE key = ?`),
+      setMeta: this.db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
+      deleteMeta: this.db.prepare(`DELETE FROM meta WHERE key = ?`),
+      releaseLeases: this.db.prepare(
+        `UPDATE users SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE state = 'leased' AND lease_owner <> ?`,
+      ),
+    };
+  }
+
+  acquire(owner: string): void {
+    this.db.transaction(() => {
+      const holder = this.q.getMeta.pluck().get('owner') as string | undefined;
+      if (holder !== undefined && holder !== owner && isOwnerAlive(holder)) {
+        throw new LedgerBusyError(`another ciam-migrate process (${holder}) is using this ledger`);
+      }
+      this.q.setMeta.run('owner', owner);
+      // The previous owner is gone: its leases can be taken back now instead of waiting for expiry.
+      this.q.releaseLeases.run(owner);
+    }).immediate();
+  }
+
+  release(owner: string): void {
+    const holder = this.q.getMeta.pluck().get('owner') as string | undefined;
+    if (holder === owner) this.q.deleteMeta.run('owner');
+  }
+
+  beginRun(kind: string): number {
+    return Number(this.q.insertRun.run(kind, new Date().toISOString()).lastInsertRowid);
+  }
+
+  finishRun(runId: number, status: string, summary: Record<string, unknown>): void {
+    this.q.finishRun.run(new Date().toISOString(), status, JSON.stringify(summary), runId);
+  }
+
+  stage(runId: number, users: StagedUser[]): StageResult[] {
+    const now = Date.now();
+    return this.db.transaction(() =>
+      users.map(({ user, fingerprint, position }): StageResult => {
+        const row = this.q.getUser.get(user.sourceId);
+        if (row === undefined) {
+          this.q.insertUser.run({ sourceId: user.sourceId, fingerprint, payload: JSON.stringify(user), position, runId, now });
+          return { kind: 'new' };
+        }
+        if (row.seen_run === runId) return { kind: 'duplicate', firstPosition: row.position ?? 'unknown' };
+        if (row.fingerprint === fingerprint && row.op === 'upsert') {
+          this.q.touchUser.run(runId, position, user.sourceId);
+          return { kind: row.state === 'synced' ? 'unchanged' : row.state === 'dead' ? 'dead' : 'queued' };
+        }
+        this.q.requeueUser.run({ sourceId: user.sourceId, fingerprint, payload: JSON.stringify(user), position, runId, now });
+        return { kind: 'changed' };
+      }),
+    )();
+  }
+
+  recordRejects(runId: number, rejects: SourceReject[]): void {
+    this.db.transaction(() => {
+      for (const r of rejects) this.q.insertReject.run(runId, r.position, r.sourceId ?? null, r.reason);
+    })();
+  }
+
+  rejectsOf(runId: number, limit = 1000): SourceReject[] {
+    return this.q.rejectsOf.all(runId, limit).map((r) => ({ position: r.position, sourceId: r.source_id ?? undefined, reason: r.reason }));
+  }
+
+  claim(owner: string, max: number, leaseMs: number, now = Date.now()): Batch {
+    const rows = this.q.claim.all({ owner, until: now + leaseMs, now, max }) as Array<
+      Pick<UserRow, 'source_id' | 'fingerprint' | 'payload' | 'op' | 'synced_fingerprint' | 'attempts'>
+    >;
+    const items = rows.map(
+      (r): ClaimedItem => ({
+        sourceId: r.source_id,
+        op: r.op,
+        fingerprint: r.fingerprint,
+        user: r.payload === null ? undefined : (JSON.parse(r.payload) as User),
+        knownToTarget: r.synced_fingerprint !== null,
+        attempts: r.attempts,
+      }),
+    );
+    return { owner, items };
+  }
+
+  settle(batch: Batch, outcomes: Outcome[], policy: RetryPolicy, now = Date.now()): SettleSummary {
+    const summary: SettleSummary = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0 };
+    const items = new Map(batch.items.map((i) => [i.sourceId, i]));
+    this.db.transaction(() => {
+      for (const o of outcomes) {
+        const item = items.get(o.sourceId);
+        if (item === undefined) continue;
+        items.delete(o.sourceId);
+        const base = { sourceId: o.sourceId, owner: batch.owner, now, fingerprint: item.fingerprint };
+        if (o.kind === 'ok') {
+          const deleted = o.action === 'deleted';
+          this.q.settleOk.run({
+            ...base,
+            doneState: deleted ? 'deleted' : 'synced',
+            synced: deleted ? null : item.fingerprint,
+            action: o.action,
+          });
+          summary[o.action] += 1;
+        } else if (o.kind === 'rejected') {
+          this.q.settleDead.run({ ...base, attempts: item.attempts + 1, reason: o.reason, code: o.code ?? null });
+          summary.dead += 1;
+        } else {
+          const attempts = item.attempts + 1;
+          if (attempts >= policy.maxAttempts) {
+            this.q.settleDead.run({ ...base, attempts, reason: `gave up after ${attempts} attempts: ${o.reason}`, code: 'retries-exhausted' });
+            summary.dead += 1;
+          } else {
+            const delay = o.retryAfterMs ?? policy.backoffMs(attempts);
+            this.q.settleRetry.run({ ...base, attempts, notBefore: now + delay, reason: o.reason });
+            summary.retried += 1;
+          }
+        }
+      }
+      // A target that forgot a user must not lose it: treat a missing outcome as retryable.
+      for (const item of items.values()) {
+        this.q.settleRetry.run({
+          sourceId: item.sourceId,
+          owner: batch.owner,
+          now,
+          attempts: item.attempts + 1,
+          notBefore: now + policy.backoffMs(item.attempts + 1),
+          reason: 'no outcome reported by the target',
+        });
+        summary.retried += 1;
+      }
+    })();
+    return summary;
+  }
+
+  missingFrom(runId: number): { count: number; sample: string[] } {
+    const rows = this.q.missing.all(runId);
+    return { count: rows.length, sample: rows.slice(0, 10).map((r) => r.source_id) };
+  }
+
+  queueDeletes(runId: number): number {
+    return this.q.queueDeletes.run(Date.now(), runId).changes;
+  }
+
+  retryDead(filter: { reason?: string } = {}): number {
+    const sql =
+      filter.reason === undefined
+        ? `UPDATE users SET state = 'pending', attempts = 0, not_before = 0 WHERE state = 'dead'`
+        : `UPDATE users SET state = 'pending', attempts = 0, not_before = 0 WHERE state = 'dead' AND last_error LIKE ?`;
+    const stmt = this.db.prepare(sql);
+    return (filter.reason === undefined ? stmt.run() : stmt.run(`%${filter.reason}%`)).changes;
+  }
+
+  hasWork(): boolean {
+    return this.q.hasWork.get() !== undefined;
+  }
+
+  nextDueAt(): number | undefined {
+    return (this.q.nextDue.pluck().get() as number | null) ?? undefined;
+  }
+
+  stats(): LedgerStats {
+    const byState = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<LedgerState, number>;
+    let total = 0;
+    for (const { state, n } of this.q.countByState.all()) {
+      byState[state] = n;
+      total += n;
+    }
+    const runs: RunRecord[] = this.q.runs.all().map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at ?? undefined,
+      status: r.status,
+      summary: JSON.parse(r.summary) as Record<string, unknown>,
+    }));
+    return { total, byState, deadByReason: this.q.deadByReason.all(), nextDueAt: this.nextDueAt(), runs };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
