@@ -7,10 +7,21 @@ const Http = {
   /** PEM file with an extra CA to trust (TLS verification itself is always on). */
   caFile: z.string().optional(),
   timeoutMs: z.number().int().positive().default(30_000),
+  /** Token endpoint below baseUrl; the default is the vendor's (`{tid}` is replaced by the tenant id). */
+  tokenPath: z.string().startsWith('/').optional(),
+  /** Scopes to request explicitly; empty means whatever the client is granted by default. */
+  scopes: z.array(z.string().min(1)).default([]),
+  /** `post`: client_id/secret in the form body (both vendors' examples); `basic`: Authorization header. */
+  tokenAuth: z.enum(['post', 'basic']).default('post'),
+  /** Keep-alive connections to the target; the adaptive limiter decides how many are used. */
+  connections: z.number().int().min(1).max(256).default(16),
+  keepAliveMs: z.number().int().positive().default(30_000),
 };
 
 /** What to do with a user whose hash the target cannot take. */
 export const UnsupportedHashPolicy = z.enum(['reject', 'reset', 'verifier']);
+
+const CidaasStatus = z.enum(['VERIFIED', 'PENDING', 'DELETED', 'DECLINED', 'LOCKED', 'COMBINED']);
 
 export const CidaasTarget = z
   .object({
@@ -24,8 +35,24 @@ export const CidaasTarget = z
     verifierAlgorithmTypeId: z.string().default('CUSTOM_CIAM_MIGRATE'),
     provider: z.string().default('self'),
     deletes: z.enum(['purge', 'schedule']).default('purge'),
+    /** cidaas `sub`: the legacy id as it is (recommended by cidaas), or a UUIDv5 of it under `namespace`. */
+    sub: z.enum(['sourceId', 'uuidv5']).default('sourceId'),
+    namespace: z.uuid().optional(),
+    /** canonical status → cidaas userStatus. Only VERIFIED users can log in. */
+    statusMap: z
+      .object({ active: CidaasStatus, disabled: CidaasStatus, pending: CidaasStatus, deleted: CidaasStatus })
+      .default({ active: 'VERIFIED', disabled: 'DECLINED', pending: 'PENDING', deleted: 'DELETED' }),
+    /**
+     * cidaas has no standard field for a display name: name it a custom field (it must exist and be
+     * enabled in Field Settings) to carry `name.display`; unset means it is not sent.
+     */
+    displayNameField: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.sub !== 'uuidv5' || c.namespace !== undefined, {
+    message: 'sub: uuidv5 needs a namespace (a UUID fixed for this migration)',
+    path: ['namespace'],
+  });
 
 export const CloudentityTarget = z
   .object({
@@ -42,8 +69,24 @@ export const CloudentityTarget = z
     payloadSchemaId: z.string().optional(),
     metadataSchemaId: z.string().optional(),
     resetExpiresAt: z.string().default('1970-01-01T00:00:00Z'),
+    /**
+     * Canonical algorithms this tenant takes; unset means every family the Cloudentity encoder
+     * supports (bcrypt, pbkdf2, argon2, sha, md5). Narrow it when a pool refuses some.
+     */
+    hashAlgorithms: z.array(z.string().min(1)).optional(),
+    /** Where custom `attributes` go: the user payload (pool schema must allow them) or admin metadata. */
+    attributesIn: z.enum(['payload', 'metadata']).default('payload'),
+    /**
+     * TOTP secrets: `skip` (users re-enrol), or `credential` (a `totp` user_credentials record; its
+     * payload shape is not published, so only use it after checking with the vendor).
+     */
+    totp: z.enum(['skip', 'credential']).default('skip'),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.unsupportedHash !== 'verifier', {
+    message: 'Cloudentity has no pluggable password verifier: use unsupportedHash reject or reset',
+    path: ['unsupportedHash'],
+  });
 
 export const TargetConfig = z.discriminatedUnion('kind', [CidaasTarget, CloudentityTarget]);
 export type TargetConfig = z.infer<typeof TargetConfig>;

@@ -1,0 +1,171 @@
+import type { CidaasTargetConfig } from '../../config/target.ts';
+import { HttpClient } from '../../delivery/http-client.ts';
+import type { HttpResponse } from '../../delivery/http-client.ts';
+import { clientCredentials } from '../../delivery/oauth-client-credentials.ts';
+import { TokenCache } from '../../delivery/token-cache.ts';
+import type { Outcome, User, UserStatus } from '../../model/index.ts';
+import { sendWithBisection } from '../common/bisect.ts';
+import type { BatchResult } from '../common/bisect.ts';
+import { isRetryableStatus, rejectionCode, retryAfterMs } from '../common/classify.ts';
+import { TargetSession } from '../common/session.ts';
+import { mapLimited, singleOutcome } from '../common/single-call.ts';
+import { TargetConfigError } from '../errors.ts';
+import type { PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats } from '../target.ts';
+import { cidaasAuthAdvice } from './auth-advice.ts';
+import { cidaasCapabilities } from './capabilities.ts';
+import { buildCidaasEntity, cidaasSub } from './payload.ts';
+import { cidaasErrorMessage, outcomesFromStates, parseProcessStates } from './response.ts';
+import type { SentEntity } from './response.ts';
+import type { CidaasUserEntity } from './types.ts';
+
+const BULK_PATH = '/users-srv/user/bulk';
+const DELETE_CONCURRENCY = 4;
+
+interface Built extends SentEntity {
+  entity: CidaasUserEntity;
+}
+
+export class CidaasAdapter implements SingleUserTarget {
+  readonly name = 'cidaas';
+  readonly capabilities: TargetCapabilities;
+  private readonly session: TargetSession;
+  private readonly tokens: TokenCache;
+  private readonly counters = { bisectionCalls: 0, unsupportedHashResets: 0, verifierHashes: 0 };
+
+  constructor(private readonly config: CidaasTargetConfig) {
+    this.capabilities = cidaasCapabilities(config);
+    const http = new HttpClient({
+      baseUrl: config.baseUrl,
+      timeoutMs: config.timeoutMs,
+      connections: config.connections,
+      keepAliveMs: config.keepAliveMs,
+      ...(config.caFile ? { caFile: config.caFile } : {}),
+    });
+    this.tokens = new TokenCache(
+      clientCredentials(http, {
+        tokenPath: config.tokenPath ?? '/token-srv/token',
+        clientId: config.clientId,
+        clientSecret: config.clientSecret,
+        scopes: config.scopes,
+        auth: config.tokenAuth,
+      }),
+    );
+    this.session = new TargetSession(this.name, http, this.tokens, cidaasAuthAdvice(config.clientId));
+  }
+
+  open(): Promise<void> {
+    return this.session.open();
+  }
+
+  async upsert(users: PlannedUser[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const built: Built[] = [];
+    for (const p of users) {
+      const b = buildCidaasEntity(p.user, this.config);
+      if (!b.ok) {
+        outcomes.push({ sourceId: p.sourceId, kind: 'rejected', reason: b.reason, code: b.code });
+        continue;
+      }
+      if (b.password.kind === 'reset' && b.password.because === 'unsupported_hash') this.counters.unsupportedHashResets++;
+      if (b.password.kind === 'hash' && b.password.via === 'verifier') this.counters.verifierHashes++;
+      built.push({ sourceId: p.sourceId, sub: b.entity.sub, knownToTarget: p.knownToTarget, identifiers: identifiersOf(p.user), entity: b.entity });
+    }
+    if (built.length > 0) {
+      // cidaas answers per user, but may still refuse a whole request for one bad entity (400/417).
+      outcomes.push(...(await sendWithBisection(built, (items) => this.sendBulk(items), () => this.counters.bisectionCalls++)));
+    }
+    return outcomes;
+  }
+
+  private async sendBulk(items: Built[]): Promise<BatchResult> {
+    const ex = await this.session.send({ method: 'POST', path: BULK_PATH, json: items.map((i) => i.entity) });
+    if (ex.kind === 'retryable') return ex;
+    const { res } = ex;
+    if (res.status >= 200 && res.status < 300) {
+      const states = parseProcessStates(res.text);
+      if (states) return { kind: 'outcomes', outcomes: outcomesFromStates(items, states) };
+      // A 2xx without states: the upsert was accepted, the body just does not say how.
+      return {
+        kind: 'outcomes',
+        outcomes: items.map((i) => ({ sourceId: i.sourceId, kind: 'ok', action: i.knownToTarget ? 'updated' : 'created' })),
+      };
+    }
+    return this.whole(res);
+  }
+
+  /** A non-2xx answer to a whole bulk request. */
+  private whole(res: HttpResponse): BatchResult {
+    const { message } = cidaasErrorMessage(res.text, res.status);
+    if (isRetryableStatus(res.status)) {
+      const after = retryAfterMs(res);
+      return { kind: 'retryable', reason: `HTTP ${res.status}: ${message}`, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+    }
+    if (res.status === 404) {
+      throw new TargetConfigError(this.name, `${BULK_PATH} not found (HTTP 404): check baseUrl`);
+    }
+    return { kind: 'refused', reason: message, code: rejectionCode(res.status, message) };
+  }
+
+  async remove(sourceIds: string[]): Promise<Outcome[]> {
+    return mapLimited(sourceIds, DELETE_CONCURRENCY, (id) => this.deleteOne(id));
+  }
+
+  async deleteOne(sourceId: string): Promise<Outcome> {
+    const sub = encodeURIComponent(cidaasSub(sourceId, this.config));
+    const ex =
+      this.config.deletes === 'purge'
+        ? await this.session.send({ method: 'DELETE', path: `/users-srv/user/purge/${sub}` })
+        : await this.session.send({ method: 'POST', path: `/users-srv/user/unregister/scheduler/schedule/${sub}` });
+    // 404: already gone, which is what a delete wants.
+    return singleOutcome(sourceId, ex, (r) => (r.status < 300 || r.status === 404 ? 'deleted' : undefined), errText);
+  }
+
+  async upsertOne(user: PlannedUser): Promise<Outcome> {
+    return this.one(user.user, user.knownToTarget);
+  }
+
+  updateProfile(user: User): Promise<Outcome> {
+    return this.one(user, true);
+  }
+
+  changeEmail(user: User, _previousEmail?: string): Promise<Outcome> {
+    // Upsert by sub replaces the identifier; cidaas keeps no second email to clean up.
+    return this.one(user, true);
+  }
+
+  changePassword(user: User): Promise<Outcome> {
+    return this.one(user, true);
+  }
+
+  async setStatus(sourceId: string, status: UserStatus): Promise<Outcome> {
+    const sub = encodeURIComponent(cidaasSub(sourceId, this.config));
+    const ex = await this.session.send({ method: 'PUT', path: `/user-srv/users/${sub}`, json: { userStatus: this.config.statusMap[status] } });
+    return singleOutcome(sourceId, ex, (r) => (r.status < 300 ? 'updated' : undefined), errText);
+  }
+
+  private async one(user: User, knownToTarget: boolean): Promise<Outcome> {
+    const [o] = await this.upsert([{ sourceId: user.sourceId, user, knownToTarget }]);
+    return o ?? { sourceId: user.sourceId, kind: 'retryable', reason: 'no outcome' };
+  }
+
+  stats(): TargetStats {
+    return {
+      requests: this.session.counters.requests,
+      tokenFetches: this.tokens.fetchCount,
+      tokenRefreshesAfter401: this.session.counters.tokenRefreshesAfter401,
+      ...this.counters,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.session.http.close();
+  }
+}
+
+function errText(res: HttpResponse): string {
+  return cidaasErrorMessage(res.text, res.status).message;
+}
+
+function identifiersOf(user: User): string[] {
+  return [user.email, user.phone, user.username].filter((v): v is string => v !== undefined).map((v) => v.toLowerCase());
+}
