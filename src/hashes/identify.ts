@@ -1,35 +1,42 @@
-import type { PasswordSpec } from '../config/mapping.ts';
-import type { PasswordHash } from '../model/index.ts';
+import { describe, unrecognised } from './describe.ts';
+import { ambiguity } from './formats/digest.ts';
+import { detectFamily, familyForFormat } from './registry.ts';
+import { MAX_HASH_LENGTH, type HashHint, type IdentifyResult } from './types.ts';
 
-/** What the config says about a stored hash that is not self-describing. */
-export type HashHint = Partial<Omit<PasswordSpec, 'from'>>;
+export type { HashHint, IdentifyResult } from './types.ts';
+export { describe } from './describe.ts';
 
-export type IdentifyResult = { ok: true; hash: PasswordHash } | { ok: false; reason: string };
-
-const BCRYPT = /^\$(2[abxy]?)\$(\d{2})\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$/;
-
-/** Recognise a stored password hash. Never guesses an ambiguous bare digest: the hint must say. */
+/**
+ * Recognise a stored password hash. A self-describing string (MCF, PHC, LDAP, Django, Kratos,
+ * Keycloak JSON, ASP.NET blob) is taken for what it says even when the config names another format,
+ * because legacy tables often mix old and re-hashed values. Anything else — a bare digest — is only
+ * identified when `hint.format` names it; identification never guesses. Never throws.
+ */
 export function identify(value: string, hint: HashHint = {}): IdentifyResult {
-  const format = hint.format ?? 'auto';
-  const m = BCRYPT.exec(value);
-  if (m && (format === 'auto' || format === 'bcrypt')) {
-    return {
-      ok: true,
-      hash: {
-        algorithm: 'bcrypt',
-        format: 'bcrypt',
-        params: { variant: m[1] ?? '2b', cost: Number(m[2]) },
-        salt: m[3],
-        hash: m[4] ?? '',
-        encoded: value,
-      },
-    };
+  try {
+    return identifyUnsafe(value, hint);
+  } catch {
+    // Parsers are written not to throw; this is the last guard so one odd row cannot stop a run.
+    return { ok: false, reason: `unrecognised: ${typeof value === 'string' ? describe(value) : typeof value}` };
   }
-  return { ok: false, reason: `unrecognised: ${describe(value)}` };
 }
 
-/** A redacted description of a value: never echo a hash back into logs or reports. */
-export function describe(value: string): string {
-  const prefix = /^(\$[A-Za-z0-9-]+\$|\{[A-Z0-9-]+\}|[a-z0-9_]+\$)/.exec(value)?.[0];
-  return `${value.length} characters${prefix ? `, starting ${prefix}` : ''}`;
+function identifyUnsafe(raw: string, hint: HashHint): IdentifyResult {
+  if (typeof raw !== 'string') return { ok: false, reason: `unrecognised: not a string (${typeof raw})` };
+  if (raw.length > MAX_HASH_LENGTH) return unrecognised(raw, 'too long');
+  const value = raw.trim();
+  if (value === '') return unrecognised(raw, 'empty');
+  const format = hint.format ?? 'auto';
+  const detected = detectFamily(value);
+  if (detected) {
+    const own = familyForFormat(format) === detected ? format : 'auto';
+    return detected.parse(value, hint, own);
+  }
+  if (format === 'auto') {
+    const why = ambiguity(value, hint);
+    return why ? { ok: false, reason: why } : unrecognised(value);
+  }
+  const family = familyForFormat(format);
+  if (!family) return { ok: false, reason: `unrecognised: unknown format "${format.slice(0, 40)}" in mapping.password.format` };
+  return family.parse(value, hint, format);
 }

@@ -2,7 +2,9 @@
  * Low-level building blocks shared by the legacy-format verifiers and the emulators' login checks.
  * Everything compares in constant time; nothing here logs its inputs.
  */
-import { createHash, createHmac, pbkdf2, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
+import type { ScryptOptions } from 'node:crypto';
+import { md4 } from 'hash-wasm';
 import { promisify } from 'node:util';
 import { verify as bcryptVerifyNative } from '@node-rs/bcrypt';
 import { verify as argon2VerifyNative } from '@node-rs/argon2';
@@ -62,4 +64,35 @@ export async function argon2Verify(password: string | Uint8Array, phc: string): 
   } catch {
     return false;
   }
+}
+
+const scryptAsync = promisify(scrypt) as (
+  password: string | Uint8Array,
+  salt: string | Uint8Array,
+  keylen: number,
+  options: ScryptOptions,
+) => Promise<Buffer>;
+
+/** scrypt with `maxmem` raised to fit N·r (node's 32 MiB default refuses N ≥ 2^15 at r = 8). */
+export function scryptDerive(
+  password: string | Uint8Array,
+  salt: string | Uint8Array,
+  N: number,
+  r: number,
+  p: number,
+  keyLength: number,
+): Promise<Buffer> {
+  return scryptAsync(password, salt, keyLength, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+}
+
+/** Digest including MD4, which OpenSSL 3 (node:crypto) no longer provides. */
+export async function digestAny(algorithm: DigestName | 'md4', ...parts: (string | Uint8Array)[]): Promise<Buffer> {
+  if (algorithm !== 'md4') return digest(algorithm, ...parts);
+  const joined = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+  return Buffer.from(await md4(joined), 'hex');
+}
+
+/** Constant-time string compare (for MCF strings recomputed in full). */
+export function constantTimeEqualString(a: string, b: string): boolean {
+  return constantTimeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

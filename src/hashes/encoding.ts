@@ -1,0 +1,95 @@
+/**
+ * Byte encodings used by legacy hash strings. Every decoder is strict about its alphabet and
+ * returns undefined instead of throwing, so parsers can reject junk without try/catch.
+ */
+
+const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** bcrypt's alphabet: same bit order as RFC 4648, different character order. */
+const BCRYPT64 = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** crypt(3)/phpass alphabet (its bit order differs from bcrypt's, see cryptEncode64). */
+export const CRYPT64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+const HEX_RE = /^(?:[0-9a-fA-F]{2})+$/;
+const B64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+const B64URL_RE = /^[A-Za-z0-9_-]*={0,2}$/;
+
+export function fromHex(value: string): Buffer | undefined {
+  return HEX_RE.test(value) ? Buffer.from(value, 'hex') : undefined;
+}
+
+/** Standard base64, padded or not. Rejects characters Buffer would silently skip. */
+export function fromBase64(value: string): Buffer | undefined {
+  if (!B64_RE.test(value)) return undefined;
+  const unpadded = value.replace(/=+$/, '');
+  if (unpadded.length % 4 === 1) return undefined;
+  if (value.includes('=') && value.length % 4 !== 0) return undefined;
+  return Buffer.from(unpadded, 'base64');
+}
+
+export function fromBase64Url(value: string): Buffer | undefined {
+  if (!B64URL_RE.test(value)) return undefined;
+  return fromBase64(value.replace(/-/g, '+').replace(/_/g, '/'));
+}
+
+/** passlib's "adapted base64": `+` written as `.`, no padding. */
+export function fromAb64(value: string): Buffer | undefined {
+  if (value.includes('+')) return undefined;
+  return fromBase64(value.replace(/\./g, '+'));
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
+}
+
+/** PHC "B64": standard alphabet without padding. */
+export function toB64(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/=+$/, '');
+}
+
+export function fromBcrypt64(value: string): Buffer | undefined {
+  let std = '';
+  for (const ch of value) {
+    const i = BCRYPT64.indexOf(ch);
+    if (i < 0) return undefined;
+    std += STD[i];
+  }
+  return fromBase64(std.length % 4 === 1 ? std.slice(0, -1) : std);
+}
+
+/** crypt(3)/phpass little-endian 6-bit groups; used by phpass and Drupal. */
+export function cryptEncode64(input: Uint8Array, count: number): string {
+  let out = '';
+  let i = 0;
+  do {
+    let value = input[i++] ?? 0;
+    out += CRYPT64[value & 0x3f];
+    if (i < count) value |= (input[i] ?? 0) << 8;
+    out += CRYPT64[(value >> 6) & 0x3f];
+    if (i++ >= count) break;
+    if (i < count) value |= (input[i] ?? 0) << 16;
+    out += CRYPT64[(value >> 12) & 0x3f];
+    if (i++ >= count) break;
+    out += CRYPT64[(value >> 18) & 0x3f];
+  } while (i < count);
+  return out;
+}
+
+/** True when the bytes are valid UTF-8 that round-trips, i.e. safe to send as a text field. */
+export function isUtf8Text(bytes: Uint8Array): boolean {
+  const s = Buffer.from(bytes).toString('utf8');
+  return Buffer.from(s, 'utf8').equals(Buffer.from(bytes)) && !s.includes('\0');
+}
+
+export type TextEncoding = 'utf8' | 'hex' | 'base64';
+
+export function decodeText(value: string, encoding: TextEncoding): Buffer | undefined {
+  if (encoding === 'hex') return fromHex(value);
+  if (encoding === 'base64') return fromBase64(value);
+  return Buffer.from(value, 'utf8');
+}
+
+export function encodeText(bytes: Uint8Array, encoding: TextEncoding): string | undefined {
+  if (encoding === 'hex') return Buffer.from(bytes).toString('hex');
+  if (encoding === 'base64') return toBase64(bytes);
+  return isUtf8Text(bytes) ? Buffer.from(bytes).toString('utf8') : undefined;
+}

@@ -1,0 +1,64 @@
+import type { PasswordHash } from '../../model/index.ts';
+import { ok, unrecognised } from '../describe.ts';
+import { fromBase64, toB64, toBase64 } from '../encoding.ts';
+import type { FormatFamily, IdentifyResult } from '../types.ts';
+
+const PHC =
+  /^\$argon2(id|i|d)\$(?:v=(\d{1,3})\$)?m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})(?:,[a-z]{1,8}=[A-Za-z0-9+/]{0,64}){0,2}\$([A-Za-z0-9+/]{8,128})\$([A-Za-z0-9+/]{16,256})$/;
+
+export interface Argon2Params {
+  type: 'id' | 'i' | 'd';
+  version: number;
+  m: number;
+  t: number;
+  p: number;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** The canonical PHC string (no keyid/data), which every argon2 verifier takes. */
+export function argon2Phc(a: Argon2Params): string {
+  return `$argon2${a.type}$v=${a.version}$m=${a.m},t=${a.t},p=${a.p}$${toB64(a.salt)}$${toB64(a.hash)}`;
+}
+
+export function argon2Hash(a: Argon2Params, format: string, encoded: string): PasswordHash {
+  return {
+    algorithm: `argon2${a.type}`,
+    format,
+    params: { version: a.version, m: a.m, t: a.t, p: a.p, keyLength: a.hash.length, phc: argon2Phc(a) },
+    salt: toBase64(a.salt),
+    hash: toBase64(a.hash),
+    encoded,
+  };
+}
+
+function parsePhc(value: string, encoded: string, format: string): IdentifyResult {
+  const m = PHC.exec(value);
+  if (!m) return unrecognised(encoded, 'malformed argon2 PHC string');
+  const salt = fromBase64(m[6] ?? '');
+  const hash = fromBase64(m[7] ?? '');
+  if (!salt || !hash) return unrecognised(encoded, 'bad argon2 salt or hash encoding');
+  // Hashes from before v1.3 omit `v=`; 16 is what the reference implementation assumes then.
+  const version = m[2] === undefined ? 16 : Number(m[2]);
+  if (version !== 16 && version !== 19) return unrecognised(encoded, 'unknown argon2 version');
+  const a: Argon2Params = {
+    type: (m[1] ?? 'id') as Argon2Params['type'],
+    version,
+    m: Number(m[3]),
+    t: Number(m[4]),
+    p: Number(m[5]),
+    salt,
+    hash,
+  };
+  return ok(argon2Hash(a, format, encoded));
+}
+
+export const argon2Family: FormatFamily = {
+  family: 'argon2',
+  formats: ['argon2', 'argon2id', 'argon2i', 'argon2d', 'django-argon2'],
+  detect: (v) => v.startsWith('$argon2') || v.startsWith('argon2$argon2'),
+  parse(value) {
+    if (value.startsWith('argon2$')) return parsePhc(value.slice(6), value, 'django-argon2');
+    return parsePhc(value, value, 'argon2');
+  },
+};

@@ -1,0 +1,130 @@
+import type { PasswordHash } from '../../model/index.ts';
+import { ok, unrecognised } from '../describe.ts';
+import { fromAb64, fromBase64, toBase64 } from '../encoding.ts';
+import type { FormatFamily, HashHint, IdentifyResult } from '../types.ts';
+import { decodeDigest, formatArgs, hintSalt } from './common.ts';
+
+type Pbkdf2Digest = 'sha1' | 'sha256' | 'sha512';
+const DIGESTS: readonly string[] = ['sha1', 'sha256', 'sha512'];
+const MAX_ITERATIONS = 100_000_000;
+
+export function pbkdf2Hash(
+  encoded: string,
+  format: string,
+  digest: string,
+  iterations: number,
+  salt: Uint8Array,
+  hash: Uint8Array,
+): IdentifyResult {
+  if (!DIGESTS.includes(digest)) return unrecognised(encoded, `unsupported PBKDF2 digest ${digest.slice(0, 12)}`);
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
+    return unrecognised(encoded, 'PBKDF2 iterations out of range');
+  }
+  if (hash.length < 8) return unrecognised(encoded, 'PBKDF2 key too short');
+  const h: PasswordHash = {
+    algorithm: `pbkdf2-${digest as Pbkdf2Digest}`,
+    format,
+    params: { iterations, keyLength: hash.length },
+    salt: toBase64(salt),
+    hash: toBase64(hash),
+    encoded,
+  };
+  return ok(h);
+}
+
+const DJANGO = /^pbkdf2_(sha1|sha256)\$(\d{1,9})\$([^$]{0,128})\$([A-Za-z0-9+/]{16,128}={0,2})$/;
+const PASSLIB = /^(?:\$pbkdf2(?:-(sha256|sha512))?\$|\{PBKDF2(?:-(SHA256|SHA512))?\})(\d{1,9})\$([./A-Za-z0-9]{0,128})\$([./A-Za-z0-9]{16,128})$/;
+const PHC = /^\$pbkdf2-([a-z0-9]{1,10})\$i=(\d{1,9}),l=(\d{1,4})\$([A-Za-z0-9+/]{0,128}={0,2})\$([A-Za-z0-9+/]{8,512}={0,2})$/;
+
+export const pbkdf2Family: FormatFamily = {
+  family: 'pbkdf2',
+  formats: ['django-pbkdf2', 'passlib-pbkdf2', 'phc-pbkdf2', 'pbkdf2', 'pbkdf2-sha1', 'pbkdf2-sha256', 'pbkdf2-sha512'],
+  detect: (v) => v.startsWith('pbkdf2_sha') || v.startsWith('$pbkdf2') || /^\{PBKDF2(-SHA\d{3})?\}/.test(v),
+  parse(value, hint, format) {
+    const d = DJANGO.exec(value);
+    if (d) {
+      const hash = fromBase64(d[4] ?? '');
+      if (!hash) return unrecognised(value, 'bad PBKDF2 hash encoding');
+      return pbkdf2Hash(value, 'django-pbkdf2', d[1] ?? '', Number(d[2]), Buffer.from(d[3] ?? '', 'utf8'), hash);
+    }
+    const phc = PHC.exec(value);
+    if (phc) {
+      const salt = fromBase64(phc[4] ?? '');
+      const hash = fromBase64(phc[5] ?? '');
+      if (!salt || !hash || hash.length !== Number(phc[3])) return unrecognised(value, 'bad PBKDF2 salt, hash or l=');
+      return pbkdf2Hash(value, 'phc-pbkdf2', phc[1] ?? '', Number(phc[2]), salt, hash);
+    }
+    const p = PASSLIB.exec(value);
+    if (p) {
+      const salt = fromAb64(p[4] ?? '');
+      const hash = fromAb64(p[5] ?? '');
+      if (!salt || !hash) return unrecognised(value, 'bad PBKDF2 ab64 encoding');
+      const digest = (p[1] ?? p[2]?.toLowerCase() ?? 'sha1') as string;
+      return pbkdf2Hash(value, 'passlib-pbkdf2', digest, Number(p[3]), salt, hash);
+    }
+    if (value.startsWith('$') || value.startsWith('{') || value.startsWith('pbkdf2_')) {
+      return unrecognised(value, 'malformed PBKDF2 string');
+    }
+    return parseRawPbkdf2(value, hint, format);
+  },
+};
+
+/** A bare derived key with salt and iterations from the config, e.g. format pbkdf2-sha256. */
+function parseRawPbkdf2(value: string, hint: HashHint, format: string): IdentifyResult {
+  const { name } = formatArgs(format);
+  const digest = name === 'pbkdf2' ? 'sha1' : name.replace(/^pbkdf2-/, '');
+  const salt = hintSalt(hint);
+  const hash = decodeDigest(value, hint);
+  if (!hint.iterations) return { ok: false, reason: `${name} needs mapping.password.iterations` };
+  if (!salt) return { ok: false, reason: `${name} needs the salt (mapping.password.salt)` };
+  if (!hash) return unrecognised(value, `not a ${hint.encoding ?? 'hex'} digest`);
+  return pbkdf2Hash(value, 'pbkdf2-raw', digest, hint.iterations, salt, hash);
+}
+
+/** Atlassian (Crowd, Jira, Confluence) `{PKCS5S2}`: base64(salt[16] ‖ PBKDF2-HMAC-SHA1(10000, 32)). */
+export const atlassianFamily: FormatFamily = {
+  family: 'atlassian-pbkdf2',
+  formats: ['atlassian', 'atlassian-pbkdf2'],
+  detect: (v) => v.startsWith('{PKCS5S2}'),
+  parse(value) {
+    const raw = fromBase64(value.slice(9));
+    if (!value.startsWith('{PKCS5S2}') || !raw || raw.length !== 48) return unrecognised(value, 'malformed {PKCS5S2} value');
+    return pbkdf2Hash(value, 'atlassian-pbkdf2', 'sha1', 10000, raw.subarray(0, 16), raw.subarray(16));
+  },
+};
+
+const ASPNET_PRF = ['sha1', 'sha256', 'sha512'] as const;
+
+/** ASP.NET Identity V2 (0x00 ‖ salt16 ‖ key32, HMAC-SHA1 ×1000) and V3 (0x01 ‖ prf ‖ iter ‖ saltLen ‖ salt ‖ key). */
+function parseAspnet(value: string): IdentifyResult {
+  const raw = fromBase64(value.trim());
+  if (!raw || raw.length < 13) return unrecognised(value, 'not an ASP.NET Identity blob');
+  if (raw[0] === 0x00) {
+    if (raw.length !== 49) return unrecognised(value, 'ASP.NET V2 blob must be 49 bytes');
+    return pbkdf2Hash(value, 'aspnet-identity-v2', 'sha1', 1000, raw.subarray(1, 17), raw.subarray(17));
+  }
+  if (raw[0] === 0x01) {
+    const prf = raw.readUInt32BE(1);
+    const iterations = raw.readUInt32BE(5);
+    const saltLength = raw.readUInt32BE(9);
+    const digest = ASPNET_PRF[prf];
+    if (!digest || saltLength < 8 || saltLength > 64 || 13 + saltLength + 16 > raw.length) {
+      return unrecognised(value, 'inconsistent ASP.NET V3 header');
+    }
+    return pbkdf2Hash(value, 'aspnet-identity-v3', digest, iterations, raw.subarray(13, 13 + saltLength), raw.subarray(13 + saltLength));
+  }
+  return unrecognised(value, 'unknown ASP.NET Identity version byte');
+}
+
+/** Matches only blobs whose header is self-consistent, so a bare base64 digest is never taken for one. */
+function looksAspnet(v: string): boolean {
+  if (v.length < 60 || v.length > 300 || !/^A[AQ][A-Za-z0-9+/]+={0,2}$/.test(v)) return false;
+  return parseAspnet(v).ok;
+}
+
+export const aspnetFamily: FormatFamily = {
+  family: 'aspnet-identity',
+  formats: ['aspnet-identity', 'aspnet', 'aspnet-identity-v2', 'aspnet-identity-v3'],
+  detect: looksAspnet,
+  parse: (value) => parseAspnet(value),
+};

@@ -1,0 +1,36 @@
+import { ok, unrecognised } from '../describe.ts';
+import { CRYPT64, toBase64 } from '../encoding.ts';
+import type { FormatFamily } from '../types.ts';
+
+const PHPASS = /^(U?)\$([PHS])\$([./0-9A-Za-z])([./0-9A-Za-z]{8})([./0-9A-Za-z]{22}|[./0-9A-Za-z]{43})$/;
+
+/**
+ * phpass portable ($P$ WordPress ≤ 6.7, $H$ phpBB3) and Drupal 7 ($S$, SHA-512 truncated to 55
+ * characters). Drupal 7 prefixes `U` to hashes it wrapped around a Drupal 6 md5(pw).
+ */
+export const phpassFamily: FormatFamily = {
+  family: 'phpass',
+  formats: ['phpass', 'drupal7', 'drupal'],
+  detect: (v) => /^U?\$[PHS]\$/.test(v),
+  parse(value) {
+    const m = PHPASS.exec(value);
+    if (!m) return unrecognised(value, 'malformed phpass/Drupal string');
+    const sha512 = m[2] === 'S';
+    if ((m[5] ?? '').length !== (sha512 ? 43 : 22)) return unrecognised(value, 'phpass digest length does not fit');
+    const log2 = CRYPT64.indexOf(m[3] ?? '');
+    if (log2 < 7 || log2 > 30) return unrecognised(value, 'phpass iteration count out of range');
+    return ok({
+      algorithm: sha512 ? 'drupal7' : 'phpass',
+      format: sha512 ? 'drupal7' : 'phpass',
+      params: {
+        mcf: value.slice(m[1] ? 1 : 0),
+        log2Rounds: log2,
+        hashEncoding: 'crypt64',
+        ...(m[1] ? { prehash: 'md5-hex' } : {}),
+      },
+      salt: toBase64(Buffer.from(m[4] ?? '', 'utf8')),
+      hash: m[5] ?? '',
+      encoded: value,
+    });
+  },
+};

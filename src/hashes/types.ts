@@ -1,0 +1,24 @@
+import type { PasswordSpec } from '../config/mapping.ts';
+import type { PasswordHash } from '../model/index.ts';
+
+/**
+ * What the config says about a stored hash that is not self-describing. `salt` is the salt VALUE
+ * (the caller has already read the configured salt column).
+ */
+export type HashHint = Partial<Omit<PasswordSpec, 'from'>>;
+
+export type IdentifyResult = { ok: true; hash: PasswordHash } | { ok: false; reason: string };
+
+/** One legacy family: recognises its strings and parses them into the canonical form. */
+export interface FormatFamily {
+  readonly family: string;
+  /** `mapping.password.format` names that select this family explicitly. */
+  readonly formats: readonly string[];
+  /** Self-describing prefix/shape test used by `format: auto`. Must be cheap and bounded. */
+  detect(value: string): boolean;
+  /** `format` is the explicit format name, or 'auto'. Never throws. */
+  parse(value: string, hint: HashHint, format: string): IdentifyResult;
+}
+
+/** Longest stored value we look at: real hashes (even Keycloak JSON) are far below this. */
+export const MAX_HASH_LENGTH = 4096;
