@@ -13,6 +13,8 @@ export const Transform = z.enum([
   'epoch-seconds',
   'epoch-millis',
   'split-list',
+  /** "Given Middle Family" or "Family, Given" → {given, middle, family, display}; map it to `name`. */
+  'split-name',
   'empty-as-null',
 ]);
 export type Transform = z.infer<typeof Transform>;
@@ -28,6 +30,12 @@ export const FieldSpec = z.union([
       separator: z.string().optional().describe('for split-list'),
       defaultRegion: z.string().length(2).optional().describe('for e164: ISO country of national numbers'),
       format: z.string().optional().describe('for date: e.g. DD.MM.YYYY, MM/DD/YYYY'),
+      values: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe(
+          'translate source values, e.g. {blocked: disabled, "true": disabled}; applied after transforms',
+        ),
     })
     .strict(),
 ]);
@@ -39,10 +47,14 @@ export const PasswordSpec = z
     format: z
       .string()
       .default('auto')
-      .describe('auto (self-describing formats only) or a format name, e.g. bcrypt, md5, sha256, pbkdf2-sha256'),
+      .describe(
+        'auto (self-describing formats only) or a format name, e.g. bcrypt, md5, sha256, pbkdf2-sha256',
+      ),
     salt: z.string().optional().describe('column holding a separate salt'),
     saltEncoding: z.enum(['utf8', 'hex', 'base64']).default('utf8'),
     saltPosition: z.enum(['prefix', 'suffix']).default('prefix'),
+    /** What to do with a stored value no format recognises: reject the user, or import them with a forced reset. */
+    unrecognised: z.enum(['reject', 'reset']).default('reject'),
     encoding: z.enum(['hex', 'base64']).default('hex').describe('encoding of a bare digest'),
     iterations: z.number().int().positive().optional(),
     key: z.string().optional().describe('HMAC key (use ${ENV_VAR})'),
@@ -70,13 +82,15 @@ export const TotpSpec = z
     algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),
   })
   .strict();
+export type TotpSpec = z.infer<typeof TotpSpec>;
 
 export const Mapping = z
   .object({
-    /** Canonical User field (dotted, e.g. `name.given`) → where it comes from. `sourceId` is required. */
-    fields: z.record(z.string(), FieldSpec).refine((f) => 'sourceId' in f, {
-      message: 'mapping.fields must map sourceId (the immutable legacy id)',
-    }),
+    /**
+     * Canonical User field (dotted, e.g. `name.given`) → where it comes from. `sourceId` must be
+     * mapped here or by the source kind's default mapping (checked by `createMapper`, which sees both).
+     */
+    fields: z.record(z.string(), FieldSpec).default({}),
     /** Custom attributes: attribute name → where it comes from. */
     attributes: z.record(z.string(), FieldSpec).default({}),
     password: PasswordSpec.optional(),

@@ -11,6 +11,8 @@ export const CsvSource = z
     columns: z.array(z.string().min(1)).optional(),
     /** Longest field accepted, in characters; a longer one rejects that row only. */
     maxFieldLength: z.number().int().positive().default(1_000_000),
+    /** A quoted field running over more lines than this is taken as a stray, unclosed quote. */
+    maxRecordLines: z.number().int().positive().default(100),
   })
   .strict();
 

@@ -1,0 +1,126 @@
+import type { FieldSpec, Mapping } from '../config/mapping.ts';
+import { User, type MfaFactor } from '../model/index.ts';
+import type { RawRecord } from '../sources/source.ts';
+import { MAPPABLE_FIELDS, normaliseSpec, resolveField } from './fields.ts';
+import { loadUserModule, type UserModule } from './module.ts';
+import { mapPassword } from './password.ts';
+import { setPath } from './path.ts';
+import { issuesToReason } from './reason.ts';
+import { mapTotp } from './totp.ts';
+import { TransformError } from './transform-error.ts';
+
+export type MapResult = { ok: true; user: User } | { ok: false; reason: string };
+
+export interface Mapper {
+  map(record: RawRecord): MapResult;
+}
+
+export interface MapperOptions {
+  /** Directory `mapping.module` is resolved against (the config file's directory). */
+  baseDir?: string;
+  /** The source kind's default mapping; `mapping` overrides it field by field. */
+  preset?: Partial<Mapping>;
+}
+
+export { mergeMappings } from './merge.ts';
+import { mergeMappings } from './merge.ts';
+
+/** Builds a mapper from the declarative config (plus the source's preset and an optional user module). */
+export async function createMapper(mapping: Mapping, options: MapperOptions = {}): Promise<Mapper> {
+  const merged = options.preset ? mergeMappings(options.preset, mapping) : mapping;
+  checkMapping(merged);
+  const fields = Object.entries(merged.fields).map(
+    ([target, spec]) => [target, normaliseSpec(spec)] as const,
+  );
+  const attributes = Object.entries(merged.attributes ?? {}).map(
+    ([name, spec]) => [name, normaliseSpec(spec)] as const,
+  );
+  const userModule: UserModule | undefined = merged.module
+    ? await loadUserModule(merged.module, options.baseDir)
+    : undefined;
+
+  return {
+    map(record: RawRecord): MapResult {
+      if (record.error !== undefined) return { ok: false, reason: record.error };
+      const data = record.data;
+      const user: Record<string, unknown> = {};
+      for (const [target, spec] of fields) {
+        try {
+          const value = resolveField(spec, data, target);
+          if (value !== undefined) setPath(user, target, value);
+        } catch (e) {
+          return { ok: false, reason: `${target}: ${errorMessage(e)}` };
+        }
+      }
+      if (attributes.length > 0) {
+        const attrs: Record<string, unknown> = {};
+        for (const [name, spec] of attributes) {
+          try {
+            const value = resolveField(spec, data);
+            if (value !== undefined) attrs[name] = value;
+          } catch (e) {
+            return { ok: false, reason: `attributes.${name}: ${errorMessage(e)}` };
+          }
+        }
+        user.attributes = attrs;
+      }
+      if (merged.password) {
+        const p = mapPassword(merged.password, data);
+        if (!p.ok) return p;
+        if (p.password) user.password = p.password;
+      }
+      if (merged.totp) {
+        const t = mapTotp(merged.totp, data);
+        if (!t.ok) return t;
+        if (t.factor) user.mfa = [...((user.mfa as MfaFactor[] | undefined) ?? []), t.factor];
+      }
+      let candidate: unknown = user;
+      if (userModule) {
+        try {
+          const out = userModule(user as never, record);
+          if (out instanceof Promise)
+            return { ok: false, reason: 'mapping module returned a Promise; it must be synchronous' };
+          if (out !== null && typeof out === 'object' && 'reject' in out && typeof out.reject === 'string')
+            return { ok: false, reason: out.reject };
+          candidate = out;
+        } catch (e) {
+          return { ok: false, reason: `mapping module failed: ${errorMessage(e)}` };
+        }
+      }
+      const parsed = User.safeParse(candidate);
+      if (!parsed.success) return { ok: false, reason: issuesToReason(parsed.error.issues) };
+      return { ok: true, user: parsed.data };
+    },
+  };
+}
+
+function checkMapping(mapping: Mapping): void {
+  if (!('sourceId' in mapping.fields)) {
+    throw new Error('mapping.fields must map sourceId (the immutable legacy id)');
+  }
+  for (const target of Object.keys(mapping.fields)) {
+    if (target === 'password')
+      throw new Error('mapping.fields.password: map the stored hash with mapping.password');
+    if (target === 'attributes' || target.startsWith('attributes.'))
+      throw new Error(`mapping.fields.${target}: put custom fields under mapping.attributes`);
+    if (!MAPPABLE_FIELDS.has(target))
+      throw new Error(
+        `mapping.fields.${target} is not a User field (known: ${[...MAPPABLE_FIELDS].join(', ')})`,
+      );
+  }
+  for (const [target, spec] of Object.entries(mapping.fields)) checkSpec(`mapping.fields.${target}`, spec);
+  for (const [name, spec] of Object.entries(mapping.attributes ?? {}))
+    checkSpec(`mapping.attributes.${name}`, spec);
+}
+
+function checkSpec(where: string, spec: FieldSpec): void {
+  const s = normaliseSpec(spec);
+  if (s.from === undefined && s.value === undefined && s.default === undefined)
+    throw new Error(`${where} needs from, value or default`);
+}
+
+function errorMessage(e: unknown): string {
+  // Only our own messages are safe to show; anything else may quote the value.
+  if (e instanceof TransformError) return e.message;
+  return 'the value cannot be converted';
+}
