@@ -23,12 +23,17 @@ export class TokenRequestError extends Error {
   }
 }
 
-export function clientCredentials(http: HttpClient, o: ClientCredentialsOptions): () => Promise<FetchedToken> {
+export function clientCredentials(
+  http: HttpClient,
+  o: ClientCredentialsOptions,
+): () => Promise<FetchedToken> {
   return async () => {
     const form: Record<string, string> = { grant_type: 'client_credentials' };
     const headers: Record<string, string> = {};
     if (o.auth === 'basic') {
-      const basic = Buffer.from(`${encodeURIComponent(o.clientId)}:${encodeURIComponent(o.clientSecret)}`).toString('base64');
+      const basic = Buffer.from(
+        `${encodeURIComponent(o.clientId)}:${encodeURIComponent(o.clientSecret)}`,
+      ).toString('base64');
       headers.authorization = `Basic ${basic}`;
     } else {
       form.client_id = o.clientId;
@@ -44,7 +49,11 @@ export function clientCredentials(http: HttpClient, o: ClientCredentialsOptions)
     }
     if (res.status !== 200 || typeof body.access_token !== 'string') {
       const retryAfter = res.headers['retry-after'];
-      throw new TokenRequestError(res.status, oauthErrorText(body), parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter));
+      throw new TokenRequestError(
+        res.status,
+        oauthErrorText(body),
+        parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+      );
     }
     const expiresIn = Number(body.expires_in);
     return { accessToken: body.access_token, ...(Number.isFinite(expiresIn) ? { expiresIn } : {}) };
@@ -52,8 +61,15 @@ export function clientCredentials(http: HttpClient, o: ClientCredentialsOptions)
 }
 
 function oauthErrorText(body: Record<string, unknown>): string {
+  // RFC 6749 puts a string in `error`; cidaas nests its own error object there.
+  const nested = (v: unknown): string | undefined => {
+    if (typeof v === 'string') return v;
+    if (typeof v === 'object' && v !== null)
+      return nested((v as Record<string, unknown>).error ?? (v as Record<string, unknown>).message);
+    return undefined;
+  };
   const parts = [body.error, body.error_description, body.error_hint]
-    .map((v) => (typeof v === 'string' ? v : typeof v === 'object' && v !== null ? JSON.stringify(v) : undefined))
+    .map(nested)
     .filter((v): v is string => v !== undefined && v !== '');
   return parts.join(': ').slice(0, 300);
 }

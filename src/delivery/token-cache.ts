@@ -50,7 +50,10 @@ export class TokenCache {
   private async refresh(): Promise<string> {
     const t = await this.fetchToken();
     this.fetches++;
-    const lifetime = t.expiresIn !== undefined && t.expiresIn > 0 ? t.expiresIn * 1000 : (this.options.defaultLifetimeMs ?? 300_000);
+    const lifetime =
+      t.expiresIn !== undefined && t.expiresIn > 0
+        ? t.expiresIn * 1000
+        : (this.options.defaultLifetimeMs ?? 300_000);
     const skew = Math.min(this.options.refreshBeforeMs ?? 60_000, lifetime / 10);
     this.token = { value: t.accessToken, refreshAt: this.now() + lifetime - skew };
     return t.accessToken;

@@ -39,6 +39,12 @@ export class TargetConfigError extends Error {
   }
 }
 
-export function isFatalTargetError(err: unknown): err is TargetAuthError | TargetUnreachableError | TargetConfigError {
-  return err instanceof TargetAuthError || err instanceof TargetUnreachableError || err instanceof TargetConfigError;
+export function isFatalTargetError(
+  err: unknown,
+): err is TargetAuthError | TargetUnreachableError | TargetConfigError {
+  return (
+    err instanceof TargetAuthError ||
+    err instanceof TargetUnreachableError ||
+    err instanceof TargetConfigError
+  );
 }

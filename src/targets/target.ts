@@ -77,5 +77,9 @@ export interface SingleUserTarget extends Target {
 
 export function isSingleUserTarget(t: Target): t is SingleUserTarget {
   const s = t as Partial<SingleUserTarget>;
-  return typeof s.upsertOne === 'function' && typeof s.deleteOne === 'function' && typeof s.setStatus === 'function';
+  return (
+    typeof s.upsertOne === 'function' &&
+    typeof s.deleteOne === 'function' &&
+    typeof s.setStatus === 'function'
+  );
 }

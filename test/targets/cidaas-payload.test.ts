@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { CidaasTarget } from '../../src/config/target.ts';
 import { buildCidaasEntity } from '../../src/targets/cidaas/payload.ts';
-import { outcomesFromStates, parseProcessStates, cidaasErrorMessage } from '../../src/targets/cidaas/response.ts';
+import {
+  outcomesFromStates,
+  parseProcessStates,
+  cidaasErrorMessage,
+} from '../../src/targets/cidaas/response.ts';
 import { bcryptHash, fullUser, minimalUser } from './fixtures.ts';
 
 const BCRYPT = '$2b$04$abcdefghijklmnopqrstuuJ8Qb6cJ7e0q2rrVjm1zZ0Xvo3w6h8aW';
-const config = CidaasTarget.parse({ kind: 'cidaas', baseUrl: 'https://x.example', clientId: 'c', clientSecret: 's', displayNameField: 'display_name' });
+const config = CidaasTarget.parse({
+  kind: 'cidaas',
+  baseUrl: 'https://x.example',
+  clientId: 'c',
+  clientSecret: 's',
+  displayNameField: 'display_name',
+});
 
 describe('buildCidaasEntity', () => {
   it('carries every field of a full user in the identities form', () => {
@@ -43,7 +53,14 @@ describe('buildCidaasEntity', () => {
         locale: 'de-DE',
         zoneinfo: 'Europe/Berlin',
         picture: 'https://example.com/p.png',
-        address: { formatted: 'Melodiestr. 1, 72399 X, DE', street_address: 'Melodiestr. 1', locality: 'X', region: 'BW', postal_code: '72399', country: 'DE' },
+        address: {
+          formatted: 'Melodiestr. 1, 72399 X, DE',
+          street_address: 'Melodiestr. 1',
+          locality: 'X',
+          region: 'BW',
+          postal_code: '72399',
+          country: 'DE',
+        },
       },
       { sub: 'L1', provider: 'google', providerUserId: 'g-L1', email: 'L1@Example.com' },
     ]);
@@ -51,7 +68,15 @@ describe('buildCidaasEntity', () => {
 
   it('is flat without social identities, and forces a reset without a password', () => {
     const r = buildCidaasEntity(minimalUser('L2'), config);
-    expect(r.ok && r.entity).toEqual({ sub: 'L2', userStatus: 'VERIFIED', provider: 'self', email: 'L2@example.com', email_verified: false, mfa_enabled: false, need_reset_password: true });
+    expect(r.ok && r.entity).toEqual({
+      sub: 'L2',
+      userStatus: 'VERIFIED',
+      provider: 'self',
+      email: 'L2@example.com',
+      email_verified: false,
+      mfa_enabled: false,
+      need_reset_password: true,
+    });
   });
 
   it('maps statuses through the configurable map', () => {
@@ -60,7 +85,12 @@ describe('buildCidaasEntity', () => {
   });
 
   it('follows unsupportedHash for a hash the tenant cannot take', () => {
-    const hash = { ...bcryptHash(BCRYPT), algorithm: 'phpass' as const, format: 'phpass', encoded: '$P$Bxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' };
+    const hash = {
+      ...bcryptHash(BCRYPT),
+      algorithm: 'phpass' as const,
+      format: 'phpass',
+      encoded: '$P$Bxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+    };
     const user = minimalUser('L4', { password: hash });
     const rejected = buildCidaasEntity(user, config);
     expect(rejected).toMatchObject({ ok: false, code: 'unsupported_hash' });
@@ -76,7 +106,11 @@ describe('buildCidaasEntity', () => {
   });
 
   it('can derive sub as a UUIDv5', () => {
-    const r = buildCidaasEntity(minimalUser('L5'), { ...config, sub: 'uuidv5', namespace: '0f0e0d0c-0b0a-4908-8706-050403020100' });
+    const r = buildCidaasEntity(minimalUser('L5'), {
+      ...config,
+      sub: 'uuidv5',
+      namespace: '0f0e0d0c-0b0a-4908-8706-050403020100',
+    });
     expect(r.ok && r.entity.sub).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -89,12 +123,23 @@ describe('cidaas responses', () => {
   ];
   const states = [
     { sub: 'b', identifier: { email: 'b@x.com' }, status: 'UPDATED' },
-    { sub: 'ANONYMOUS', identifier: { email: 'c@mailinator.com' }, state: 'FAILED', message: 'invalid email passed' },
+    {
+      sub: 'ANONYMOUS',
+      identifier: { email: 'c@mailinator.com' },
+      state: 'FAILED',
+      message: 'invalid email passed',
+    },
     { sub: 'a', state: 'CREATED' },
   ];
   it('reads process_states under data or at the top level, state or status', () => {
-    expect(parseProcessStates(JSON.stringify({ success: true, status: 200, data: { process_states: states } }))).toHaveLength(3);
-    expect(parseProcessStates(JSON.stringify({ process_states: states }))?.[0]).toEqual({ sub: 'b', identifier: { email: 'b@x.com' }, state: 'UPDATED' });
+    expect(
+      parseProcessStates(JSON.stringify({ success: true, status: 200, data: { process_states: states } })),
+    ).toHaveLength(3);
+    expect(parseProcessStates(JSON.stringify({ process_states: states }))?.[0]).toEqual({
+      sub: 'b',
+      identifier: { email: 'b@x.com' },
+      state: 'UPDATED',
+    });
     expect(parseProcessStates('not json')).toBeUndefined();
   });
   it('matches states by sub, then identifier, and keeps the message verbatim', () => {
@@ -106,13 +151,30 @@ describe('cidaas responses', () => {
     ]);
   });
   it('falls back to position for an anonymous failure without identifier, and retries a missing state', () => {
-    const out = outcomesFromStates(sent, [{ state: 'CREATED', sub: 'a' }, { sub: 'ANONYMOUS', state: 'FAILED', message: 'boom' }]);
+    const out = outcomesFromStates(sent, [
+      { state: 'CREATED', sub: 'a' },
+      { sub: 'ANONYMOUS', state: 'FAILED', message: 'boom' },
+    ]);
     expect(out[1]).toMatchObject({ sourceId: 'b', kind: 'rejected', reason: 'boom' });
     expect(out[2]).toMatchObject({ sourceId: 'c', kind: 'retryable' });
   });
   it('reads both documented error bodies', () => {
-    expect(cidaasErrorMessage(JSON.stringify({ success: false, status: 417, error: { code: 507, error: 'given_name cannot be null' } }), 417)).toEqual({ message: 'given_name cannot be null', vendorCode: '507' });
-    expect(cidaasErrorMessage(JSON.stringify({ ErrorResp: { success: false, code: '01230', error: 'missing required fields' } }), 417).message).toBe('missing required fields');
+    expect(
+      cidaasErrorMessage(
+        JSON.stringify({
+          success: false,
+          status: 417,
+          error: { code: 507, error: 'given_name cannot be null' },
+        }),
+        417,
+      ),
+    ).toEqual({ message: 'given_name cannot be null', vendorCode: '507' });
+    expect(
+      cidaasErrorMessage(
+        JSON.stringify({ ErrorResp: { success: false, code: '01230', error: 'missing required fields' } }),
+        417,
+      ).message,
+    ).toBe('missing required fields');
     expect(cidaasErrorMessage('<html>', 502).message).toBe('HTTP 502');
   });
 });

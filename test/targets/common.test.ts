@@ -7,7 +7,9 @@ import { uuidV5 } from '../../src/targets/common/uuid-v5.ts';
 
 describe('uuidV5', () => {
   it('matches the RFC 4122 / Python uuid5 vector', () => {
-    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');
+    expect(uuidV5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe(
+      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+    );
   });
   it('is deterministic and namespace-dependent', () => {
     const a = uuidV5('user:1', '0f0e0d0c-0b0a-4908-8706-050403020100');
@@ -21,7 +23,10 @@ describe('TokenCache', () => {
   it('fetches once for concurrent callers, refreshes before expiry and after invalidate', async () => {
     let now = 0;
     let n = 0;
-    const cache = new TokenCache(async () => ({ accessToken: `t${++n}`, expiresIn: 100 }), { now: () => now, refreshBeforeMs: 60_000 });
+    const cache = new TokenCache(async () => ({ accessToken: `t${++n}`, expiresIn: 100 }), {
+      now: () => now,
+      refreshBeforeMs: 60_000,
+    });
     const [a, b] = await Promise.all([cache.get(), cache.get()]);
     expect([a, b]).toEqual(['t1', 't1']);
     now = 89_000;
@@ -56,17 +61,26 @@ describe('sendWithBisection', () => {
         calls++;
         return batch.some((b) => b.sourceId === 'u37')
           ? { kind: 'refused', reason: 'bad u37', code: 'validation' }
-          : { kind: 'outcomes', outcomes: batch.map((b) => ({ sourceId: b.sourceId, kind: 'ok', action: 'created' })) };
+          : {
+              kind: 'outcomes',
+              outcomes: batch.map((b) => ({ sourceId: b.sourceId, kind: 'ok', action: 'created' })),
+            };
       },
       () => extra++,
     );
     expect(outcomes).toHaveLength(100);
-    expect(outcomes.filter((o) => o.kind === 'rejected')).toEqual([{ sourceId: 'u37', kind: 'rejected', reason: 'bad u37', code: 'validation' }]);
+    expect(outcomes.filter((o) => o.kind === 'rejected')).toEqual([
+      { sourceId: 'u37', kind: 'rejected', reason: 'bad u37', code: 'validation' },
+    ]);
     expect(extra).toBe(calls - 1);
     expect(extra).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(100)));
   });
   it('marks the whole batch retryable with retryAfterMs', async () => {
-    const out = await sendWithBisection([{ sourceId: 'a' }, { sourceId: 'b' }], async () => ({ kind: 'retryable', reason: 'HTTP 429', retryAfterMs: 1000 }), () => {});
+    const out = await sendWithBisection(
+      [{ sourceId: 'a' }, { sourceId: 'b' }],
+      async () => ({ kind: 'retryable', reason: 'HTTP 429', retryAfterMs: 1000 }),
+      () => {},
+    );
     expect(out).toEqual([
       { sourceId: 'a', kind: 'retryable', reason: 'HTTP 429', retryAfterMs: 1000 },
       { sourceId: 'b', kind: 'retryable', reason: 'HTTP 429', retryAfterMs: 1000 },

@@ -6,7 +6,14 @@ import type { PlannedUser } from '../../src/targets/index.ts';
 export function bcryptHash(encoded: string): PasswordHash {
   const m = /^\$(2[abxy]?)\$(\d{2})\$(.{22})(.{31})$/.exec(encoded);
   if (!m) throw new Error('not bcrypt');
-  return { algorithm: 'bcrypt', format: 'bcrypt', params: { variant: m[1] ?? '2b', cost: Number(m[2]) }, salt: m[3], hash: m[4] ?? '', encoded };
+  return {
+    algorithm: 'bcrypt',
+    format: 'bcrypt',
+    params: { variant: m[1] ?? '2b', cost: Number(m[2]) },
+    salt: m[3],
+    hash: m[4] ?? '',
+    encoded,
+  };
 }
 
 /** Every field of the canonical User set, so a test can look for each one at the target. */
@@ -25,7 +32,14 @@ export function fullUser(sourceId: string, password?: PasswordHash): User {
     birthdate: '1990-05-01',
     gender: 'male',
     picture: 'https://example.com/p.png',
-    address: { formatted: 'Melodiestr. 1, 72399 X, DE', street: 'Melodiestr. 1', locality: 'X', region: 'BW', postalCode: '72399', country: 'DE' },
+    address: {
+      formatted: 'Melodiestr. 1, 72399 X, DE',
+      street: 'Melodiestr. 1',
+      locality: 'X',
+      region: 'BW',
+      postalCode: '72399',
+      country: 'DE',
+    },
     ...(password ? { password } : {}),
     mfa: [{ type: 'totp', secret: 'JBSWY3DPEHPK3PXP' }],
     identities: [{ provider: 'google', providerUserId: `g-${sourceId}` }],

@@ -66,13 +66,26 @@ export class CidaasAdapter implements SingleUserTarget {
         outcomes.push({ sourceId: p.sourceId, kind: 'rejected', reason: b.reason, code: b.code });
         continue;
       }
-      if (b.password.kind === 'reset' && b.password.because === 'unsupported_hash') this.counters.unsupportedHashResets++;
+      if (b.password.kind === 'reset' && b.password.because === 'unsupported_hash')
+        this.counters.unsupportedHashResets++;
       if (b.password.kind === 'hash' && b.password.via === 'verifier') this.counters.verifierHashes++;
-      built.push({ sourceId: p.sourceId, sub: b.entity.sub, knownToTarget: p.knownToTarget, identifiers: identifiersOf(p.user), entity: b.entity });
+      built.push({
+        sourceId: p.sourceId,
+        sub: b.entity.sub,
+        knownToTarget: p.knownToTarget,
+        identifiers: identifiersOf(p.user),
+        entity: b.entity,
+      });
     }
     if (built.length > 0) {
       // cidaas answers per user, but may still refuse a whole request for one bad entity (400/417).
-      outcomes.push(...(await sendWithBisection(built, (items) => this.sendBulk(items), () => this.counters.bisectionCalls++)));
+      outcomes.push(
+        ...(await sendWithBisection(
+          built,
+          (items) => this.sendBulk(items),
+          () => this.counters.bisectionCalls++,
+        )),
+      );
     }
     return outcomes;
   }
@@ -87,7 +100,11 @@ export class CidaasAdapter implements SingleUserTarget {
       // A 2xx without states: the upsert was accepted, the body just does not say how.
       return {
         kind: 'outcomes',
-        outcomes: items.map((i) => ({ sourceId: i.sourceId, kind: 'ok', action: i.knownToTarget ? 'updated' : 'created' })),
+        outcomes: items.map((i) => ({
+          sourceId: i.sourceId,
+          kind: 'ok',
+          action: i.knownToTarget ? 'updated' : 'created',
+        })),
       };
     }
     return this.whole(res);
@@ -98,7 +115,11 @@ export class CidaasAdapter implements SingleUserTarget {
     const { message } = cidaasErrorMessage(res.text, res.status);
     if (isRetryableStatus(res.status)) {
       const after = retryAfterMs(res);
-      return { kind: 'retryable', reason: `HTTP ${res.status}: ${message}`, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+      return {
+        kind: 'retryable',
+        reason: `HTTP ${res.status}: ${message}`,
+        ...(after !== undefined ? { retryAfterMs: after } : {}),
+      };
     }
     if (res.status === 404) {
       throw new TargetConfigError(this.name, `${BULK_PATH} not found (HTTP 404): check baseUrl`);
@@ -115,9 +136,17 @@ export class CidaasAdapter implements SingleUserTarget {
     const ex =
       this.config.deletes === 'purge'
         ? await this.session.send({ method: 'DELETE', path: `/users-srv/user/purge/${sub}` })
-        : await this.session.send({ method: 'POST', path: `/users-srv/user/unregister/scheduler/schedule/${sub}` });
+        : await this.session.send({
+            method: 'POST',
+            path: `/users-srv/user/unregister/scheduler/schedule/${sub}`,
+          });
     // 404: already gone, which is what a delete wants.
-    return singleOutcome(sourceId, ex, (r) => (r.status < 300 || r.status === 404 ? 'deleted' : undefined), errText);
+    return singleOutcome(
+      sourceId,
+      ex,
+      (r) => (r.status < 300 || r.status === 404 ? 'deleted' : undefined),
+      errText,
+    );
   }
 
   async upsertOne(user: PlannedUser): Promise<Outcome> {
@@ -139,7 +168,15 @@ export class CidaasAdapter implements SingleUserTarget {
 
   async setStatus(sourceId: string, status: UserStatus): Promise<Outcome> {
     const sub = encodeURIComponent(cidaasSub(sourceId, this.config));
-    const ex = await this.session.send({ method: 'PUT', path: `/user-srv/users/${sub}`, json: { userStatus: this.config.statusMap[status] } });
+    const ex = await this.session.send({
+      method: 'PUT',
+      path: `/user-srv/users/${sub}`,
+      json: {
+        // cidaas requires userData naming an existing identity even when only the status changes.
+        userData: { provider: this.config.provider },
+        userStatus: this.config.statusMap[status],
+      },
+    });
     return singleOutcome(sourceId, ex, (r) => (r.status < 300 ? 'updated' : undefined), errText);
   }
 
@@ -167,5 +204,7 @@ function errText(res: HttpResponse): string {
 }
 
 function identifiersOf(user: User): string[] {
-  return [user.email, user.phone, user.username].filter((v): v is string => v !== undefined).map((v) => v.toLowerCase());
+  return [user.email, user.phone, user.username]
+    .filter((v): v is string => v !== undefined)
+    .map((v) => v.toLowerCase());
 }

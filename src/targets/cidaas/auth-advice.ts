@@ -7,7 +7,8 @@ function scopeFor(req: HttpRequest): string {
   if (req.path.startsWith('/users-srv/user/bulk')) return 'cidaas:bulk_user_create';
   if (req.path.startsWith('/users-srv/user/purge')) return 'cidaas:users_delete';
   if (req.path.startsWith('/users-srv/user/unregister')) return 'cidaas:users_write';
-  if (req.path.startsWith('/user-srv/users') && req.method === 'PUT') return 'cidaas:userupdate and cidaas:users_write';
+  if (req.path.startsWith('/user-srv/users') && req.method === 'PUT')
+    return 'cidaas:userupdate and cidaas:users_write';
   if (req.path.startsWith('/user-srv/users')) return 'cidaas:users_read';
   return 'the admin scopes of this API';
 }

@@ -4,7 +4,9 @@ import type { TargetCapabilities } from '../target.ts';
 /** Hard limit of `POST /users-srv/user/bulk` (413 above it; contracts/cidaas.md §0). */
 export const CIDAAS_MAX_BATCH = 1000;
 
-export function cidaasCapabilities(config: Pick<CidaasTargetConfig, 'batchSize' | 'hashAlgorithms'>): TargetCapabilities {
+export function cidaasCapabilities(
+  config: Pick<CidaasTargetConfig, 'batchSize' | 'hashAlgorithms'>,
+): TargetCapabilities {
   return {
     maxBatch: CIDAAS_MAX_BATCH,
     defaultBatch: Math.min(config.batchSize, CIDAAS_MAX_BATCH),

@@ -8,7 +8,14 @@ import type { CidaasAddress, CidaasIdentity, CidaasUserEntity } from './types.ts
 
 export type CidaasPayloadConfig = Pick<
   CidaasTargetConfig,
-  'hashAlgorithms' | 'unsupportedHash' | 'verifierAlgorithmTypeId' | 'provider' | 'sub' | 'namespace' | 'statusMap' | 'displayNameField'
+  | 'hashAlgorithms'
+  | 'unsupportedHash'
+  | 'verifierAlgorithmTypeId'
+  | 'provider'
+  | 'sub'
+  | 'namespace'
+  | 'statusMap'
+  | 'displayNameField'
 >;
 
 /** How a user's password travels: a hash cidaas verifies, a forced reset, or a refusal before sending. */
@@ -50,7 +57,11 @@ export function planPassword(user: User, config: CidaasPayloadConfig): PasswordP
  * needs the legacy string and how it was recognised; the digest alone would lose the parameters.
  */
 function verifierInfo(hash: PasswordHash, algorithmTypeId: string): CidaasPasswordHashInfo {
-  return { algorithmTypeId, passwordHash: hash.encoded, hData: { algorithm: hash.algorithm, format: hash.format } };
+  return {
+    algorithmTypeId,
+    passwordHash: hash.encoded,
+    hData: { algorithm: hash.algorithm, format: hash.format },
+  };
 }
 
 export function buildCidaasEntity(user: User, config: CidaasPayloadConfig): BuildResult {
@@ -60,7 +71,8 @@ export function buildCidaasEntity(user: User, config: CidaasPayloadConfig): Buil
 
   const entity: CidaasUserEntity = { sub, userStatus: config.statusMap[user.status] };
   const customFields: Record<string, unknown> = { ...user.attributes };
-  if (config.displayNameField && user.name?.display !== undefined) customFields[config.displayNameField] = user.name.display;
+  if (config.displayNameField && user.name?.display !== undefined)
+    customFields[config.displayNameField] = user.name.display;
   if (Object.keys(customFields).length > 0) entity.customFields = customFields;
   if (user.roles.length > 0) entity.roles = [...user.roles];
   if (user.groups.length > 0) entity.groups = user.groups.map((groupId) => ({ sub, groupId }));
@@ -103,9 +115,9 @@ function identifiers(user: User): CidaasIdentity {
   return {
     username: user.username,
     email: user.email,
-    email_verified: user.email !== undefined ? user.emailVerified ?? false : undefined,
+    email_verified: user.email !== undefined ? (user.emailVerified ?? false) : undefined,
     mobile_number: user.phone,
-    mobile_number_verified: user.phone !== undefined ? user.phoneVerified ?? false : undefined,
+    mobile_number_verified: user.phone !== undefined ? (user.phoneVerified ?? false) : undefined,
   };
 }
 

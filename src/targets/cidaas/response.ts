@@ -18,11 +18,14 @@ export function parseProcessStates(text: string): CidaasProcessState[] | undefin
   if (!list) return undefined;
   return list.map((raw) => {
     const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const state = [o.state, o.status, o.process_state].find((v) => typeof v === 'string') as string | undefined;
+    const state = [o.state, o.status, o.process_state].find((v) => typeof v === 'string') as
+      string | undefined;
     const message = [o.message, o.error, o.reason].find((v) => typeof v === 'string') as string | undefined;
     return {
       ...(typeof o.sub === 'string' ? { sub: o.sub } : {}),
-      ...(typeof o.identifier === 'object' && o.identifier !== null ? { identifier: o.identifier as Record<string, unknown> } : {}),
+      ...(typeof o.identifier === 'object' && o.identifier !== null
+        ? { identifier: o.identifier as Record<string, unknown> }
+        : {}),
       ...(state !== undefined ? { state: state.toUpperCase() } : {}),
       ...(message !== undefined ? { message } : {}),
     };
@@ -36,7 +39,11 @@ function findList(body: unknown): unknown[] | undefined {
   if (Array.isArray(o.process_states)) return o.process_states;
   const data = o.data;
   if (Array.isArray(data)) return data;
-  if (typeof data === 'object' && data !== null && Array.isArray((data as Record<string, unknown>).process_states)) {
+  if (
+    typeof data === 'object' &&
+    data !== null &&
+    Array.isArray((data as Record<string, unknown>).process_states)
+  ) {
     return (data as Record<string, unknown>).process_states as unknown[];
   }
   return undefined;
@@ -66,7 +73,9 @@ export function outcomesFromStates(sent: SentEntity[], states: CidaasProcessStat
   const leftovers: { state: CidaasProcessState; pos: number }[] = [];
   for (const u of unmatched) {
     const ids = identifierValues(u.state);
-    const i = sent.findIndex((s, k) => assigned[k] === undefined && s.identifiers.some((v) => ids.includes(v)));
+    const i = sent.findIndex(
+      (s, k) => assigned[k] === undefined && s.identifiers.some((v) => ids.includes(v)),
+    );
     if (i >= 0) assigned[i] = u.state;
     else leftovers.push(u);
   }
@@ -84,7 +93,11 @@ function identifierValues(state: CidaasProcessState): string[] {
 
 function toOutcome(sent: SentEntity, state: CidaasProcessState | undefined): Outcome {
   if (!state) {
-    return { sourceId: sent.sourceId, kind: 'retryable', reason: 'cidaas returned no process state for this user' };
+    return {
+      sourceId: sent.sourceId,
+      kind: 'retryable',
+      reason: 'cidaas returned no process state for this user',
+    };
   }
   switch (state.state) {
     case 'CREATED':
@@ -96,7 +109,11 @@ function toOutcome(sent: SentEntity, state: CidaasProcessState | undefined): Out
       return { sourceId: sent.sourceId, kind: 'rejected', reason, code: rejectionCode(undefined, reason) };
     }
     default:
-      return { sourceId: sent.sourceId, kind: 'retryable', reason: `cidaas returned an unknown process state ${JSON.stringify(state.state ?? null)}` };
+      return {
+        sourceId: sent.sourceId,
+        kind: 'retryable',
+        reason: `cidaas returned an unknown process state ${JSON.stringify(state.state ?? null)}`,
+      };
   }
 }
 
@@ -108,7 +125,8 @@ export function cidaasErrorMessage(text: string, status: number): { message: str
     if (typeof err === 'string') return { message: err, ...vendorCode(body.code) };
     if (typeof err === 'object' && err !== null) {
       const e = err as Record<string, unknown>;
-      const msg = typeof e.error === 'string' ? e.error : typeof e.message === 'string' ? e.message : undefined;
+      const msg =
+        typeof e.error === 'string' ? e.error : typeof e.message === 'string' ? e.message : undefined;
       if (msg) return { message: msg, ...vendorCode(e.code) };
     }
     if (typeof body.message === 'string') return { message: body.message };

@@ -28,7 +28,12 @@ export async function sendWithBisection<T extends { sourceId: string }>(
     }));
   }
   if (items.length === 1) {
-    return items.map((i) => ({ sourceId: i.sourceId, kind: 'rejected' as const, reason: result.reason, code: result.code }));
+    return items.map((i) => ({
+      sourceId: i.sourceId,
+      kind: 'rejected' as const,
+      reason: result.reason,
+      code: result.code,
+    }));
   }
   const mid = Math.ceil(items.length / 2);
   const out: Outcome[] = [];

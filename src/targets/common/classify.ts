@@ -16,8 +16,10 @@ export function retryAfterMs(res: HttpResponse): number | undefined {
  */
 export function rejectionCode(status: number | undefined, message: string): string {
   const m = message.toLowerCase();
-  if (status === 413 || /too large|too many users|max(imum)? .*(users|items)/.test(m)) return 'batch_too_large';
-  if (/already (exists|taken|in use|registered)|duplicate|not unique|conflict/.test(m) || status === 409) return 'duplicate_identifier';
+  if (status === 413 || /too large|too many users|max(imum)? .*(users|items)/.test(m))
+    return 'batch_too_large';
+  if (/already (exists|taken|in use|registered)|duplicate|not unique|conflict/.test(m) || status === 409)
+    return 'duplicate_identifier';
   if (/migration ?mode|overwrite/.test(m)) return 'password_overwrite_refused';
   if (/e-?mail/.test(m)) return 'invalid_email';
   if (/phone|mobile/.test(m)) return 'invalid_phone';

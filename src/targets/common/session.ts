@@ -5,7 +5,8 @@ import type { TokenCache } from '../../delivery/token-cache.ts';
 import { TargetAuthError, TargetUnreachableError } from '../errors.ts';
 
 /** An HTTP answer the adapter must interpret, or a reason to try the whole call again later. */
-export type Exchange = { kind: 'response'; res: HttpResponse } | { kind: 'retryable'; reason: string; retryAfterMs?: number };
+export type Exchange =
+  { kind: 'response'; res: HttpResponse } | { kind: 'retryable'; reason: string; retryAfterMs?: number };
 
 export interface AuthAdvice {
   /** Turn a 403 body into the sentence a person needs: which scope or setting is missing, and whom to ask. */
@@ -49,7 +50,10 @@ export class TargetSession {
       let res: HttpResponse;
       try {
         this.counters.requests++;
-        res = await this.http.request({ ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } });
+        res = await this.http.request({
+          ...req,
+          headers: { ...req.headers, authorization: `Bearer ${token}` },
+        });
       } catch (err) {
         return this.transportFailure(err);
       }
@@ -84,10 +88,19 @@ export class TargetSession {
       if (err instanceof TokenRequestError) {
         this.everConnected = true;
         if (err.status === 429 || err.status >= 500) {
-          return { kind: 'retryable', reason: `token endpoint answered HTTP ${err.status}`, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}) };
+          return {
+            kind: 'retryable',
+            reason: `token endpoint answered HTTP ${err.status}`,
+            ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+          };
         }
         const detail = err.vendorMessage ? `: ${err.vendorMessage}` : '';
-        throw new TargetAuthError(this.target, err.status, `the token endpoint refused the client (HTTP ${err.status}${detail})`, this.advice.badClient);
+        throw new TargetAuthError(
+          this.target,
+          err.status,
+          `the token endpoint refused the client (HTTP ${err.status}${detail})`,
+          this.advice.badClient,
+        );
       }
       return this.transportFailure(err);
     }
@@ -96,10 +109,20 @@ export class TargetSession {
   private transportFailure(err: unknown): Extract<Exchange, { kind: 'retryable' }> {
     if (!(err instanceof TransportError)) throw err;
     if (err.failure === 'tls') {
-      throw new TargetUnreachableError(this.target, this.http.origin, 'TLS verification failed; add the CA with caFile', { cause: err });
+      throw new TargetUnreachableError(
+        this.target,
+        this.http.origin,
+        'TLS verification failed; add the CA with caFile',
+        { cause: err },
+      );
     }
     if (!this.everConnected && (err.failure === 'refused' || err.failure === 'dns')) {
-      throw new TargetUnreachableError(this.target, this.http.origin, err.failure === 'refused' ? 'connection refused' : 'host not found', { cause: err });
+      throw new TargetUnreachableError(
+        this.target,
+        this.http.origin,
+        err.failure === 'refused' ? 'connection refused' : 'host not found',
+        { cause: err },
+      );
     }
     return { kind: 'retryable', reason: `transport: ${err.failure}` };
   }

@@ -28,14 +28,24 @@ export function singleOutcome(
   message: (res: HttpResponse) => string,
 ): Outcome {
   if (ex.kind === 'retryable') {
-    return { sourceId, kind: 'retryable', reason: ex.reason, ...(ex.retryAfterMs !== undefined ? { retryAfterMs: ex.retryAfterMs } : {}) };
+    return {
+      sourceId,
+      kind: 'retryable',
+      reason: ex.reason,
+      ...(ex.retryAfterMs !== undefined ? { retryAfterMs: ex.retryAfterMs } : {}),
+    };
   }
   const { res } = ex;
   const action = ok(res);
   if (action) return { sourceId, kind: 'ok', action };
   if (isRetryableStatus(res.status)) {
     const after = retryAfterMs(res);
-    return { sourceId, kind: 'retryable', reason: `HTTP ${res.status}: ${message(res)}`, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+    return {
+      sourceId,
+      kind: 'retryable',
+      reason: `HTTP ${res.status}: ${message(res)}`,
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+    };
   }
   const reason = message(res);
   return { sourceId, kind: 'rejected', reason, code: rejectionCode(res.status, reason) };

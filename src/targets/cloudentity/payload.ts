@@ -1,0 +1,239 @@
+import type { CloudentityTargetConfig } from '../../config/target.ts';
+import { isPasswordHash } from '../../model/index.ts';
+import type { User, UserStatus } from '../../model/index.ts';
+import { recordIds } from './ids.ts';
+import type {
+  CeAddress,
+  CeCredential,
+  CeEncoder,
+  CeIdentifier,
+  CeUser,
+  TenantDump,
+  UserEntry,
+} from './types.ts';
+
+export type CePayloadConfig = Pick<
+  CloudentityTargetConfig,
+  | 'tenantId'
+  | 'poolId'
+  | 'namespace'
+  | 'unsupportedHash'
+  | 'payloadSchemaId'
+  | 'metadataSchemaId'
+  | 'resetExpiresAt'
+  | 'hashAlgorithms'
+  | 'attributesIn'
+  | 'totp'
+>;
+
+export interface BuildContext {
+  config: CePayloadConfig;
+  encode: CeEncoder;
+  /** Stands in for timestamps the legacy system did not have; the spec requires them. */
+  now: () => string;
+}
+
+export type PasswordPlan = 'hash' | 'reset' | 'unsupported_reset';
+
+export type EntryResult =
+  { ok: true; entry: UserEntry; password: PasswordPlan } | { ok: false; reason: string; code: string };
+
+const STATUS: Record<UserStatus, CeUser['status']> = {
+  active: 'active',
+  disabled: 'inactive',
+  pending: 'new',
+  deleted: 'deleted',
+};
+
+export function ceStatus(status: UserStatus): CeUser['status'] {
+  return STATUS[status];
+}
+
+/** The profile as the pool's payload schema sees it (OIDC standard claim names). */
+export function cePayload(
+  user: User,
+  config: Pick<CePayloadConfig, 'attributesIn'>,
+): Record<string, unknown> {
+  const a = user.address;
+  return compact({
+    ...(config.attributesIn === 'payload' ? user.attributes : {}),
+    email: user.email,
+    email_verified: user.email !== undefined ? (user.emailVerified ?? false) : undefined,
+    phone_number: user.phone,
+    phone_number_verified: user.phone !== undefined ? (user.phoneVerified ?? false) : undefined,
+    preferred_username: user.username,
+    given_name: user.name?.given,
+    family_name: user.name?.family,
+    middle_name: user.name?.middle,
+    nickname: user.name?.nickname,
+    name: user.name?.display,
+    locale: user.locale,
+    zoneinfo: user.zoneinfo,
+    birthdate: user.birthdate,
+    gender: user.gender,
+    picture: user.picture,
+    address: a
+      ? compact({
+          formatted: a.formatted,
+          street_address: a.street,
+          locality: a.locality,
+          region: a.region,
+          postal_code: a.postalCode,
+          country: a.country,
+        })
+      : undefined,
+  });
+}
+
+/** Admin-only data: what the pool schema has no place for but the migration must not lose. */
+export function ceMetadata(
+  user: User,
+  config: Pick<CePayloadConfig, 'attributesIn'>,
+): Record<string, unknown> {
+  return compact({
+    ...(config.attributesIn === 'metadata' ? user.attributes : {}),
+    legacy_id: user.sourceId,
+    groups: user.groups.length > 0 ? user.groups : undefined,
+    roles: user.roles.length > 0 ? user.roles : undefined,
+    last_login_at: user.lastLoginAt,
+    mfa:
+      user.mfa.length > 0
+        ? user.mfa.map((m) => (m.type === 'totp' ? { type: 'totp' } : { type: m.type, value: m.value }))
+        : undefined,
+  });
+}
+
+export function buildUserEntry(user: User, ctx: BuildContext): EntryResult {
+  const { config } = ctx;
+  const ids = recordIds(user.sourceId, config.namespace);
+  const created = user.createdAt ?? ctx.now();
+  const updated = user.updatedAt ?? created;
+  const base = { tenant_id: config.tenantId, user_pool_id: config.poolId };
+  const owned = { ...base, user_id: ids.user };
+
+  const ceUser: CeUser = {
+    id: ids.user,
+    ...base,
+    status: STATUS[user.status],
+    status_updated_at: updated,
+    payload: cePayload(user, config),
+    metadata: ceMetadata(user, config),
+    ...(config.payloadSchemaId ? { payload_schema_id: config.payloadSchemaId } : {}),
+    ...(config.metadataSchemaId ? { metadata_schema_id: config.metadataSchemaId } : {}),
+    created_at: created,
+    updated_at: updated,
+  };
+
+  // Password: a hash the pool verifies, or an expired credential so that login asks for a reset.
+  const password: CeCredential = {
+    id: ids.credential('password'),
+    ...owned,
+    type: 'password',
+    payload: {},
+    created_at: created,
+    updated_at: updated,
+  };
+  let plan: PasswordPlan;
+  const p = user.password;
+  if (isPasswordHash(p)) {
+    const allowed = config.hashAlgorithms === undefined || config.hashAlgorithms.includes(p.algorithm);
+    const encoded = allowed
+      ? ctx.encode(p)
+      : {
+          ok: false as const,
+          reason: `the Cloudentity pool is configured not to take ${p.algorithm} hashes`,
+        };
+    if (encoded.ok) {
+      password.payload = { hashed_password: encoded.value };
+      plan = 'hash';
+    } else if (config.unsupportedHash === 'reset') {
+      password.expires_at = config.resetExpiresAt;
+      plan = 'unsupported_reset';
+    } else {
+      return { ok: false, reason: encoded.reason, code: 'unsupported_hash' };
+    }
+  } else {
+    password.expires_at = config.resetExpiresAt;
+    plan = 'reset';
+  }
+  const credentials: CeCredential[] = [password];
+  if (config.totp === 'credential') {
+    for (const m of user.mfa) {
+      if (m.type !== 'totp') continue;
+      credentials.push({
+        id: ids.credential('totp'),
+        ...owned,
+        type: 'totp',
+        payload: { totp_secret: m.secret, digits: m.digits, period: m.period, algorithm: m.algorithm },
+        created_at: created,
+        updated_at: updated,
+      });
+      break;
+    }
+  }
+
+  const identifier = (
+    type: CeIdentifier['type'],
+    value: string,
+    key = '',
+    metadata?: Record<string, unknown>,
+  ): CeIdentifier => ({
+    id: ids.identifier(type, key),
+    ...owned,
+    type,
+    identifier: value,
+    identifier_lc: value.toLowerCase(),
+    ...(metadata ? { metadata } : {}),
+    created_at: created,
+    updated_at: updated,
+  });
+  const identifiers: CeIdentifier[] = [];
+  if (user.email !== undefined) identifiers.push(identifier('email', user.email));
+  if (user.phone !== undefined) identifiers.push(identifier('mobile', user.phone));
+  if (user.username !== undefined) identifiers.push(identifier('uid', user.username));
+  for (const i of user.identities) {
+    identifiers.push(
+      identifier('federated', `${i.provider}:${i.providerUserId}`, i.provider, {
+        provider: i.provider,
+        provider_user_id: i.providerUserId,
+      }),
+    );
+  }
+
+  const address = (type: CeAddress['type'], value: string, verified: boolean): CeAddress => ({
+    id: ids.address(type),
+    ...owned,
+    type,
+    address: value,
+    address_lc: value.toLowerCase(),
+    status: 'active',
+    verified,
+    // The legacy system rarely knows when; the account's last change is the best bound we have.
+    ...(verified ? { verified_at: updated } : {}),
+    ...(type === 'mobile' ? { preferred_contact_method: 'sms' as const } : {}),
+    created_at: created,
+    updated_at: updated,
+  });
+  const addresses: CeAddress[] = [];
+  if (user.email !== undefined) addresses.push(address('email', user.email, user.emailVerified ?? false));
+  if (user.phone !== undefined) addresses.push(address('mobile', user.phone, user.phoneVerified ?? false));
+
+  return {
+    ok: true,
+    entry: { sourceId: user.sourceId, user: ceUser, credentials, identifiers, addresses },
+    password: plan,
+  };
+}
+
+export function tenantDump(entries: UserEntry[]): TenantDump {
+  return {
+    users: entries.map((e) => e.user),
+    user_credentials: entries.flatMap((e) => e.credentials),
+    user_identifiers: entries.flatMap((e) => e.identifiers),
+    user_verifiable_addresses: entries.flatMap((e) => e.addresses),
+  };
+}
+
+function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,318 @@
+import { hashSync } from '@node-rs/bcrypt';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CidaasTarget } from '../../src/config/target.ts';
+import { startCidaasEmulator } from '../../src/emulators/cidaas/index.ts';
+import type { CidaasEmulatorHandle, CidaasEmulatorInput } from '../../src/emulators/cidaas/index.ts';
+import { identify } from '../../src/hashes/index.ts';
+import {
+  TargetAuthError,
+  TargetUnreachableError,
+  createTarget,
+  isFatalTargetError,
+} from '../../src/targets/index.ts';
+import type { SingleUserTarget } from '../../src/targets/index.ts';
+import { fullUser, minimalUser, planned } from './fixtures.ts';
+
+const PASSWORD = 'correct horse battery';
+
+function target(url: string, extra: Record<string, unknown> = {}): SingleUserTarget {
+  return createTarget(
+    CidaasTarget.parse({
+      kind: 'cidaas',
+      baseUrl: url,
+      clientId: 'ciam-migrate',
+      clientSecret: 'ciam-migrate-secret',
+      displayNameField: 'display_name',
+      ...extra,
+    }),
+  );
+}
+
+async function state(url: string): Promise<Record<string, unknown>[]> {
+  const res = await fetch(`${url}/_emulator/state`);
+  return ((await res.json()) as { users: Record<string, unknown>[] }).users;
+}
+
+async function login(
+  url: string,
+  identifier: string,
+  password: string,
+): Promise<{ ok: boolean; reason?: string }> {
+  const res = await fetch(`${url}/_emulator/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ identifier, password }),
+  });
+  return (await res.json()) as { ok: boolean; reason?: string };
+}
+
+const CUSTOM_FIELDS: CidaasEmulatorInput['customFields'] = {
+  customer_no: { type: 'string' },
+  vip: { type: 'boolean' },
+  display_name: { type: 'string' },
+};
+
+describe('cidaas adapter against the emulator', () => {
+  let emu: CidaasEmulatorHandle;
+  let t: SingleUserTarget;
+  let bcrypt: string;
+
+  beforeAll(async () => {
+    emu = await startCidaasEmulator({ customFields: CUSTOM_FIELDS });
+    bcrypt = hashSync(PASSWORD, 4);
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+  beforeEach(async () => {
+    emu.reset();
+    t = target(emu.url);
+    return () => t.close();
+  });
+
+  it('delivers every field of a full user and the user logs in with the original password', async () => {
+    const id = identify(bcrypt);
+    expect(id.ok).toBe(true);
+    if (!id.ok) return;
+    const user = fullUser('legacy-1', id.hash);
+    const out = await t.upsert([planned(user)]);
+    expect(out).toEqual([{ sourceId: 'legacy-1', kind: 'ok', action: 'created' }]);
+
+    const [stored] = await state(emu.url);
+    expect(stored).toMatchObject({
+      sub: 'legacy-1',
+      userStatus: 'VERIFIED',
+      customFields: { customer_no: 'A-123', vip: true, display_name: 'Max Muster' },
+      roles: ['USER'],
+      groups: [{ sub: 'legacy-1', groupId: 'CIDAAS_USERS' }],
+      mfa_enabled: true,
+      createdTime: '2015-03-01T10:00:00Z',
+      lastLoggedInTime: '2024-11-02T08:12:00Z',
+      password_hash_info: { algorithmTypeId: 'BCRYPT_4' },
+    });
+    const identities = stored?.identities as Record<string, unknown>[];
+    expect(identities[0]).toMatchObject({
+      provider: 'self',
+      username: 'user_legacy-1',
+      email: 'legacy-1@Example.com',
+      email_verified: true,
+      mobile_number: '+4917612345678',
+      mobile_number_verified: true,
+      given_name: 'Max',
+      family_name: 'Muster',
+      middle_name: 'M',
+      nickname: 'maxi',
+      gender: 'male',
+      birthdate: '1990-05-01',
+      locale: 'de-DE',
+      zoneinfo: 'Europe/Berlin',
+      picture: 'https://example.com/p.png',
+      address: {
+        formatted: 'Melodiestr. 1, 72399 X, DE',
+        street_address: 'Melodiestr. 1',
+        locality: 'X',
+        region: 'BW',
+        postal_code: '72399',
+        country: 'DE',
+      },
+    });
+    expect(identities[1]).toMatchObject({ provider: 'google', providerUserId: 'g-legacy-1' });
+
+    expect(await login(emu.url, 'legacy-1@example.com', PASSWORD)).toMatchObject({ ok: true });
+    expect(await login(emu.url, 'legacy-1@example.com', 'wrong')).toMatchObject({ ok: false });
+
+    // A re-run updates the same user: no duplicate.
+    expect(await t.upsert([planned(user, true)])).toEqual([
+      { sourceId: 'legacy-1', kind: 'ok', action: 'updated' },
+    ]);
+    expect(await state(emu.url)).toHaveLength(1);
+  });
+
+  it('forces a reset for a user without a password', async () => {
+    await t.upsert([planned(minimalUser('np-1'))]);
+    expect(await login(emu.url, 'np-1@example.com', 'anything')).toMatchObject({
+      ok: false,
+      reason: 'must reset',
+    });
+  });
+
+  it('delivers the others of a batch with one poisoned user and rejects only that one, verbatim', async () => {
+    const users = Array.from({ length: 20 }, (_, i) => minimalUser(`b-${i}`));
+    users[7] = minimalUser('b-7', { email: 'b-7@mailinator.com' });
+    const out = await t.upsert(users.map((u) => planned(u)));
+    expect(out).toHaveLength(20);
+    const rejected = out.filter((o) => o.kind === 'rejected');
+    expect(rejected).toEqual([
+      { sourceId: 'b-7', kind: 'rejected', reason: 'invalid email passed', code: 'invalid_email' },
+    ]);
+    expect(out.filter((o) => o.kind === 'ok')).toHaveLength(19);
+    expect(await state(emu.url)).toHaveLength(19);
+  });
+
+  it('bisects when the tenant refuses the whole request for one user (417 mode)', async () => {
+    const strict = await startCidaasEmulator({
+      invalidEmailMode: 'request',
+      envelope: 'top-level',
+      stateField: 'status',
+    });
+    const st = target(strict.url);
+    try {
+      const users = Array.from({ length: 16 }, (_, i) => minimalUser(`r-${i}`));
+      users[3] = minimalUser('r-3', { email: 'r-3@yopmail.com' });
+      const out = await st.upsert(users.map((u) => planned(u)));
+      expect(out.filter((o) => o.kind === 'rejected')).toEqual([
+        { sourceId: 'r-3', kind: 'rejected', reason: 'invalid email passed', code: 'invalid_email' },
+      ]);
+      expect(out.filter((o) => o.kind === 'ok')).toHaveLength(15);
+      expect(st.stats?.().bisectionCalls).toBeGreaterThan(0);
+    } finally {
+      await st.close();
+      await strict.close();
+    }
+  });
+
+  it('rejects a hash the tenant has no algorithm for, before sending', async () => {
+    const id = identify(bcrypt);
+    if (!id.ok) throw new Error('bcrypt not identified');
+    const t2 = target(emu.url, { hashAlgorithms: { sha256: 'SHA256' } });
+    try {
+      const out = await t2.upsert([
+        planned(minimalUser('h-1', { password: id.hash })),
+        planned(minimalUser('h-2')),
+      ]);
+      expect(out.find((o) => o.sourceId === 'h-1')).toMatchObject({
+        kind: 'rejected',
+        code: 'unsupported_hash',
+      });
+      expect(out.find((o) => o.sourceId === 'h-2')).toMatchObject({ kind: 'ok' });
+    } finally {
+      await t2.close();
+    }
+  });
+
+  it('deletes by purge and by schedule; a missing user counts as deleted', async () => {
+    await t.upsert([planned(minimalUser('d-1')), planned(minimalUser('d-2'))]);
+    expect(await t.remove(['d-1', 'nobody'])).toEqual([
+      { sourceId: 'd-1', kind: 'ok', action: 'deleted' },
+      { sourceId: 'nobody', kind: 'ok', action: 'deleted' },
+    ]);
+    expect((await state(emu.url)).map((u) => u.sub)).toEqual(['d-2']);
+    const sched = target(emu.url, { deletes: 'schedule' });
+    try {
+      expect(await sched.deleteOne('d-2')).toEqual({ sourceId: 'd-2', kind: 'ok', action: 'deleted' });
+      expect((await state(emu.url))[0]).toHaveProperty('deletionScheduledAt');
+    } finally {
+      await sched.close();
+    }
+  });
+
+  it('single-user paths: status and profile', async () => {
+    await t.upsertOne(planned(minimalUser('s-1')));
+    expect(await t.setStatus('s-1', 'disabled')).toEqual({ sourceId: 's-1', kind: 'ok', action: 'updated' });
+    expect((await state(emu.url))[0]).toMatchObject({ userStatus: 'DECLINED' });
+    expect(await t.updateProfile(minimalUser('s-1', { name: { given: 'Eva' } }))).toMatchObject({
+      kind: 'ok',
+      action: 'updated',
+    });
+  });
+});
+
+describe('cidaas adapter: auth and transient failures', () => {
+  it('refreshes the token once on a 401', async () => {
+    let now = Date.now();
+    const emu = await startCidaasEmulator({ clock: () => now, tokenTtlSeconds: 3600 });
+    const t = target(emu.url);
+    try {
+      await t.upsert([planned(minimalUser('a-1'))]);
+      now += 3601_000; // the emulator's tokens expired; the adapter's clock has not moved
+      expect(await t.upsert([planned(minimalUser('a-2'))])).toEqual([
+        { sourceId: 'a-2', kind: 'ok', action: 'created' },
+      ]);
+      expect(t.stats?.()).toMatchObject({ tokenFetches: 2, tokenRefreshesAfter401: 1 });
+    } finally {
+      await t.close();
+      await emu.close();
+    }
+  });
+
+  it('turns a 403 into a fatal error naming the scope and migration mode', async () => {
+    const emu = await startCidaasEmulator({
+      clients: [{ clientId: 'weak', clientSecret: 'weak-secret', scopes: ['cidaas:users_read'] }],
+    });
+    const t = target(emu.url, { clientId: 'weak', clientSecret: 'weak-secret' });
+    try {
+      const err = await t.upsert([planned(minimalUser('f-1'))]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TargetAuthError);
+      expect(isFatalTargetError(err)).toBe(true);
+      expect(String((err as Error).message)).toMatch(/cidaas:bulk_user_create/);
+      expect(String((err as Error).message)).toMatch(/migration mode/i);
+      expect(String((err as Error).message)).not.toContain('weak-secret');
+    } finally {
+      await t.close();
+      await emu.close();
+    }
+  });
+
+  it('bad credentials are fatal and do not leak the secret', async () => {
+    const emu = await startCidaasEmulator();
+    const t = target(emu.url, { clientSecret: 'not-the-secret' });
+    try {
+      const err = await t.open?.().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TargetAuthError);
+      expect(String((err as Error).message)).not.toContain('not-the-secret');
+    } finally {
+      await t.close();
+      await emu.close();
+    }
+  });
+
+  it('5xx and 429 make the whole batch retryable', async () => {
+    const emu = await startCidaasEmulator({ faults: { faultRate: 1, faultStatuses: [503] } });
+    const t = target(emu.url);
+    try {
+      const out = await t.upsert([planned(minimalUser('x-1')), planned(minimalUser('x-2'))]);
+      expect(out.map((o) => o.kind)).toEqual(['retryable', 'retryable']);
+      expect(out[0]).toMatchObject({ reason: expect.stringMatching(/503/) });
+    } finally {
+      await t.close();
+      await emu.close();
+    }
+    const limited = await startCidaasEmulator({ faults: { maxConcurrency: 1, latencyMs: 200 } });
+    const t2 = target(limited.url);
+    try {
+      await t2.open?.();
+      const outs = await Promise.all([0, 1, 2].map((i) => t2.upsert([planned(minimalUser(`y-${i}`))])));
+      const kinds = outs.flat().map((o) => o.kind);
+      expect(kinds).toContain('retryable');
+      expect(outs.flat().find((o) => o.kind === 'retryable')).toMatchObject({
+        reason: expect.stringMatching(/429/),
+      });
+    } finally {
+      await t2.close();
+      await limited.close();
+    }
+  });
+
+  it('dropped connections are retryable; connection refused at start is fatal', async () => {
+    const emu = await startCidaasEmulator({ faults: { dropRate: 1 } });
+    const t = target(emu.url);
+    try {
+      // The token endpoint is dropped too, so the first call can only fail as unreachable or retryable.
+      const out = await t.upsert([planned(minimalUser('z-1'))]).catch((e: unknown) => e);
+      if (Array.isArray(out)) expect(out[0]).toMatchObject({ kind: 'retryable' });
+      else expect(out).toBeInstanceOf(TargetUnreachableError);
+    } finally {
+      await t.close();
+      await emu.close();
+    }
+    const gone = await startCidaasEmulator();
+    const url = gone.url;
+    await gone.close();
+    const t2 = target(url);
+    try {
+      await expect(t2.upsert([planned(minimalUser('z-2'))])).rejects.toBeInstanceOf(TargetUnreachableError);
+    } finally {
+      await t2.close();
+    }
+  });
+});
