@@ -29,8 +29,10 @@ export function registerDemoCommand(program: Command): void {
       if (proof.mustResetReported !== undefined) log(`  a user without a password must reset it: ${proof.mustResetReported ? 'yes' : 'NO'}`);
       log(
         `Second run (delta): ${second.delivered.created + second.delivered.updated} users sent, ` +
-          `${second.staged.unchanged.toLocaleString('en-US')} unchanged`,
+          `${second.staged.unchanged.toLocaleString('en-US')} unchanged, ${second.staged.dead} still dead-lettered, ` +
+          `${second.staged.rejected} invalid rows again`,
       );
+      log(`Files: ${path.relative(process.cwd(), path.resolve(opts.dir))}/ (users.csv, migration.yaml, demo.sqlite)`);
       log('');
       log(result.ok ? 'Demo finished: the migration is complete and verified.' : 'Demo finished WITH PROBLEMS (see above).');
       process.exitCode = result.ok ? EXIT.ok : EXIT.fatal;

@@ -22,16 +22,25 @@ export function formatRunSummary(s: RunSummary, maxRejects = 20): string {
   }
   if (s.rejects.length > 0) {
     lines.push(`  rejected records (${n(st.rejected)}):`);
-    for (const r of s.rejects.slice(0, maxRejects)) {
+    for (const r of [...s.rejects].sort(byPosition).slice(0, maxRejects)) {
       lines.push(`    ${r.position}${r.sourceId ? ` (${r.sourceId})` : ''}: ${r.reason}`);
     }
     if (st.rejected > maxRejects) lines.push(`    … ${n(st.rejected - maxRejects)} more (ciam-migrate status --json)`);
   }
-  if (s.deadLetters > 0) lines.push(`  dead letters in the ledger: ${n(s.deadLetters)} (see ciam-migrate status; retry with ciam-migrate retry)`);
+  if (s.deadLetters > 0) {
+    lines.push(`  dead letters in the ledger: ${n(s.deadLetters)} (details: ciam-migrate status; send again: ciam-migrate retry)`);
+    for (const r of s.deadByReason.slice(0, 10)) lines.push(`    ${n(r.count)} × ${r.reason}`);
+  }
   if (s.missingFromSource > 0) {
     lines.push(`  ${n(s.missingFromSource)} users in the target are no longer in the source (not deleted; use --deletes)`);
   }
   return lines.join('\n');
+}
+
+/** Rejects arrive in chunk order (duplicates are found later than mapping errors): show them by line. */
+function byPosition(a: { position: string }, b: { position: string }): number {
+  const num = (p: string) => Number(/\d+/.exec(p)?.[0] ?? Number.MAX_SAFE_INTEGER);
+  return num(a.position) - num(b.position) || a.position.localeCompare(b.position);
 }
 
 export function formatStatus(name: string, stats: LedgerStats): string {

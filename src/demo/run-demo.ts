@@ -81,7 +81,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   const emulator = await startCidaasEmulator({
     clients: [{ ...CLIENT, scopes: ['cidaas:bulk_user_create', 'cidaas:users_read', 'cidaas:users_write', 'cidaas:users_delete'], migrationMode: true }],
-    customFields: ['customer_no'],
+    customFields: { customer_no: { type: 'string' } },
   });
   log(`Started the cidaas emulator on ${emulator.url}`);
   try {

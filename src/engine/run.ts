@@ -28,6 +28,7 @@ export interface RunSummary {
   rejects: SourceReject[];
   /** Users dead-lettered in the ledger after this run (this run's and earlier ones). */
   deadLetters: number;
+  deadByReason: { reason: string; count: number }[];
   /** Users that vanished from the source; deleted only with `--deletes`. */
   missingFromSource: number;
   durationMs: number;
@@ -81,6 +82,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       delivered,
       rejects: ledger.rejectsOf(runId, 1000),
       deadLetters: stats.byState.dead,
+      deadByReason: stats.deadByReason,
       missingFromSource: signal?.aborted ? 0 : ledger.missingFrom(runId).count,
       durationMs,
       usersPerSecond: durationMs > 0 ? Math.round((sent * 1000) / durationMs) : 0,
