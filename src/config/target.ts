@@ -74,6 +74,27 @@ export const CloudentityTarget = z
      * supports (bcrypt, pbkdf2, argon2, sha, md5). Narrow it when a pool refuses some.
      */
     hashAlgorithms: z.array(z.string().min(1)).optional(),
+    /**
+     * How hashes are spelled for this tenant where the vendor spec is silent (sha/pbkdf2 function
+     * names, salt encoding and placement); see `CloudentityEncodeOptions` in src/hashes.
+     */
+    hashEncoding: z
+      .object({
+        shaFunctions: z
+          .object({ sha1: z.string(), sha256: z.string(), sha512: z.string() })
+          .partial()
+          .optional(),
+        pbkdf2Functions: z
+          .object({ sha1: z.string(), sha256: z.string(), sha512: z.string() })
+          .partial()
+          .optional(),
+        saltEncoding: z.enum(['utf8', 'hex', 'base64']).optional(),
+        saltMode: z.enum(['field', 'embedded']).optional(),
+        saltPosition: z.enum(['prefix', 'suffix']).optional(),
+        allowArgon2Variants: z.boolean().optional(),
+      })
+      .strict()
+      .default({}),
     /** Where custom `attributes` go: the user payload (pool schema must allow them) or admin metadata. */
     attributesIn: z.enum(['payload', 'metadata']).default('payload'),
     /**

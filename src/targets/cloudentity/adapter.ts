@@ -1,0 +1,280 @@
+import type { CloudentityTargetConfig } from '../../config/target.ts';
+import { HttpClient } from '../../delivery/http-client.ts';
+import type { HttpResponse } from '../../delivery/http-client.ts';
+import { clientCredentials } from '../../delivery/oauth-client-credentials.ts';
+import { TokenCache } from '../../delivery/token-cache.ts';
+import { encodeForCloudentity } from '../../hashes/encode-cloudentity.ts';
+import type { Outcome, User, UserStatus } from '../../model/index.ts';
+import { sendWithBisection } from '../common/bisect.ts';
+import type { BatchResult } from '../common/bisect.ts';
+import { isRetryableStatus, rejectionCode, retryAfterMs } from '../common/classify.ts';
+import { TargetSession } from '../common/session.ts';
+import type { Exchange } from '../common/session.ts';
+import { mapLimited, singleOutcome } from '../common/single-call.ts';
+import { TargetConfigError } from '../errors.ts';
+import type { PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats } from '../target.ts';
+import { cloudentityAuthAdvice } from './auth-advice.ts';
+import { cloudentityCapabilities } from './capabilities.ts';
+import { cloudentityUserId } from './ids.ts';
+import { buildUserEntry, ceMetadata, cePayload, ceStatus, tenantDump } from './payload.ts';
+import type { BuildContext } from './payload.ts';
+import { cloudentityErrorMessage } from './response.ts';
+import type { CeEncoder, TenantDump, UserEntry } from './types.ts';
+
+const DELETE_CONCURRENCY = 4;
+
+interface Entry extends UserEntry {
+  knownToTarget: boolean;
+}
+
+export interface CloudentityAdapterOptions {
+  /** Replaces the hash encoder (tests; tenants with a verified non-default encoding). */
+  encode?: CeEncoder;
+  /** Called with every import body before it is sent (schema tests, dry runs). */
+  onImportBody?: (body: TenantDump) => void;
+  now?: () => string;
+}
+
+export class CloudentityAdapter implements SingleUserTarget {
+  readonly name = 'cloudentity';
+  readonly capabilities: TargetCapabilities;
+  private readonly session: TargetSession;
+  private readonly tokens: TokenCache;
+  private readonly prefix: string;
+  private readonly ctx: BuildContext;
+  private readonly counters = { bisectionCalls: 0, unsupportedHashResets: 0, verifierHashes: 0 };
+
+  constructor(
+    private readonly config: CloudentityTargetConfig,
+    private readonly options: CloudentityAdapterOptions = {},
+  ) {
+    this.capabilities = cloudentityCapabilities(config);
+    this.prefix = config.pathPrefix
+      .replaceAll('{tid}', encodeURIComponent(config.tenantId))
+      .replace(/\/+$/, '');
+    const http = new HttpClient({
+      baseUrl: config.baseUrl,
+      timeoutMs: config.timeoutMs,
+      connections: config.connections,
+      keepAliveMs: config.keepAliveMs,
+      ...(config.caFile ? { caFile: config.caFile } : {}),
+    });
+    this.tokens = new TokenCache(
+      clientCredentials(http, {
+        tokenPath: (config.tokenPath ?? '/{tid}/system/oauth2/token').replaceAll(
+          '{tid}',
+          encodeURIComponent(config.tenantId),
+        ),
+        clientId: config.clientId,
+        clientSecret: config.clientSecret,
+        scopes: config.scopes,
+        auth: config.tokenAuth,
+      }),
+    );
+    this.session = new TargetSession(
+      this.name,
+      http,
+      this.tokens,
+      cloudentityAuthAdvice(config.clientId, config.tenantId),
+    );
+    const encodeOptions = config.hashEncoding;
+    this.ctx = {
+      config,
+      encode: options.encode ?? ((h) => encodeForCloudentity(h, encodeOptions)),
+      now: options.now ?? (() => new Date().toISOString()),
+    };
+  }
+
+  open(): Promise<void> {
+    return this.session.open();
+  }
+
+  async upsert(users: PlannedUser[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const entries: Entry[] = [];
+    for (const p of users) {
+      const b = buildUserEntry(p.user, this.ctx);
+      if (!b.ok) {
+        outcomes.push({ sourceId: p.sourceId, kind: 'rejected', reason: b.reason, code: b.code });
+        continue;
+      }
+      if (b.password === 'unsupported_reset') this.counters.unsupportedHashResets++;
+      entries.push({ ...b.entry, knownToTarget: p.knownToTarget });
+    }
+    if (entries.length > 0) {
+      outcomes.push(
+        ...(await sendWithBisection(
+          entries,
+          (items) => this.sendImport(items),
+          () => this.counters.bisectionCalls++,
+        )),
+      );
+    }
+    return outcomes;
+  }
+
+  private async sendImport(items: Entry[]): Promise<BatchResult> {
+    const body = tenantDump(items);
+    this.options.onImportBody?.(body);
+    const ex = await this.session.send({ method: 'PUT', path: `${this.prefix}/configuration`, json: body });
+    if (ex.kind === 'retryable') return ex;
+    const { res } = ex;
+    if (res.status >= 200 && res.status < 300) {
+      return {
+        kind: 'outcomes',
+        outcomes: items.map((i) => ({
+          sourceId: i.sourceId,
+          kind: 'ok',
+          action: i.knownToTarget ? 'updated' : 'created',
+        })),
+      };
+    }
+    const { message } = cloudentityErrorMessage(res.text, res.status);
+    if (isRetryableStatus(res.status)) {
+      const after = retryAfterMs(res);
+      return {
+        kind: 'retryable',
+        reason: `HTTP ${res.status}: ${message}`,
+        ...(after !== undefined ? { retryAfterMs: after } : {}),
+      };
+    }
+    if (res.status === 404) {
+      throw new TargetConfigError(
+        this.name,
+        `${this.prefix}/configuration answered 404 (${message}): check baseUrl, tenantId, poolId and pathPrefix`,
+      );
+    }
+    return { kind: 'refused', reason: message, code: rejectionCode(res.status, message) };
+  }
+
+  async remove(sourceIds: string[]): Promise<Outcome[]> {
+    return mapLimited(sourceIds, DELETE_CONCURRENCY, (id) => this.deleteOne(id));
+  }
+
+  async deleteOne(sourceId: string): Promise<Outcome> {
+    const ex = await this.session.send({ method: 'DELETE', path: this.userPath(sourceId) });
+    return singleOutcome(
+      sourceId,
+      ex,
+      (r) => (r.status < 300 || r.status === 404 ? 'deleted' : undefined),
+      errText,
+    );
+  }
+
+  async upsertOne(user: PlannedUser): Promise<Outcome> {
+    const [o] = await this.upsert([user]);
+    return o ?? { sourceId: user.sourceId, kind: 'retryable', reason: 'no outcome' };
+  }
+
+  /** Per-user System API; a user the pool does not have yet is imported whole instead. */
+  async updateProfile(user: User): Promise<Outcome> {
+    const ex = await this.session.send({
+      method: 'PUT',
+      path: this.userPath(user.sourceId),
+      json: {
+        status: ceStatus(user.status),
+        payload: cePayload(user, this.config),
+        metadata: ceMetadata(user, this.config),
+        ...(this.config.payloadSchemaId ? { payload_schema_id: this.config.payloadSchemaId } : {}),
+        ...(this.config.metadataSchemaId ? { metadata_schema_id: this.config.metadataSchemaId } : {}),
+      },
+    });
+    if (isNotFound(ex)) return this.upsertOne({ sourceId: user.sourceId, user, knownToTarget: false });
+    return singleOutcome(user.sourceId, ex, (r) => (r.status < 300 ? 'updated' : undefined), errText);
+  }
+
+  /**
+   * Swap the email identifier and verifiable address through the System APIs, then the profile.
+   * Without `previousEmail` only the new ones are added (an existing one answers 409, kept as ok).
+   */
+  async changeEmail(user: User, previousEmail?: string): Promise<Outcome> {
+    const id = user.sourceId;
+    const base = this.userPath(id);
+    const steps: { path: string; json: unknown; okStatus: number[] }[] = [];
+    if (previousEmail !== undefined && previousEmail.toLowerCase() !== user.email?.toLowerCase()) {
+      steps.push({
+        path: `${base}/identifiers/remove`,
+        json: { identifier: previousEmail },
+        okStatus: [404],
+      });
+      steps.push({ path: `${base}/addresses/remove`, json: { address: previousEmail }, okStatus: [404] });
+    }
+    if (user.email !== undefined) {
+      steps.push({
+        path: `${base}/identifiers/add`,
+        json: { identifier: user.email, type: 'email' },
+        okStatus: [409],
+      });
+      steps.push({
+        path: `${base}/addresses/add`,
+        json: { address: user.email, type: 'email', verified: user.emailVerified ?? false, status: 'active' },
+        okStatus: [409],
+      });
+    }
+    for (const step of steps) {
+      const ex = await this.session.send({ method: 'POST', path: step.path, json: step.json });
+      if (step.path.endsWith('/identifiers/remove') && isNotFound(ex) && !(await this.exists(id))) {
+        return this.upsertOne({ sourceId: id, user, knownToTarget: false });
+      }
+      const o = singleOutcome(
+        id,
+        ex,
+        (r) => (r.status < 300 || step.okStatus.includes(r.status) ? 'updated' : undefined),
+        errText,
+      );
+      if (o.kind !== 'ok') return o;
+    }
+    return this.updateProfile(user);
+  }
+
+  /** No per-user API takes a hash: re-import the user's full entry set under the same ids. */
+  changePassword(user: User): Promise<Outcome> {
+    return this.upsertOne({ sourceId: user.sourceId, user, knownToTarget: true });
+  }
+
+  async setStatus(sourceId: string, status: UserStatus): Promise<Outcome> {
+    const ex = await this.session.send({
+      method: 'PUT',
+      path: this.userPath(sourceId),
+      json: { status: ceStatus(status) },
+    });
+    return singleOutcome(sourceId, ex, (r) => (r.status < 300 ? 'updated' : undefined), errText);
+  }
+
+  /** GET of the user through the System API; undefined when the pool does not have it. */
+  async fetchUser(sourceId: string): Promise<Record<string, unknown> | undefined> {
+    const ex = await this.session.send({ method: 'GET', path: this.userPath(sourceId) });
+    if (ex.kind === 'response' && ex.res.status === 200)
+      return JSON.parse(ex.res.text) as Record<string, unknown>;
+    return undefined;
+  }
+
+  private async exists(sourceId: string): Promise<boolean> {
+    return (await this.fetchUser(sourceId)) !== undefined;
+  }
+
+  private userPath(sourceId: string): string {
+    return `${this.prefix}/system/pools/${encodeURIComponent(this.config.poolId)}/users/${cloudentityUserId(sourceId, this.config.namespace)}`;
+  }
+
+  stats(): TargetStats {
+    return {
+      requests: this.session.counters.requests,
+      tokenFetches: this.tokens.fetchCount,
+      tokenRefreshesAfter401: this.session.counters.tokenRefreshesAfter401,
+      ...this.counters,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.session.http.close();
+  }
+}
+
+function isNotFound(ex: Exchange): boolean {
+  return ex.kind === 'response' && ex.res.status === 404;
+}
+
+function errText(res: HttpResponse): string {
+  return cloudentityErrorMessage(res.text, res.status).message;
+}
