@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import type { FormatsPlugin } from 'ajv-formats';
 import { parse } from 'yaml';
 
 const SPEC = new URL('../fixtures/openapi/cloudentity-identitysystem.yaml', import.meta.url);
@@ -35,8 +36,9 @@ export function cloudentityValidator(definition: string): ValidateFunction {
   const spec = parse(readFileSync(SPEC, 'utf8')) as { definitions: Record<string, unknown> };
   const definitions = toJsonSchema(spec.definitions) as Record<string, unknown>;
   const ajv = new Ajv({ allErrors: true, strict: false });
-  const addFormats =
-    (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
+  // ajv-formats is CommonJS: under NodeNext its default import may arrive wrapped once more.
+  const mod = addFormatsModule as unknown as FormatsPlugin & { default?: FormatsPlugin };
+  const addFormats: FormatsPlugin = mod.default ?? mod;
   addFormats(ajv);
   // Vendor-specific id formats (userID, tenantID, poolID, …) have no published pattern.
   const known = new Set([
