@@ -5,7 +5,7 @@ import { authorize, type CidaasContext } from './context.ts';
 import { parseEntity, type EntityResult, type EntityRules, type ParsedEntity } from './entity.ts';
 import { CIDAAS_CODE_INVALID_EMAIL, cidaasError } from './errors.ts';
 import type { CidaasClient } from './options.ts';
-import { identifierKeys, type CidaasUser, type Identity } from './store.ts';
+import { keysOf, type CidaasUser, type Identity } from './store.ts';
 
 type ProcessState = Record<string, unknown>;
 
@@ -69,22 +69,20 @@ function state(ctx: CidaasContext, sub: string, identifier: Record<string, strin
 /** Upsert by `sub`; without one, by (identifier, provider), as the migration docs describe. */
 function apply(ctx: CidaasContext, client: CidaasClient, entity: ParsedEntity, now: number): ProcessState {
   const { store } = ctx;
+  const keys = keysOf(entity.identities);
   let existing: CidaasUser | undefined;
   if (entity.sub !== undefined) {
     existing = store.bySub.get(entity.sub);
   } else {
-    for (const identity of entity.identities) {
-      for (const key of identifierKeys(identity, identity.provider)) {
-        const sub = store.findSubByKey(key);
-        if (sub !== undefined) existing = store.bySub.get(sub);
-        if (existing !== undefined) break;
-      }
+    for (const key of keys) {
+      const sub = store.findSubByKey(key);
+      if (sub !== undefined) existing = store.bySub.get(sub);
       if (existing !== undefined) break;
     }
   }
   const failureKey = entity.sub ?? existing?.sub ?? JSON.stringify(entity.identifier);
   if (ctx.faults?.userFails(failureKey) === true) return failed(ctx, entity.identifier, 'user could not be processed');
-  if (store.conflictingKey(entity.identities, existing?.sub ?? entity.sub) !== undefined) {
+  if (store.conflictingKey(keys, existing?.sub ?? entity.sub) !== undefined) {
     return failed(ctx, entity.identifier, 'user identifier already exists');
   }
 
@@ -95,6 +93,7 @@ function apply(ctx: CidaasContext, client: CidaasClient, entity: ParsedEntity, n
       account: entity.account,
       identities: entity.identities.map(withIdentityId),
       customFields: entity.customFields,
+      keys,
       createdAt: now,
       updatedAt: now,
     };

@@ -16,6 +16,8 @@ export interface CidaasUser {
   identities: Identity[];
   customFields: Record<string, unknown>;
   password?: StoredPassword;
+  /** Index keys of all identities, kept so re-indexing never recomputes them. */
+  keys: string[];
   /** The status before a scheduled deletion, restored if it is cancelled. */
   statusBeforeDeletion?: CidaasUserStatus;
   deletionScheduledAt?: number;
@@ -33,6 +35,14 @@ export function identifierKeys(identity: Record<string, unknown>, provider: stri
   if (typeof mobile === 'string' && mobile !== '') keys.push(`${provider}\u0000m\u0000${mobile}`);
   if (typeof username === 'string' && username !== '') keys.push(`${provider}\u0000u\u0000${username.toLowerCase()}`);
   return keys;
+}
+
+export function keysOf(identities: ReadonlyArray<Record<string, unknown> & { provider: string }>): string[] {
+  if (identities.length === 1) {
+    const only = identities[0] as Record<string, unknown> & { provider: string };
+    return identifierKeys(only, only.provider);
+  }
+  return identities.flatMap((i) => identifierKeys(i, i.provider));
 }
 
 /** Users by sub, with an (identifier, provider) index for the documented upsert fallback. */
@@ -57,33 +67,30 @@ export class CidaasStore {
   }
 
   /** A key already taken by a different user, if any. */
-  conflictingKey(identities: ReadonlyArray<Record<string, unknown> & { provider: string }>, sub: string | undefined): string | undefined {
-    for (const identity of identities) {
-      for (const key of identifierKeys(identity, identity.provider)) {
-        const owner = this.byIdentifier.get(key);
-        if (owner !== undefined && owner !== sub) return key;
-      }
+  conflictingKey(keys: readonly string[], sub: string | undefined): string | undefined {
+    for (const key of keys) {
+      const owner = this.byIdentifier.get(key);
+      if (owner !== undefined && owner !== sub) return key;
     }
     return undefined;
   }
 
+  /** Stores a new user whose `keys` are already computed. */
   put(user: CidaasUser): void {
     this.bySub.set(user.sub, user);
-    this.index(user);
+    for (const key of user.keys) this.byIdentifier.set(key, user.sub);
   }
 
   unindex(user: CidaasUser): void {
-    for (const identity of user.identities) {
-      for (const key of identifierKeys(identity, identity.provider)) {
-        if (this.byIdentifier.get(key) === user.sub) this.byIdentifier.delete(key);
-      }
+    for (const key of user.keys) {
+      if (this.byIdentifier.get(key) === user.sub) this.byIdentifier.delete(key);
     }
   }
 
+  /** Recomputes the user's keys from its identities and indexes them. */
   index(user: CidaasUser): void {
-    for (const identity of user.identities) {
-      for (const key of identifierKeys(identity, identity.provider)) this.byIdentifier.set(key, user.sub);
-    }
+    user.keys = keysOf(user.identities);
+    for (const key of user.keys) this.byIdentifier.set(key, user.sub);
   }
 
   delete(sub: string): boolean {
