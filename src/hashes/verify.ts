@@ -1,5 +1,4 @@
 import { createCipheriv } from 'node:crypto';
-import { verify as shaCryptVerify } from 'unixcrypt';
 import type { PasswordHash } from '../model/index.ts';
 import { md5Crypt } from './crypt-impl.ts';
 import { cryptEncode64, fromBase64 } from './encoding.ts';
@@ -24,6 +23,17 @@ export class UnsupportedHashError extends Error {
   }
 }
 
+type ShaCryptVerify = (plaintext: string, hash: string) => boolean;
+let shaCrypt: Promise<ShaCryptVerify> | undefined;
+/**
+ * unixcrypt is ESM-only (no `require` condition); loading it lazily with import() keeps this module
+ * loadable from the CommonJS bootstrap the worker pool uses under tsx.
+ */
+function loadShaCrypt(): Promise<ShaCryptVerify> {
+  shaCrypt ??= import('unixcrypt').then((m) => m.verify);
+  return shaCrypt;
+}
+
 function str(h: PasswordHash, key: string): string {
   const v = h.params[key];
   return typeof v === 'string' ? v : '';
@@ -39,8 +49,13 @@ function bytes(b64: string | undefined): Buffer {
 }
 
 /** PHP's trim() set, which WordPress applies before hashing (JS trim() removes more). */
+const PHP_TRIM = new Set([' ', '\t', '\n', '\r', '\0', '\u000b']);
 function phpTrim(s: string): string {
-  return s.replace(/^[ \t\n\r\0\x0B]+|[ \t\n\r\0\x0B]+$/g, '');
+  let start = 0;
+  let end = s.length;
+  while (start < end && PHP_TRIM.has(s[start] ?? '')) start++;
+  while (end > start && PHP_TRIM.has(s[end - 1] ?? '')) end--;
+  return s.slice(start, end);
 }
 
 async function verifyBcryptSha256(h: PasswordHash, password: string): Promise<boolean> {
@@ -150,7 +165,7 @@ export async function verify(hash: PasswordHash, password: string): Promise<bool
     case 'sha256-crypt':
     case 'sha512-crypt':
       try {
-        return shaCryptVerify(password, str(hash, 'mcf'));
+        return (await loadShaCrypt())(password, str(hash, 'mcf'));
       } catch {
         return false;
       }
