@@ -33,6 +33,15 @@ export const CidaasTarget = z
     unsupportedHash: UnsupportedHashPolicy.default('reject'),
     /** algorithmTypeId of the CUSTOM_* algorithm pointing at `ciam-migrate verifier` (policy `verifier`). */
     verifierAlgorithmTypeId: z.string().default('CUSTOM_CIAM_MIGRATE'),
+    /** Tenant algorithm settings the docs leave open (salt position and encodings); see `CidaasEncodeOptions`. */
+    hashEncoding: z
+      .object({
+        saltPosition: z.enum(['prefix', 'suffix']).optional(),
+        saltEncoding: z.enum(['utf8', 'hex', 'base64']).optional(),
+        digestEncoding: z.enum(['hex', 'base64']).optional(),
+      })
+      .strict()
+      .default({}),
     provider: z.string().default('self'),
     deletes: z.enum(['purge', 'schedule']).default('purge'),
     /** cidaas `sub`: the legacy id as it is (recommended by cidaas), or a UUIDv5 of it under `namespace`. */

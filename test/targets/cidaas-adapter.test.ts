@@ -12,6 +12,7 @@ import {
 } from '../../src/targets/index.ts';
 import type { SingleUserTarget } from '../../src/targets/index.ts';
 import { fullUser, minimalUser, planned } from './fixtures.ts';
+import { SAMPLE_PASSWORD, hashSamples } from './hash-samples.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -315,4 +316,34 @@ describe('cidaas adapter: auth and transient failures', () => {
       await t2.close();
     }
   });
+});
+
+describe('cidaas adapter: every hash family the tenant takes logs in', () => {
+  const ALGORITHM_IDS = {
+    bcrypt: 'BCRYPT_{cost}',
+    argon2id: 'ARGON2ID',
+    'pbkdf2-sha256': 'PBKDF2_SHA256',
+    sha1: 'SHA1',
+    sha256: 'SHA256',
+    sha512: 'SHA512',
+    md5: 'MD5',
+  };
+  for (const sample of hashSamples()) {
+    it(sample.family, async (ctx) => {
+      if (!sample.parsed.ok) return ctx.skip(`src/hashes cannot parse ${sample.family} yet: ${sample.parsed.reason}`);
+      const emu = await startCidaasEmulator();
+      const t = target(emu.url, { hashAlgorithms: ALGORITHM_IDS });
+      try {
+        const user = minimalUser(`pw-${sample.family}`, { password: sample.parsed.hash });
+        const [out] = await t.upsert([planned(user)]);
+        if (out?.kind === 'rejected' && out.code === 'unsupported_hash') return ctx.skip(`not encodable for cidaas: ${out.reason}`);
+        expect(out).toMatchObject({ kind: 'ok' });
+        expect(await login(emu.url, user.email ?? '', SAMPLE_PASSWORD)).toMatchObject({ ok: true });
+        expect(await login(emu.url, user.email ?? '', 'not it')).toMatchObject({ ok: false, reason: 'wrong password' });
+      } finally {
+        await t.close();
+        await emu.close();
+      }
+    });
+  }
 });

@@ -9,6 +9,7 @@ import type { CidaasAddress, CidaasIdentity, CidaasUserEntity } from './types.ts
 export type CidaasPayloadConfig = Pick<
   CidaasTargetConfig,
   | 'hashAlgorithms'
+  | 'hashEncoding'
   | 'unsupportedHash'
   | 'verifierAlgorithmTypeId'
   | 'provider'
@@ -40,7 +41,7 @@ export function planPassword(user: User, config: CidaasPayloadConfig): PasswordP
   const p = user.password;
   if (p === undefined) return { kind: 'reset', because: 'no_password' };
   if (!isPasswordHash(p)) return { kind: 'reset', because: 'must_reset' };
-  const encoded = encodeForCidaas(p, config.hashAlgorithms);
+  const encoded = encodeForCidaas(p, config.hashAlgorithms, config.hashEncoding);
   if (encoded.ok) return { kind: 'hash', info: encoded.value, via: 'native' };
   switch (config.unsupportedHash) {
     case 'reset':
