@@ -1,3 +1,5 @@
+import type { Mapping } from '../config/mapping.ts';
+
 /**
  * A source yields raw records from a legacy export as an async iterable, in constant memory.
  * `position` says where a record came from (a line number, a key) so a reject can name it.
@@ -9,9 +11,21 @@ export interface RawRecord {
   data: Record<string, unknown>;
   /** Set when the source itself could not read the record (bad quoting, invalid JSON line, …). */
   error?: string;
+  /**
+   * For incremental sources: the record's change cursor (its `updatedAt` value). Store the highest
+   * one seen after a run finishes and pass it back as `ReadOptions.since` for the next delta.
+   */
+  cursor?: string;
+}
+
+export interface ReadOptions {
+  /** Only records changed after this cursor (sources that support deltas; others ignore it). */
+  since?: string;
 }
 
 export interface Source {
   readonly kind: string;
-  read(signal?: AbortSignal): AsyncIterable<RawRecord>;
+  /** For vendor exports read into the normalised shape: the mapping that `mapping` in the config overrides. */
+  readonly defaultMapping?: Partial<Mapping>;
+  read(signal?: AbortSignal, options?: ReadOptions): AsyncIterable<RawRecord>;
 }

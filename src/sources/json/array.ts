@@ -1,0 +1,52 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
+import Parser from 'stream-json/Parser.js';
+import Pick from 'stream-json/filters/Pick.js';
+import StreamArray from 'stream-json/streamers/StreamArray.js';
+
+export interface ArrayItem {
+  index: number;
+  value: unknown;
+}
+
+export type ArrayEvent = { ok: true; item: ArrayItem } | { ok: false; after: number; error: string };
+
+/**
+ * Streams the items of a JSON array — the whole document, or the array at `pick` (a dotted key
+ * such as `users`) — without loading the document. JSON cannot be resynchronised after a syntax
+ * error, so a broken or truncated document ends with one error event after the last good item.
+ */
+export async function* streamJsonArray(path: string, pick?: string): AsyncGenerator<ArrayEvent> {
+  const stages: NodeJS.ReadWriteStream[] = [Parser.parser()];
+  if (pick) stages.push(Pick.pick({ filter: pick }));
+  const items = StreamArray.streamArray();
+  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
+  let failure: Error | undefined;
+  // Errors are taken from the pipeline callback; the iterator then just ends.
+  pipeline([input, ...stages, items] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], (err) => {
+    if (err) failure = err;
+  });
+  let last = -1;
+  try {
+    for await (const { key, value } of items as AsyncIterable<{ key: number; value: unknown }>) {
+      last = key;
+      yield { ok: true, item: { index: key, value } };
+    }
+  } catch (e) {
+    failure ??= e as Error;
+  } finally {
+    input.destroy();
+  }
+  if (failure) {
+    yield {
+      ok: false,
+      after: last,
+      error: `invalid JSON after item ${last + 1} (truncated file?): ${clean(failure.message)}`,
+    };
+  }
+}
+
+/** Parser messages may quote the input; keep only the parser's own description. */
+function clean(message: string): string {
+  return message.replace(/\s+/g, ' ').slice(0, 120);
+}
