@@ -1,4 +1,5 @@
-import { HOTP, Secret, TOTP, URI } from 'otpauth';
+import type { HOTP } from 'otpauth';
+import { Secret, TOTP, URI } from 'otpauth';
 import { TotpFactor, type MfaFactor } from '../model/index.ts';
 
 export interface TotpInputSpec {
