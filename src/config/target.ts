@@ -71,6 +71,8 @@ export const CloudentityTarget = z
     poolId: z.string().min(1),
     /** `/api/identity/{tid}` (current spec) or `/api/identity/system/{tid}` (docs). */
     pathPrefix: z.string().default('/api/identity/{tid}'),
+    /** Prefix of the per-user System APIs (event sync); only the current spec's form is published. */
+    systemApiPrefix: z.string().default('/api/identity/{tid}'),
     batchSize: z.number().int().min(1).max(100).default(100),
     /** UUID namespace for deterministic record ids; fixed per migration so re-imports update. */
     namespace: z.uuid(),

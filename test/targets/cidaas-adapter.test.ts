@@ -330,16 +330,21 @@ describe('cidaas adapter: every hash family the tenant takes logs in', () => {
   };
   for (const sample of hashSamples()) {
     it(sample.family, async (ctx) => {
-      if (!sample.parsed.ok) return ctx.skip(`src/hashes cannot parse ${sample.family} yet: ${sample.parsed.reason}`);
+      if (!sample.parsed.ok)
+        return ctx.skip(`src/hashes cannot parse ${sample.family} yet: ${sample.parsed.reason}`);
       const emu = await startCidaasEmulator();
       const t = target(emu.url, { hashAlgorithms: ALGORITHM_IDS });
       try {
         const user = minimalUser(`pw-${sample.family}`, { password: sample.parsed.hash });
         const [out] = await t.upsert([planned(user)]);
-        if (out?.kind === 'rejected' && out.code === 'unsupported_hash') return ctx.skip(`not encodable for cidaas: ${out.reason}`);
+        if (out?.kind === 'rejected' && out.code === 'unsupported_hash')
+          return ctx.skip(`not encodable for cidaas: ${out.reason}`);
         expect(out).toMatchObject({ kind: 'ok' });
         expect(await login(emu.url, user.email ?? '', SAMPLE_PASSWORD)).toMatchObject({ ok: true });
-        expect(await login(emu.url, user.email ?? '', 'not it')).toMatchObject({ ok: false, reason: 'wrong password' });
+        expect(await login(emu.url, user.email ?? '', 'not it')).toMatchObject({
+          ok: false,
+          reason: 'wrong password',
+        });
       } finally {
         await t.close();
         await emu.close();

@@ -133,7 +133,7 @@ describe('Cloudentity payload', () => {
     expect(r.ok && r.entry.credentials[0]).toMatchObject({
       type: 'password',
       expires_at: '1970-01-01T00:00:00Z',
-      payload: {},
+      payload: { hashed_password: { config: { method: 'sha' } } },
     });
     const phpass = {
       ...bcryptHash(BCRYPT),

@@ -41,6 +41,7 @@ export class CloudentityAdapter implements SingleUserTarget {
   private readonly session: TargetSession;
   private readonly tokens: TokenCache;
   private readonly prefix: string;
+  private readonly systemPrefix: string;
   private readonly ctx: BuildContext;
   private readonly counters = { bisectionCalls: 0, unsupportedHashResets: 0, verifierHashes: 0 };
 
@@ -49,9 +50,10 @@ export class CloudentityAdapter implements SingleUserTarget {
     private readonly options: CloudentityAdapterOptions = {},
   ) {
     this.capabilities = cloudentityCapabilities(config);
-    this.prefix = config.pathPrefix
-      .replaceAll('{tid}', encodeURIComponent(config.tenantId))
-      .replace(/\/+$/, '');
+    const withTenant = (p: string) =>
+      p.replaceAll('{tid}', encodeURIComponent(config.tenantId)).replace(/\/+$/, '');
+    this.prefix = withTenant(config.pathPrefix);
+    this.systemPrefix = withTenant(config.systemApiPrefix);
     const http = new HttpClient({
       baseUrl: config.baseUrl,
       timeoutMs: config.timeoutMs,
@@ -254,7 +256,7 @@ export class CloudentityAdapter implements SingleUserTarget {
   }
 
   private userPath(sourceId: string): string {
-    return `${this.prefix}/system/pools/${encodeURIComponent(this.config.poolId)}/users/${cloudentityUserId(sourceId, this.config.namespace)}`;
+    return `${this.systemPrefix}/system/pools/${encodeURIComponent(this.config.poolId)}/users/${cloudentityUserId(sourceId, this.config.namespace)}`;
   }
 
   stats(): TargetStats {

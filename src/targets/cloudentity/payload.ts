@@ -1,4 +1,5 @@
 import type { CloudentityTargetConfig } from '../../config/target.ts';
+import { randomBytes } from 'node:crypto';
 import { isPasswordHash } from '../../model/index.ts';
 import type { User, UserStatus } from '../../model/index.ts';
 import { recordIds } from './ids.ts';
@@ -147,12 +148,14 @@ export function buildUserEntry(user: User, ctx: BuildContext): EntryResult {
       password.payload = { hashed_password: encoded.value };
       plan = 'hash';
     } else if (config.unsupportedHash === 'reset') {
+      password.payload = { hashed_password: unusableHash() };
       password.expires_at = config.resetExpiresAt;
       plan = 'unsupported_reset';
     } else {
       return { ok: false, reason: encoded.reason, code: 'unsupported_hash' };
     }
   } else {
+    password.payload = { hashed_password: unusableHash() };
     password.expires_at = config.resetExpiresAt;
     plan = 'reset';
   }
@@ -222,6 +225,21 @@ export function buildUserEntry(user: User, ctx: BuildContext): EntryResult {
     ok: true,
     entry: { sourceId: user.sourceId, user: ceUser, credentials, identifiers, addresses },
     password: plan,
+  };
+}
+
+/**
+ * A password credential must carry a hash, and the user must still be made to reset: a SHA-256
+ * "digest" of 32 random bytes has no known preimage, so nothing can log in with it, and the past
+ * `expires_at` sends the user through the reset flow.
+ */
+function unusableHash(): CeHash {
+  return {
+    config: {
+      method: 'sha',
+      sha: { function: 'SHA-256', salt: '', salt_length: 0, salt_after_digest_in_hash: false },
+    },
+    value: randomBytes(32).toString('base64'),
   };
 }
 

@@ -11,13 +11,9 @@ export function cloudentityErrorMessage(
         : typeof body.message === 'string'
           ? body.message
           : undefined;
-    const details =
-      body.details !== undefined && body.details !== null && Object.keys(body.details as object).length > 0
-        ? ` ${JSON.stringify(body.details)}`
-        : '';
     if (message !== undefined) {
       return {
-        message: message + details,
+        message,
         ...(typeof body.error_code === 'string' && body.error_code !== ''
           ? { vendorCode: body.error_code }
           : {}),
