@@ -7,6 +7,7 @@ import type {
   CeAddress,
   CeCredential,
   CeEncoder,
+  CeHash,
   CeIdentifier,
   CeUser,
   TenantDump,
