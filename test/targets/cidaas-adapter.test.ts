@@ -294,6 +294,18 @@ describe('cidaas adapter: auth and transient failures', () => {
     }
   });
 
+  it('a timeout makes the batch retryable', async () => {
+    const slow = await startCidaasEmulator({ faults: { slowRate: 1, slowMs: 3000 } });
+    const ts = target(slow.url, { timeoutMs: 300 });
+    try {
+      const out = await ts.upsert([planned(minimalUser('t-1'))]);
+      expect(out[0]).toMatchObject({ kind: 'retryable', reason: 'transport: timeout' });
+    } finally {
+      await ts.close();
+      await slow.close();
+    }
+  });
+
   it('dropped connections are retryable; connection refused at start is fatal', async () => {
     const emu = await startCidaasEmulator({ faults: { dropRate: 1 } });
     const t = target(emu.url);

@@ -1,5 +1,6 @@
 import type { CloudentityTargetConfig } from '../../config/target.ts';
 import { randomBytes } from 'node:crypto';
+import { mapTotpForTarget } from '../../hashes/totp.ts';
 import { isPasswordHash } from '../../model/index.ts';
 import type { User, UserStatus } from '../../model/index.ts';
 import { recordIds } from './ids.ts';
@@ -161,19 +162,20 @@ export function buildUserEntry(user: User, ctx: BuildContext): EntryResult {
     plan = 'reset';
   }
   const credentials: CeCredential[] = [password];
-  if (config.totp === 'credential') {
-    for (const m of user.mfa) {
-      if (m.type !== 'totp') continue;
-      credentials.push({
-        id: ids.credential('totp'),
-        ...owned,
-        type: 'totp',
-        payload: { totp_secret: m.secret, digits: m.digits, period: m.period, algorithm: m.algorithm },
-        created_at: created,
-        updated_at: updated,
-      });
-      break;
-    }
+  // One TOTP secret per user; factors Cloudentity cannot represent (non SHA1/6/30) are left to re-enrol.
+  for (const m of user.mfa) {
+    if (m.type !== 'totp') continue;
+    const mapped = mapTotpForTarget(m, 'cloudentity', { cloudentityTotp: config.totp });
+    if (mapped.lost) continue;
+    credentials.push({
+      id: ids.credential('totp'),
+      ...owned,
+      type: 'totp',
+      payload: { totp_secret: mapped.cloudentityCredential.totp_secret },
+      created_at: created,
+      updated_at: updated,
+    });
+    break;
   }
 
   const identifier = (
