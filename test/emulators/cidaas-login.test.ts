@@ -10,7 +10,7 @@ import { call, cidaasToken } from './http.ts';
 const PW = 'correct horse battery';
 let emu: CidaasEmulatorHandle;
 let verifier: Server;
-let verifierCalls: unknown[] = [];
+const verifierCalls: unknown[] = [];
 let token: string;
 
 beforeAll(async () => {
