@@ -13,6 +13,8 @@ export interface DeliverOptions {
   retry: RetryPolicy;
   /** Stop claiming new work; calls already in flight finish and settle. */
   signal?: AbortSignal;
+  /** False while the source is still being staged: an empty queue then means "wait", not "done". */
+  producerDone?: () => boolean;
   onSettled?: (s: SettleSummary, totals: DeliverTotals) => void;
 }
 
@@ -64,10 +66,12 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
       const batch = ledger.claim(owner, options.batchSize, options.leaseMs);
       if (batch.items.length === 0) {
         limiter.release();
-        if (inFlight === 0 && !ledger.hasWork()) return;
-        // Work is waiting for backoff or for another call to settle.
+        const staging = options.producerDone?.() === false;
+        if (!staging && inFlight === 0 && !ledger.hasWork()) return;
+        // Work is being staged, waiting for backoff, or held by a call that has not settled yet.
         const due = ledger.nextDueAt();
-        await sleep(Math.min(1000, Math.max(20, (due ?? Date.now() + 50) - Date.now())));
+        const wait = staging ? 5 : Math.min(1000, Math.max(20, (due ?? Date.now() + 50) - Date.now()));
+        await sleep(wait);
         continue;
       }
       inFlight += 1;

@@ -48,30 +48,40 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   ledger.acquire(owner);
   const runId = ledger.beginRun('run');
   try {
-    const staged = await stageSource({
+    let stagingDone = false;
+    let toSend = 0;
+    const staging = stageSource({
       ledger,
       runId,
       source: deps.source,
       mapper: deps.mapper,
       ...(signal ? { signal } : {}),
-      ...(deps.onStageProgress ? { onChunk: deps.onStageProgress } : {}),
+      onChunk: (counts) => {
+        toSend = counts.new + counts.changed + counts.queued;
+        deps.onStageProgress?.(counts);
+      },
+    }).finally(() => {
+      stagingDone = true;
     });
-    const queued = ledger.stats().byState.pending;
     const batchSize = Math.min(config.target.batchSize, target.capabilities.maxBatch);
-    const result = signal?.aborted
-      ? undefined
-      : await deliver({
-          ledger,
-          target,
-          owner,
-          batchSize,
-          concurrency: { initial: Math.min(config.run.initialConcurrency, config.run.concurrency), max: config.run.concurrency },
-          leaseMs: config.run.leaseMs,
-          retry: { maxAttempts: config.run.maxAttempts, backoffMs: (n) => backoffWithJitter(n) },
-          ...(signal ? { signal } : {}),
-          onSettled: (_s, totals) => deps.onDeliverProgress?.(totals, queued),
-        });
-    const { limiter, ...delivered } = result ?? { ...emptyTotals(), limiter: undefined };
+    // Delivery starts while the source is still being read: the target's latency hides the parsing.
+    const delivering = deliver({
+      ledger,
+      target,
+      owner,
+      batchSize,
+      concurrency: { initial: Math.min(config.run.initialConcurrency, config.run.concurrency), max: config.run.concurrency },
+      leaseMs: config.run.leaseMs,
+      retry: { maxAttempts: config.run.maxAttempts, backoffMs: (n) => backoffWithJitter(n) },
+      ...(signal ? { signal } : {}),
+      producerDone: () => stagingDone,
+      onSettled: (_s, totals) => deps.onDeliverProgress?.(totals, toSend),
+    });
+    const [stagedResult, result] = await Promise.allSettled([staging, delivering]);
+    if (stagedResult.status === 'rejected') throw stagedResult.reason;
+    if (result.status === 'rejected') throw result.reason;
+    const staged = stagedResult.value;
+    const { limiter, ...delivered } = result.value;
     const stats = ledger.stats();
     const durationMs = Date.now() - started;
     const sent = delivered.created + delivered.updated + delivered.deleted;
@@ -96,8 +106,4 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   } finally {
     ledger.release(owner);
   }
-}
-
-function emptyTotals(): DeliverTotals {
-  return { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0, calls: 0, throttled: 0, users: 0 };
 }

@@ -1,5 +1,5 @@
 import type { Ledger, SourceReject } from '../ledger/index.ts';
-import { fingerprint } from '../ledger/index.ts';
+import { fingerprintJson } from '../ledger/index.ts';
 import type { StagedUser } from '../ledger/ledger.ts';
 import type { Mapper } from '../mapping/index.ts';
 import type { Source } from '../sources/source.ts';
@@ -67,7 +67,8 @@ export async function stageSource(options: StageOptions): Promise<StageCounts> {
     } else {
       const mapped = await mapper.map(record);
       if (mapped.ok) {
-        users.push({ user: mapped.user, fingerprint: fingerprint(mapped.user), position: record.position });
+        const json = JSON.stringify(mapped.user);
+        users.push({ user: mapped.user, json, fingerprint: fingerprintJson(json), position: record.position });
       } else {
         const id = record.data['sourceId'] ?? undefined;
         rejects.push({ position: record.position, sourceId: typeof id === 'string' ? id : undefined, reason: mapped.reason });

@@ -14,3 +14,12 @@ function canonical(value: unknown): string {
 export function fingerprint(value: unknown): string {
   return createHash('sha256').update(canonical(value)).digest('base64url').slice(0, 32);
 }
+
+/**
+ * Fingerprint of a JSON text. The mapper builds users field by field in a fixed order, so the same
+ * record under the same mapping always serialises to the same text; hashing it spares a second,
+ * canonicalising serialisation on the hot path.
+ */
+export function fingerprintJson(json: string): string {
+  return createHash('sha256').update(json).digest('base64url').slice(0, 32);
+}

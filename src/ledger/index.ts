@@ -3,7 +3,7 @@ import type { Ledger } from './ledger.ts';
 import { SqliteLedger } from './sqlite.ts';
 
 export * from './ledger.ts';
-export { fingerprint } from './fingerprint.ts';
+export { fingerprint, fingerprintJson } from './fingerprint.ts';
 export { newOwnerId } from './owner.ts';
 export { SqliteLedger, LedgerBusyError } from './sqlite.ts';
 

@@ -14,6 +14,8 @@ export type StageResult =
 
 export interface StagedUser {
   user: User;
+  /** The user as JSON; its hash is the fingerprint, and it is what the ledger stores. */
+  json: string;
   fingerprint: string;
   position: string;
 }

@@ -3,13 +3,16 @@ export const SQLITE_SCHEMA_VERSION = 1;
 
 export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Queue state is updated twice per send; it lives apart from the payload so those updates rewrite
+-- a small row, not the user's whole JSON.
+CREATE TABLE IF NOT EXISTS payloads (source_id TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS users (
   source_id TEXT PRIMARY KEY,
   fingerprint TEXT NOT NULL,
-  payload TEXT,
   op TEXT NOT NULL DEFAULT 'upsert',
   state TEXT NOT NULL,
   synced_fingerprint TEXT,
+  leased_fingerprint TEXT,
   target_action TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
   not_before INTEGER NOT NULL DEFAULT 0,
@@ -22,7 +25,6 @@ CREATE TABLE IF NOT EXISTS users (
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS users_queue ON users(state, not_before);
-CREATE INDEX IF NOT EXISTS users_seen ON users(seen_run);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,

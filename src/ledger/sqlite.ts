@@ -23,7 +23,6 @@ export class LedgerBusyError extends Error {}
 interface UserRow {
   source_id: string;
   fingerprint: string;
-  payload: string | null;
   op: 'upsert' | 'delete';
   state: LedgerState;
   synced_fingerprint: string | null;
@@ -57,34 +56,44 @@ export class SqliteLedger implements Ledger {
     }
     this.q = {
       getUser: this.db.prepare<[string], UserRow>(
-        `SELECT source_id, fingerprint, payload, op, state, synced_fingerprint, attempts, position, seen_run FROM users WHERE source_id = ?`,
+        `SELECT source_id, fingerprint, op, state, synced_fingerprint, attempts, position, seen_run FROM users WHERE source_id = ?`,
       ),
       insertUser: this.db.prepare(
-        `INSERT INTO users (source_id, fingerprint, payload, op, state, position, seen_run, updated_at)
-         VALUES (@sourceId, @fingerprint, @payload, 'upsert', 'pending', @position, @runId, @now)`,
+        `INSERT INTO users (source_id, fingerprint, op, state, position, seen_run, updated_at)
+         VALUES (?, ?, 'upsert', 'pending', ?, ?, ?)`,
+      ),
+      putPayload: this.db.prepare(
+        `INSERT INTO payloads (source_id, json) VALUES (?, ?) ON CONFLICT(source_id) DO UPDATE SET json = excluded.json`,
+      ),
+      payloadsOf: this.db.prepare<[string], { source_id: string; json: string }>(
+        `SELECT source_id, json FROM payloads WHERE source_id IN (SELECT value FROM json_each(?))`,
       ),
       requeueUser: this.db.prepare(
-        `UPDATE users SET fingerprint = @fingerprint, payload = @payload, op = 'upsert',
+        `UPDATE users SET fingerprint = ?, op = 'upsert',
            state = CASE WHEN state = 'leased' THEN 'leased' ELSE 'pending' END,
            attempts = 0, not_before = 0, last_error = NULL, error_code = NULL,
-           position = @position, seen_run = @runId, updated_at = @now
-         WHERE source_id = @sourceId`,
+           position = ?, seen_run = ?, updated_at = ?
+         WHERE source_id = ?`,
       ),
       touchUser: this.db.prepare(`UPDATE users SET seen_run = ?, position = ? WHERE source_id = ?`),
+      // Two index range scans instead of one OR, which SQLite would answer with a full table scan.
       claim: this.db.prepare(
-        `UPDATE users SET state = 'leased', lease_owner = @owner, lease_until = @until
+        `UPDATE users SET state = 'leased', lease_owner = @owner, lease_until = @until, leased_fingerprint = fingerprint
          WHERE source_id IN (
-           SELECT source_id FROM users
-           WHERE (state = 'pending' AND not_before <= @now) OR (state = 'leased' AND lease_until < @now)
+           SELECT source_id FROM users WHERE state = 'pending' AND not_before <= @now
+           UNION ALL
+           SELECT source_id FROM users WHERE state = 'leased' AND lease_until < @now
            LIMIT @max)
-         RETURNING source_id, fingerprint, payload, op, synced_fingerprint, attempts`,
+         RETURNING source_id, fingerprint, op, synced_fingerprint, attempts`,
       ),
-      settleOk: this.db.prepare(
+      // One statement for all users of a call that succeeded alike: the common case by far.
+      settleOkMany: this.db.prepare(
         `UPDATE users SET
-           state = CASE WHEN fingerprint = @fingerprint THEN @doneState ELSE 'pending' END,
-           synced_fingerprint = @synced, target_action = @action, attempts = 0, not_before = 0,
+           state = CASE WHEN fingerprint = leased_fingerprint THEN @doneState ELSE 'pending' END,
+           synced_fingerprint = CASE WHEN @doneState = 'deleted' THEN NULL ELSE leased_fingerprint END,
+           target_action = @action, attempts = 0, not_before = 0,
            lease_owner = NULL, lease_until = NULL, last_error = NULL, error_code = NULL, updated_at = @now
-         WHERE source_id = @sourceId AND lease_owner = @owner`,
+         WHERE source_id IN (SELECT value FROM json_each(@ids)) AND lease_owner = @owner`,
       ),
       settleRetry: this.db.prepare(
         `UPDATE users SET state = 'pending', attempts = @attempts, not_before = @notBefore,
@@ -161,10 +170,11 @@ export class SqliteLedger implements Ledger {
   stage(runId: number, users: StagedUser[]): StageResult[] {
     const now = Date.now();
     return this.db.transaction(() =>
-      users.map(({ user, fingerprint, position }): StageResult => {
+      users.map(({ user, json, fingerprint, position }): StageResult => {
         const row = this.q.getUser.get(user.sourceId);
         if (row === undefined) {
-          this.q.insertUser.run({ sourceId: user.sourceId, fingerprint, payload: JSON.stringify(user), position, runId, now });
+          this.q.insertUser.run(user.sourceId, fingerprint, position, runId, now);
+          this.q.putPayload.run(user.sourceId, json);
           return { kind: 'new' };
         }
         if (row.seen_run === runId) return { kind: 'duplicate', firstPosition: row.position ?? 'unknown' };
@@ -172,7 +182,8 @@ export class SqliteLedger implements Ledger {
           this.q.touchUser.run(runId, position, user.sourceId);
           return { kind: row.state === 'synced' ? 'unchanged' : row.state === 'dead' ? 'dead' : 'queued' };
         }
-        this.q.requeueUser.run({ sourceId: user.sourceId, fingerprint, payload: JSON.stringify(user), position, runId, now });
+        this.q.requeueUser.run(fingerprint, position, runId, now, user.sourceId);
+        this.q.putPayload.run(user.sourceId, json);
         return { kind: 'changed' };
       }),
     )();
@@ -189,15 +200,23 @@ export class SqliteLedger implements Ledger {
   }
 
   claim(owner: string, max: number, leaseMs: number, now = Date.now()): Batch {
-    const rows = this.q.claim.all({ owner, until: now + leaseMs, now, max }) as Array<
-      Pick<UserRow, 'source_id' | 'fingerprint' | 'payload' | 'op' | 'synced_fingerprint' | 'attempts'>
-    >;
+    const rows = this.db.transaction(
+      () =>
+        this.q.claim.all({ owner, until: now + leaseMs, now, max }) as Array<
+          Pick<UserRow, 'source_id' | 'fingerprint' | 'op' | 'synced_fingerprint' | 'attempts'>
+        >,
+    )();
+    const payloads = new Map<string, string>();
+    const upserts = rows.filter((r) => r.op !== 'delete').map((r) => r.source_id);
+    if (upserts.length > 0) {
+      for (const p of this.q.payloadsOf.all(JSON.stringify(upserts))) payloads.set(p.source_id, p.json);
+    }
     const items = rows.map(
       (r): ClaimedItem => ({
         sourceId: r.source_id,
         op: r.op,
         fingerprint: r.fingerprint,
-        user: r.payload === null ? undefined : (JSON.parse(r.payload) as User),
+        user: payloads.has(r.source_id) ? (JSON.parse(payloads.get(r.source_id) as string) as User) : undefined,
         knownToTarget: r.synced_fingerprint !== null,
         attempts: r.attempts,
       }),
@@ -208,6 +227,7 @@ export class SqliteLedger implements Ledger {
   settle(batch: Batch, outcomes: Outcome[], policy: RetryPolicy, now = Date.now()): SettleSummary {
     const summary: SettleSummary = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0 };
     const items = new Map(batch.items.map((i) => [i.sourceId, i]));
+    const okByAction: Record<'created' | 'updated' | 'deleted', string[]> = { created: [], updated: [], deleted: [] };
     this.db.transaction(() => {
       for (const o of outcomes) {
         const item = items.get(o.sourceId);
@@ -215,13 +235,7 @@ export class SqliteLedger implements Ledger {
         items.delete(o.sourceId);
         const base = { sourceId: o.sourceId, owner: batch.owner, now, fingerprint: item.fingerprint };
         if (o.kind === 'ok') {
-          const deleted = o.action === 'deleted';
-          this.q.settleOk.run({
-            ...base,
-            doneState: deleted ? 'deleted' : 'synced',
-            synced: deleted ? null : item.fingerprint,
-            action: o.action,
-          });
+          okByAction[o.action].push(o.sourceId);
           summary[o.action] += 1;
         } else if (o.kind === 'rejected') {
           this.q.settleDead.run({ ...base, attempts: item.attempts + 1, reason: o.reason, code: o.code ?? null });
@@ -237,6 +251,11 @@ export class SqliteLedger implements Ledger {
             summary.retried += 1;
           }
         }
+      }
+      for (const [action, ids] of Object.entries(okByAction)) {
+        if (ids.length === 0) continue;
+        const doneState = action === 'deleted' ? 'deleted' : 'synced';
+        this.q.settleOkMany.run({ doneState, action, now, ids: JSON.stringify(ids), owner: batch.owner });
       }
       // A target that forgot a user must not lose it: treat a missing outcome as retryable.
       for (const item of items.values()) {

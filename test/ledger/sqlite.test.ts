@@ -13,7 +13,7 @@ function user(id: string, email = `${id}@example.com`) {
 
 function staged(id: string, email?: string, position = `line ${id}`) {
   const u = user(id, email);
-  return { user: u, fingerprint: fingerprint(u), position };
+  return { user: u, json: JSON.stringify(u), fingerprint: fingerprint(u), position };
 }
 
 describe('SqliteLedger', () => {

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { once } from 'node:events';
+import { hash as bcryptHash } from '@node-rs/bcrypt';
+import type { EmulatorStats } from '../src/emulators/shared/types.ts';
+
+export const BENCH_DIR = path.resolve(import.meta.dirname, 'out');
+
+export function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+export interface EmulatorProcess {
+  url: string;
+  stats(): Promise<EmulatorStats>;
+  stop(): Promise<void>;
+  child: ChildProcess;
+}
+
+export async function startEmulatorProcess(options: Record<string, unknown>): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'emulator-process.ts'), JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /READY (\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+  });
+  return {
+    url,
+    child,
+    stats: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve((m as { stats: EmulatorStats }).stats));
+        child.send('stats');
+      }),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** A CSV of `n` users; passwords are a handful of precomputed bcrypt hashes (hashing is not under test). */
+export async function writeBenchCsv(file: string, n: number): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const hashes = await Promise.all(Array.from({ length: 8 }, (_, i) => bcryptHash(`password-${i}`, 4)));
+  const out = createWriteStream(file);
+  out.write('id,email,email_verified,phone,first_name,last_name,locale,created_at,customer_no,password_hash\n');
+  for (let i = 0; i < n; i++) {
+    const line = `b${i},user.${i}@example.com,true,+4917${String(10000000 + (i % 89999999))},First${i % 100},Last${i % 1000},de-DE,2015-03-01T10:00:00Z,C-${i},${hashes[i % 8]}\n`;
+    if (!out.write(line)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+export function benchConfig(csv: string, url: string, ledger: string, run: Record<string, number>, batchSize: number): string {
+  return `version: 1
+name: bench
+source: { kind: csv, path: ${JSON.stringify(csv)} }
+mapping:
+  fields:
+    sourceId: id
+    email: email
+    emailVerified: { from: email_verified, transform: boolean }
+    phone: phone
+    name.given: first_name
+    name.family: last_name
+    locale: locale
+    createdAt: created_at
+  attributes: { customer_no: customer_no }
+  password: { from: password_hash }
+target:
+  kind: cidaas
+  baseUrl: ${url}
+  clientId: ciam-migrate
+  clientSecret: ciam-migrate-secret
+  batchSize: ${batchSize}
+ledger: { kind: sqlite, path: ${JSON.stringify(ledger)} }
+run: ${JSON.stringify(run)}
+`;
+}
+
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
