@@ -3,7 +3,7 @@
  * documented in encode-cloudentity.ts, so round-trip tests check encode → (target) → login.
  */
 import { createHash, pbkdf2Sync } from 'node:crypto';
-import { hashRawSync, Algorithm } from '@node-rs/argon2';
+import { hashRawSync, type Algorithm } from '@node-rs/argon2';
 import { verifySync } from '@node-rs/bcrypt';
 import type { CloudentityHashedPassword } from '../../src/hashes/index.ts';
 
@@ -22,7 +22,7 @@ export function cloudentityLogin(h: CloudentityHashedPassword, password: string)
     }
     case 'argon2': {
       const raw = hashRawSync(password, {
-        algorithm: Algorithm.Argon2id,
+        algorithm: 2 as Algorithm, // Argon2id (ambient const enum, not importable as a value)
         salt: Buffer.from(c.argon2.salt, 'base64'),
         memoryCost: c.argon2.memory_in_kb,
         timeCost: c.argon2.iterations,

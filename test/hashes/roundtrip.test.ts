@@ -1,5 +1,5 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
-import { hashSync as argon2Hash, Algorithm } from '@node-rs/argon2';
+import { hashSync as argon2Hash, type Algorithm } from '@node-rs/argon2';
 import { hashSync as bcryptHash } from '@node-rs/bcrypt';
 import fc from 'fast-check';
 import { encrypt as shaCrypt } from 'unixcrypt';
@@ -14,6 +14,10 @@ import {
 } from '../../src/hashes/index.ts';
 import { fromBcrypt64 } from '../../src/hashes/encoding.ts';
 import { cloudentityLogin } from './reference-decoders.ts';
+
+// @node-rs/argon2's Algorithm is an ambient const enum, unusable under verbatimModuleSyntax.
+const ARGON2I = 1;
+const ARGON2ID = 2;
 
 /** Passwords as users type them: any Unicode, no NUL (C-based legacy systems cannot store it). */
 const password = fc.string({ minLength: 1, maxLength: 24, unit: 'grapheme' }).filter((s) => !s.includes('\0'));
@@ -55,7 +59,7 @@ suite('generated hashes: identify → verify → encode → target login (fast-c
 
   it('argon2id / argon2i (small memory)', async () => {
     await fc.assert(fc.asyncProperty(password, fc.boolean(), async (pw, id) => {
-      const value = argon2Hash(pw, { memoryCost: 64, timeCost: 1, parallelism: 1, algorithm: id ? Algorithm.Argon2id : Algorithm.Argon2i });
+      const value = argon2Hash(pw, { memoryCost: 64, timeCost: 1, parallelism: 1, algorithm: (id ? ARGON2ID : ARGON2I) as Algorithm });
       await roundTrip(pw, { value, cidaas: id, cloudentity: id });
       // Django drops the PHC string's leading `$`: `argon2$argon2id$v=19$…`.
       await roundTrip(pw, { value: `argon2${value}`, cidaas: id, cloudentity: id });
@@ -73,8 +77,9 @@ suite('generated hashes: identify → verify → encode → target login (fast-c
         await roundTrip(pw, { value: `pbkdf2_${d}$${it}$${saltText}$${b64(dj)}`, cidaas: cid, cloudentity: true });
       }
       const passlibPrefix = d === 'sha1' ? '$pbkdf2$' : `$pbkdf2-${d}$`;
-      // cidaas hData.salt is utf8 text by default: raw random salt bytes are refused, not mangled.
-      const utf8Salt = Buffer.from(Buffer.from(salt).toString('utf8'), 'utf8').equals(Buffer.from(salt));
+      // cidaas hData.salt is utf8 text by default: raw salt bytes that are not clean text (invalid
+      // UTF-8 or NUL) are refused, not mangled.
+      const utf8Salt = Buffer.from(Buffer.from(salt).toString('utf8'), 'utf8').equals(Buffer.from(salt)) && !salt.includes(0);
       await roundTrip(pw, { value: `${passlibPrefix}${it}$${ab64(salt)}$${ab64(dk)}`, cidaas: cid && utf8Salt, cloudentity: true });
       await roundTrip(pw, { value: `$pbkdf2-${d}$i=${it},l=${len}$${B64(salt)}$${B64(dk)}`, cidaas: cid && utf8Salt, cloudentity: true });
       await roundTrip(pw, { value: dk.toString('hex'), hint: { format: `pbkdf2-${d}`, iterations: it, salt: Buffer.from(salt).toString('base64'), saltEncoding: 'base64' }, cidaas: cid && utf8Salt, cloudentity: true });
