@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { runMigration } from '../engine/run.ts';
 import { createLogger } from '../observe/logger.ts';
 import { createProgress } from '../observe/progress.ts';
-import { openContext, openPipeline } from './context.ts';
+import { openPipeline } from '../engine/pipeline.ts';
+import { openContext } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import { formatRunSummary } from './format.ts';
 import { interruptSignal } from './interrupt.ts';
@@ -15,8 +16,8 @@ export function registerRunCommand(program: Command): void {
     .option('--json', 'print the run summary as JSON')
     .action(async (opts: { config: string; json?: boolean }) => {
       const logger = createLogger();
-      const { config, ledger } = await openContext(opts.config);
-      const { source, mapper, target } = await openPipeline(config);
+      const { config, ledger, baseDir } = await openContext(opts.config);
+      const { source, mapper, target } = await openPipeline(config, baseDir);
       const interrupt = interruptSignal(() =>
         process.stderr.write('\nInterrupted: finishing calls in flight, then stopping (Ctrl-C again to quit now)\n'),
       );

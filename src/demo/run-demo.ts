@@ -9,9 +9,7 @@ import { loadConfig } from '../config/load.ts';
 import { runMigration, type RunSummary } from '../engine/run.ts';
 import { startCidaasEmulator } from '../emulators/cidaas/index.ts';
 import { openLedger } from '../ledger/index.ts';
-import { createMapper } from '../mapping/index.ts';
-import { createSource } from '../sources/index.ts';
-import { createTarget } from '../targets/index.ts';
+import { openPipeline } from '../engine/pipeline.ts';
 import { proveLogins, type LoginProof } from './login-proof.ts';
 import { generateSample, type SampleCounts } from './sample.ts';
 import { seededRandom } from './random.ts';
@@ -95,15 +93,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const once = async (): Promise<RunSummary> => {
       const ledger = openLedger(config);
-      const target = createTarget(config.target);
+      const { source, mapper, target } = await openPipeline(config, dir);
       try {
-        return await runMigration({
-          config,
-          ledger,
-          source: createSource(config.source),
-          mapper: await createMapper(config.mapping),
-          target,
-        });
+        return await runMigration({ config, ledger, source, mapper, target });
       } finally {
         await target.close();
         ledger.close();
