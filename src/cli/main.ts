@@ -3,9 +3,12 @@ import { ConfigError } from '../config/load.ts';
 import { LedgerBusyError } from '../ledger/index.ts';
 import { EXIT } from './exit-codes.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerEmulatorCommand } from './emulator.ts';
+import { registerHashCommand } from './hash.ts';
 import { registerInitCommand } from './init.ts';
 import { registerRunCommand } from './run.ts';
 import { registerStatusCommand } from './status.ts';
+import { registerVerifierCommand } from './verifier.ts';
 
 const program = new Command('ciam-migrate')
   .description('Move the users of a legacy identity system into a CIAM platform, losing none.')
@@ -17,6 +20,9 @@ registerInitCommand(program);
 registerRunCommand(program);
 registerStatusCommand(program);
 registerDemoCommand(program);
+registerEmulatorCommand(program);
+registerHashCommand(program);
+registerVerifierCommand(program);
 
 try {
   await program.parseAsync(process.argv);

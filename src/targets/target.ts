@@ -34,9 +34,20 @@ export interface TargetStats {
   verifierHashes: number;
 }
 
+/** What an adapter would do with one user's password and MFA; for `plan` and the report. */
+export interface UserPreview {
+  password: 'import' | 'verifier' | 'reset' | 'reject';
+  /** Why the password is not imported as it is (redacted: never a hash value). */
+  reason?: string;
+  mfaFactors: number;
+  mfaLost: number;
+}
+
 export interface Target {
   readonly name: string;
   readonly capabilities: TargetCapabilities;
+  /** Decide, without sending anything, how this user's password and MFA would reach the target. */
+  preview(user: User): UserPreview;
   /**
    * Check reachability and credentials before any user is claimed. Throws `TargetUnreachableError`
    * or `TargetAuthError` (see `errors.ts`); other calls would throw them too, only later.

@@ -10,10 +10,11 @@ import { isRetryableStatus, rejectionCode, retryAfterMs } from '../common/classi
 import { TargetSession } from '../common/session.ts';
 import { mapLimited, singleOutcome } from '../common/single-call.ts';
 import { TargetConfigError } from '../errors.ts';
-import type { PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats } from '../target.ts';
+import type { PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats, UserPreview } from '../target.ts';
 import { cidaasAuthAdvice } from './auth-advice.ts';
 import { cidaasCapabilities } from './capabilities.ts';
-import { buildCidaasEntity, cidaasSub } from './payload.ts';
+import { countMfaLost } from '../../hashes/totp.ts';
+import { buildCidaasEntity, cidaasSub, planPassword } from './payload.ts';
 import { cidaasErrorMessage, outcomesFromStates, parseProcessStates } from './response.ts';
 import type { SentEntity } from './response.ts';
 import type { CidaasUserEntity } from './types.ts';
@@ -55,6 +56,15 @@ export class CidaasAdapter implements SingleUserTarget {
 
   open(): Promise<void> {
     return this.session.open();
+  }
+
+  preview(user: User): UserPreview {
+    const plan = planPassword(user, this.config);
+    const mfa = countMfaLost(user.mfa, 'cidaas');
+    const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
+    if (plan.kind === 'reject') return { ...base, password: 'reject', reason: plan.reason };
+    if (plan.kind === 'reset') return { ...base, password: 'reset', reason: plan.because.replace(/_/g, ' ') };
+    return { ...base, password: plan.via === 'verifier' ? 'verifier' : 'import' };
   }
 
   async upsert(users: PlannedUser[]): Promise<Outcome[]> {

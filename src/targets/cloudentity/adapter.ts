@@ -12,9 +12,10 @@ import { TargetSession } from '../common/session.ts';
 import type { Exchange } from '../common/session.ts';
 import { mapLimited, singleOutcome } from '../common/single-call.ts';
 import { TargetConfigError } from '../errors.ts';
-import type { PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats } from '../target.ts';
+import type { PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats, UserPreview } from '../target.ts';
 import { cloudentityAuthAdvice } from './auth-advice.ts';
 import { cloudentityCapabilities } from './capabilities.ts';
+import { countMfaLost } from '../../hashes/totp.ts';
 import { cloudentityUserId } from './ids.ts';
 import { buildUserEntry, ceMetadata, cePayload, ceStatus, tenantDump } from './payload.ts';
 import type { BuildContext } from './payload.ts';
@@ -89,6 +90,15 @@ export class CloudentityAdapter implements SingleUserTarget {
 
   open(): Promise<void> {
     return this.session.open();
+  }
+
+  preview(user: User): UserPreview {
+    const built = buildUserEntry(user, this.ctx);
+    const mfa = countMfaLost(user.mfa, 'cloudentity', { cloudentityTotp: this.config.totp });
+    const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
+    if (!built.ok) return { ...base, password: 'reject', reason: built.reason };
+    if (built.password === 'hash') return { ...base, password: 'import' };
+    return { ...base, password: 'reset', reason: built.password === 'reset' ? 'no password' : 'unsupported hash' };
   }
 
   async upsert(users: PlannedUser[]): Promise<Outcome[]> {
