@@ -111,3 +111,17 @@ suite('identify on junk never throws, never hangs, never echoes', () => {
     expect(identify(42 as unknown as string)).toEqual({ ok: false, reason: 'unrecognised: not a string (number)' });
   });
 });
+
+suite('identify bounds work factors so one corrupt row cannot stall or exhaust a verifier', () => {
+  it.each([
+    ['$argon2id$v=19$m=999999999,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc', 'argon2 parameters'],
+    ['$scrypt$ln=30,r=8,p=1$TmFDbA$/bq+HJ00cgB4VucZDQHp/nxq18vII3gw53N2Y0s3MWI', 'scrypt parameters'],
+    ['$pbkdf2-sha256$i=999999999,l=32$c2FsdA$' + 'A'.repeat(43), 'iterations'],
+    ['$6$rounds=999999999$saltstring$' + 'a'.repeat(86), 'rounds'],
+    ['$P$Z' + 'a'.repeat(30), 'iteration count'],
+  ])('%s', (value, why) => {
+    const r = identify(value);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.reason).toMatch(new RegExp(`^unrecognised: .*${why}`));
+  });
+});

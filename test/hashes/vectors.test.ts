@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe as suite, expect, it } from 'vitest';
-import { identify, verify } from '../../src/hashes/index.ts';
+import {
+  DEFAULT_CIDAAS_ALGORITHM_IDS,
+  encodeForCloudentity,
+  HashCensus,
+  identify,
+  planPassword,
+  verify,
+} from '../../src/hashes/index.ts';
 import { hintFor, SKIPPED_FORMATS, type Vector } from './vector-hints.ts';
 
 const vectors = JSON.parse(
@@ -27,4 +34,23 @@ suite('public hash vectors (test/fixtures/hash-vectors.json)', () => {
       expect(await verify(r.hash, '')).toBe(false);
     });
   }
+});
+
+suite('every vector through the planner and the census', () => {
+  it('plans each for both targets without throwing, and the census adds up', () => {
+    const census = new HashCensus();
+    for (const v of vectors) {
+      if (SKIPPED_FORMATS[v.format]) continue;
+      const r = identify(v.hash, hintFor(v));
+      if (!r.ok) throw new Error(r.reason);
+      const plan = planPassword(r.hash, { target: 'cidaas', algorithmTypeIds: { ...DEFAULT_CIDAAS_ALGORITHM_IDS }, verifierAlgorithmTypeId: 'CUSTOM_X' }, 'verifier');
+      expect(['import', 'verifier']).toContain(plan.action);
+      census.addUser(r.hash, plan);
+      const ce = encodeForCloudentity(r.hash);
+      if (!ce.ok) expect(ce.reason).not.toContain(v.hash);
+    }
+    const report = census.toJSON();
+    expect(report.users).toBe(vectors.length - 3);
+    expect(Object.values(report.byOutcome).reduce((a, b) => a + (b ?? 0), 0)).toBe(report.users);
+  });
 });

@@ -33,20 +33,26 @@ export function argon2Hash(a: Argon2Params, format: string, encoded: string): Pa
 }
 
 function parsePhc(value: string, encoded: string, format: string): IdentifyResult {
-  const m = PHC.exec(value);
-  if (!m) return unrecognised(encoded, 'malformed argon2 PHC string');
-  const salt = fromBase64(m[6] ?? '');
-  const hash = fromBase64(m[7] ?? '');
+  const match = PHC.exec(value);
+  if (!match) return unrecognised(encoded, 'malformed argon2 PHC string');
+  const salt = fromBase64(match[6] ?? '');
+  const hash = fromBase64(match[7] ?? '');
   if (!salt || !hash) return unrecognised(encoded, 'bad argon2 salt or hash encoding');
   // Hashes from before v1.3 omit `v=`; 16 is what the reference implementation assumes then.
-  const version = m[2] === undefined ? 16 : Number(m[2]);
+  const version = match[2] === undefined ? 16 : Number(match[2]);
   if (version !== 16 && version !== 19) return unrecognised(encoded, 'unknown argon2 version');
+  // Bounds well above any real deployment, so a corrupt row cannot make verify() allocate
+  // gigabytes or spin for minutes (the same idea as Kratos's hash_limits.go).
+  const m = Number(match[3]);
+  const t = Number(match[4]);
+  const p = Number(match[5]);
+  if (m < 8 || m > 4 * 1024 * 1024 || t < 1 || t > 1000 || p < 1 || p > 255) return unrecognised(encoded, 'argon2 parameters out of range');
   const a: Argon2Params = {
-    type: (m[1] ?? 'id') as Argon2Params['type'],
+    type: (match[1] ?? 'id') as Argon2Params['type'],
     version,
-    m: Number(m[3]),
-    t: Number(m[4]),
-    p: Number(m[5]),
+    m,
+    t,
+    p,
     salt,
     hash,
   };

@@ -46,7 +46,7 @@ function parseKeycloak(value: string): IdentifyResult {
     const m = Number(firstParam(extra, 'memory') ?? 7168);
     const p = Number(firstParam(extra, 'parallelism') ?? 1);
     const hashLength = Number(firstParam(extra, 'hashLength') ?? hash.length);
-    if ((type !== 'id' && type !== 'i' && type !== 'd') || !(m > 0) || !(p > 0) || hashLength !== hash.length || iterations < 1) {
+    if ((type !== 'id' && type !== 'i' && type !== 'd') || !(m >= 8 && m <= 4 * 1024 * 1024) || !(p >= 1 && p <= 255) || hashLength !== hash.length || iterations < 1 || iterations > 1000) {
       return unrecognised(value, 'Keycloak argon2 credential with bad parameters');
     }
     return ok(argon2Hash({ type, version, m, t: iterations, p, salt, hash }, 'keycloak-credential', value));

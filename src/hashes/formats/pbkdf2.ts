@@ -6,7 +6,8 @@ import { decodeDigest, formatArgs, hintSalt } from './common.ts';
 
 type Pbkdf2Digest = 'sha1' | 'sha256' | 'sha512';
 const DIGESTS: readonly string[] = ['sha1', 'sha256', 'sha512'];
-const MAX_ITERATIONS = 100_000_000;
+/** Kratos's import limit; real deployments stay below 1.3M (OWASP 2023 for SHA-1). */
+const MAX_ITERATIONS = 10_000_000;
 
 export function pbkdf2Hash(
   encoded: string,

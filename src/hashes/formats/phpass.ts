@@ -18,7 +18,9 @@ export const phpassFamily: FormatFamily = {
     const sha512 = m[2] === 'S';
     if ((m[5] ?? '').length !== (sha512 ? 43 : 22)) return unrecognised(value, 'phpass digest length does not fit');
     const log2 = CRYPT64.indexOf(m[3] ?? '');
-    if (log2 < 7 || log2 > 30) return unrecognised(value, 'phpass iteration count out of range');
+    // phpass allows 2^7..2^30; WordPress/phpBB/Drupal use 2^8..2^16. Above 2^24 one verify takes
+    // minutes, so such a value is treated as corrupt.
+    if (log2 < 7 || log2 > 24) return unrecognised(value, 'phpass iteration count out of range');
     return ok({
       algorithm: sha512 ? 'drupal7' : 'phpass',
       format: sha512 ? 'drupal7' : 'phpass',

@@ -19,7 +19,8 @@ function scryptHash(
   salt: Buffer,
   hash: Buffer,
 ): IdentifyResult {
-  if (!isPowerOfTwo(N) || r < 1 || p < 1 || N > 2 ** 24) return unrecognised(encoded, 'bad scrypt parameters');
+  // 128·N·r bytes of memory: cap at 2 GiB so a corrupt row cannot exhaust the machine.
+  if (!isPowerOfTwo(N) || r < 1 || p < 1 || p > 64 || 128 * N * r > 2 ** 31) return unrecognised(encoded, 'bad scrypt parameters');
   return ok({
     algorithm: 'scrypt',
     format,
