@@ -18,6 +18,8 @@ export const RunConfig = z
     /** Safety cap for `run --deletes`: never delete more than this many users or this share of the ledger. */
     maxDeletes: z.number().int().nonnegative().default(1000),
     maxDeletePercent: z.number().min(0).max(100).default(5),
+    /** Time one bulk call is assumed to take, for plan's duration estimate. */
+    assumedCallMs: z.number().int().positive().default(500),
   })
   .strict();
 

@@ -42,6 +42,11 @@ export class HashCensus {
     this.mfa.factorsLost += lost;
   }
 
+  /** One user whose outcome a target adapter already decided (its `preview`). */
+  addOutcome(format: string, outcome: CensusOutcome, reason?: string): void {
+    this.count(format, outcome, reason);
+  }
+
   private count(format: string, outcome: CensusOutcome, reason: string | undefined): void {
     this.users++;
     const f = this.formats.get(format) ?? { users: 0, outcomes: new Map<CensusOutcome, number>() };

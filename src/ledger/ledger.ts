@@ -67,6 +67,24 @@ export interface SourceReject {
   reason: string;
 }
 
+export interface LedgerEntry {
+  fingerprint: string;
+  state: LedgerState;
+  op: 'upsert' | 'delete';
+}
+
+/** Cumulative delivery counters of a run at one moment, for the report's throughput chart. */
+export interface ProgressPoint {
+  t: number;
+  created: number;
+  updated: number;
+  deleted: number;
+  dead: number;
+  retried: number;
+  calls: number;
+  throttled: number;
+}
+
 export interface RetryPolicy {
   maxAttempts: number;
   /** Delay before attempt n+1 (n >= 1), used when the target gave no Retry-After. */
@@ -86,6 +104,12 @@ export interface Ledger {
   stage(runId: number, users: StagedUser[]): StageResult[];
   recordRejects(runId: number, rejects: SourceReject[]): void;
   rejectsOf(runId: number, limit?: number): SourceReject[];
+  /** Read-only lookup for `plan`: what the ledger knows of these users. */
+  peek(sourceIds: string[]): Map<string, LedgerEntry>;
+  /** Legacy ids the target has (synced or dead-lettered after an earlier success), for delete planning. */
+  syncedIds(): IterableIterator<string>;
+  recordProgress(runId: number, point: ProgressPoint): void;
+  progressOf(runId: number): ProgressPoint[];
   claim(owner: string, max: number, leaseMs: number, now?: number): Batch;
   settle(batch: Batch, outcomes: Outcome[], policy: RetryPolicy, now?: number): SettleSummary;
   /** Users that were in the ledger but not in the source of `runId`, i.e. deleted at the source. */

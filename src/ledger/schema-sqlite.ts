@@ -40,4 +40,6 @@ CREATE TABLE IF NOT EXISTS rejects (
   reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejects_run ON rejects(run_id);
+CREATE TABLE IF NOT EXISTS progress (run_id INTEGER NOT NULL, point TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS progress_run ON progress(run_id);
 `;

@@ -6,8 +6,10 @@ import type {
   Batch,
   ClaimedItem,
   Ledger,
+  LedgerEntry,
   LedgerState,
   LedgerStats,
+  ProgressPoint,
   RetryPolicy,
   RunRecord,
   SettleSummary,
@@ -133,6 +135,12 @@ export class SqliteLedger implements Ledger {
         `UPDATE users SET op = 'delete', state = 'pending', attempts = 0, not_before = 0, fingerprint = 'deleted', updated_at = ?
          WHERE (seen_run IS NULL OR seen_run < ?) AND state <> 'deleted' AND synced_fingerprint IS NOT NULL`,
       ),
+      peek: this.db.prepare<[string], { source_id: string; fingerprint: string; state: LedgerState; op: 'upsert' | 'delete' }>(
+        `SELECT source_id, fingerprint, state, op FROM users WHERE source_id IN (SELECT value FROM json_each(?))`,
+      ),
+      syncedIds: this.db.prepare<[], string>(`SELECT source_id FROM users WHERE synced_fingerprint IS NOT NULL`).pluck(),
+      insertProgress: this.db.prepare(`INSERT INTO progress (run_id, point) VALUES (?, ?)`),
+      progressOf: this.db.prepare<[number], string>(`SELECT point FROM progress WHERE run_id = ? ORDER BY rowid`).pluck(),
       getMeta: this.db.prepare(`SELECT value FROM meta WHERE key = ?`),
       setMeta: this.db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
       deleteMeta: this.db.prepare(`DELETE FROM meta WHERE key = ?`),
@@ -197,6 +205,24 @@ export class SqliteLedger implements Ledger {
 
   rejectsOf(runId: number, limit = 1000): SourceReject[] {
     return this.q.rejectsOf.all(runId, limit).map((r) => ({ position: r.position, sourceId: r.source_id ?? undefined, reason: r.reason }));
+  }
+
+  peek(sourceIds: string[]): Map<string, LedgerEntry> {
+    const out = new Map<string, LedgerEntry>();
+    for (const r of this.q.peek.all(JSON.stringify(sourceIds))) out.set(r.source_id, { fingerprint: r.fingerprint, state: r.state, op: r.op });
+    return out;
+  }
+
+  syncedIds(): IterableIterator<string> {
+    return this.q.syncedIds.iterate();
+  }
+
+  recordProgress(runId: number, point: ProgressPoint): void {
+    this.q.insertProgress.run(runId, JSON.stringify(point));
+  }
+
+  progressOf(runId: number): ProgressPoint[] {
+    return this.q.progressOf.all(runId).map((p) => JSON.parse(p) as ProgressPoint);
   }
 
   claim(owner: string, max: number, leaseMs: number, now = Date.now()): Batch {

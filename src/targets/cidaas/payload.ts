@@ -1,8 +1,8 @@
 import type { CidaasTargetConfig } from '../../config/target.ts';
-import { encodeForCidaas } from '../../hashes/index.ts';
+import { cidaasVerifierInfo, encodeForCidaas } from '../../hashes/index.ts';
 import type { CidaasPasswordHashInfo } from '../../hashes/index.ts';
 import { isPasswordHash } from '../../model/index.ts';
-import type { PasswordHash, User } from '../../model/index.ts';
+import type { User } from '../../model/index.ts';
 import { uuidV5 } from '../common/uuid-v5.ts';
 import type { CidaasAddress, CidaasIdentity, CidaasUserEntity } from './types.ts';
 
@@ -47,22 +47,11 @@ export function planPassword(user: User, config: CidaasPayloadConfig): PasswordP
     case 'reset':
       return { kind: 'reset', because: 'unsupported_hash' };
     case 'verifier':
-      return { kind: 'hash', info: verifierInfo(p, config.verifierAlgorithmTypeId), via: 'verifier' };
+      // The verifier needs the salt and parameters too, not only the digest: the shared encoder keeps them.
+      return { kind: 'hash', info: cidaasVerifierInfo(p, config.verifierAlgorithmTypeId), via: 'verifier' };
     default:
       return { kind: 'reject', reason: encoded.reason };
   }
-}
-
-/**
- * For a CUSTOM_* algorithm cidaas posts `passwordHash` and `hData` to the customer's verifier, which
- * needs the legacy string and how it was recognised; the digest alone would lose the parameters.
- */
-function verifierInfo(hash: PasswordHash, algorithmTypeId: string): CidaasPasswordHashInfo {
-  return {
-    algorithmTypeId,
-    passwordHash: hash.encoded,
-    hData: { algorithm: hash.algorithm, format: hash.format },
-  };
 }
 
 export function buildCidaasEntity(user: User, config: CidaasPayloadConfig): BuildResult {

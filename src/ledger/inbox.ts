@@ -1,0 +1,137 @@
+import type { UserEventType } from '../model/event.ts';
+import type { User } from '../model/index.ts';
+
+/**
+ * The event inbox of the stream sync: the durable, deduplicating, per-user ordered queue between the
+ * event inputs and the target. An input acknowledges upstream only after `append` has resolved, so
+ * an event is either in the inbox or still with the broker. SQLite (`inbox-sqlite.ts`) implements
+ * it now; a PostgreSQL implementation must pass the same contract tests (test/stream/inbox.test.ts).
+ * Every method returns a promise so that a networked implementation fits the same contract.
+ */
+
+/** An event that decoded into a canonical change of one user. */
+export interface InboxEvent {
+  id: string;
+  source: string;
+  type: UserEventType;
+  subject: string;
+  version: number;
+  /** When the change happened at the source (ISO), as the envelope says. */
+  time: string;
+  data?: User | undefined;
+}
+
+/** An event that could not be decoded: it goes straight to the dead letters and never blocks a user. */
+export interface BadEvent {
+  /** The upstream id if one could be read (used to swallow redeliveries of the same bad event). */
+  id?: string | undefined;
+  source: string;
+  subject?: string | undefined;
+  reason: string;
+  /** The raw payload, kept for the operator's diagnosis; never logged. */
+  raw?: string | undefined;
+}
+
+export type IncomingEvent = { ok: true; event: InboxEvent } | { ok: false; bad: BadEvent };
+
+export interface AppendResult {
+  accepted: number;
+  duplicates: number;
+  dead: number;
+}
+
+export interface ClaimedEvent extends InboxEvent {
+  /** Inbox position; unique and increasing in arrival order. */
+  seq: number;
+  receivedAt: number;
+}
+
+/** One user's mailbox as a worker holds it under lease. */
+export interface ClaimedUser {
+  subject: string;
+  /** Highest version applied to the target (0 before the first). */
+  appliedVersion: number;
+  /** The user was deleted at `appliedVersion`; only a newer `user.created` brings it back. */
+  tombstone: boolean;
+  /** The email the target last received, so an email change can drop the old identifier. */
+  lastEmail: string | undefined;
+  /** True once any change for this user was applied (the target has or had the user). */
+  known: boolean;
+  attempts: number;
+  /** Pending events in version order (then arrival order). */
+  events: ClaimedEvent[];
+}
+
+export type UserSettlement =
+  | {
+      subject: string;
+      kind: 'applied';
+      /** Events the target now reflects; the highest version becomes the applied version. */
+      applied: number[];
+      /** Events dropped by the version guard or a tombstone. */
+      skipped: number[];
+      version: number;
+      tombstone: boolean;
+      email: string | undefined;
+    }
+  | { subject: string; kind: 'skipped'; skipped: number[] }
+  | { subject: string; kind: 'retry'; reason: string; retryAfterMs?: number | undefined; skipped?: number[] }
+  /** The target refused these events (or they ran out of attempts): dead letters; later events go on. */
+  | { subject: string; kind: 'dead'; events: number[]; reason: string; skipped?: number[] };
+
+export interface InboxRetryPolicy {
+  maxAttempts: number;
+  backoffMs(attempt: number): number;
+}
+
+export interface SettleTotals {
+  applied: number;
+  skipped: number;
+  retried: number;
+  dead: number;
+}
+
+export interface DeadLetter {
+  id: string | undefined;
+  source: string;
+  subject: string | undefined;
+  type: string | undefined;
+  version: number | undefined;
+  reason: string;
+  at: number;
+}
+
+export interface InboxStats {
+  /** Events received and not yet applied, skipped or dead-lettered. */
+  backlog: number;
+  backlogUsers: number;
+  /** Users waiting for a retry after a failure. */
+  retrying: number;
+  /** Age in ms of the oldest unapplied event (since it entered the inbox); 0 with no backlog. */
+  lagMs: number;
+  oldestPendingAt: number | undefined;
+  received: number;
+  applied: number;
+  skipped: number;
+  dead: number;
+  deadByReason: { reason: string; count: number }[];
+  tombstones: number;
+  /** Events applied in the last minute, per second. */
+  ratePerSec: number;
+  nextDueAt: number | undefined;
+}
+
+export interface EventInbox {
+  /** Durable once resolved. Duplicates (same source and id) are counted and dropped. */
+  append(events: IncomingEvent[], now?: number): Promise<AppendResult>;
+  /** Lease up to `maxUsers` users that have due events; a leased user is invisible to other owners. */
+  claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser?: number, now?: number): Promise<ClaimedUser[]>;
+  settle(owner: string, settlements: UserSettlement[], policy: InboxRetryPolicy, now?: number): Promise<SettleTotals>;
+  /** Give back every lease of `owner` (shutdown) so another process can take the users at once. */
+  releaseOwner(owner: string): Promise<void>;
+  stats(now?: number): Promise<InboxStats>;
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** Put dead-lettered events with a subject back in their users' queues; returns how many. */
+  retryDead(): Promise<number>;
+  close(): Promise<void>;
+}
