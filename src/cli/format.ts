@@ -1,4 +1,5 @@
 import type { RunSummary } from '../engine/run.ts';
+import type { PlanReport } from '../engine/plan.ts';
 import type { LedgerStats } from '../ledger/index.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -31,9 +32,12 @@ export function formatRunSummary(s: RunSummary, maxRejects = 20): string {
     lines.push(`  dead letters in the ledger: ${n(s.deadLetters)} (details: ciam-migrate status; send again: ciam-migrate retry)`);
     for (const r of s.deadByReason.slice(0, 10)) lines.push(`    ${n(r.count)} × ${r.reason}`);
   }
-  if (s.missingFromSource > 0) {
+  if (s.deletes.kind === 'refused') lines.push(`  DELETES REFUSED: ${s.deletes.reason}`);
+  else if (s.deletes.kind === 'queued') lines.push(`  deletes: ${n(s.deletes.count)} users that left the source were queued for deletion`);
+  else if (s.missingFromSource > 0) {
     lines.push(`  ${n(s.missingFromSource)} users in the target are no longer in the source (not deleted; use --deletes)`);
   }
+  if (s.bisectionCalls > 0) lines.push(`  ${n(s.bisectionCalls)} extra calls were spent isolating refused records`);
   return lines.join('\n');
 }
 
@@ -58,4 +62,42 @@ export function formatStatus(name: string, stats: LedgerStats): string {
     lines.push(`  last run: #${last.id} ${last.kind} ${last.status}, started ${last.startedAt}${last.finishedAt ? `, finished ${last.finishedAt}` : ''}`);
   }
   return lines.join('\n');
+}
+
+export function formatPlan(p: PlanReport): string {
+  const a = p.actions;
+  const lines = [
+    `Plan for ${p.target} (dry run: nothing was sent or written)`,
+    `  source:  ${n(p.source.read)} records, ${n(p.source.valid)} valid, ${n(p.source.rejected)} rejected`,
+    `  actions: ${n(a.create)} to create, ${n(a.update)} to update, ${n(a.unchanged)} unchanged, ${n(a.retryQueued)} queued from earlier, ` +
+      `${n(a.deadLettered)} dead-lettered, ${n(a.delete)} no longer in the source, ${n(a.reject)} to reject`,
+    `  estimate: ${n(p.estimate.users)} users in ${n(p.estimate.calls)} calls of ${p.estimate.batchSize} at concurrency ${p.estimate.concurrency} ` +
+      `≈ ${formatDuration(p.estimate.seconds)} (assuming ${p.estimate.assumedCallMs} ms per call; set run.assumedCallMs)`,
+    '  password hashes:',
+  ];
+  for (const [format, f] of Object.entries(p.hashCensus.byFormat)) {
+    const outcomes = Object.entries(f.outcomes).map(([o, c]) => `${o} ${n(c ?? 0)}`).join(', ');
+    lines.push(`    ${format.padEnd(22)} ${n(f.users).padStart(9)}  (${outcomes})`);
+  }
+  const mfa = p.hashCensus.mfa;
+  if (mfa.usersWithMfa > 0) lines.push(`  MFA: ${n(mfa.usersWithMfa)} users with factors, ${n(mfa.usersMfaLost)} would lose them (MFA lost)`);
+  const dupKinds = Object.entries(p.duplicates.counts).filter(([, c]) => c > 0);
+  if (dupKinds.length > 0) {
+    lines.push(`  duplicates inside the source: ${dupKinds.map(([k, c]) => `${n(c)} ${k}`).join(', ')}`);
+    for (const d of p.duplicates.samples.slice(0, 10)) {
+      lines.push(`    ${d.kind} of ${d.sourceId} (${d.position}) is also on ${d.firstSourceId} (${d.firstPosition})`);
+    }
+  }
+  if (p.rejects.length > 0) {
+    lines.push(`  rejected records (${n(p.source.rejected)}):`);
+    for (const r of [...p.rejects].sort(byPosition).slice(0, 20)) lines.push(`    ${r.position}: ${r.reason}`);
+  }
+  for (const w of p.warnings) lines.push(`  warning: ${w}`);
+  return lines.join('\n');
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }

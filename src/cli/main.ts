@@ -6,6 +6,8 @@ import { registerDemoCommand } from './demo.ts';
 import { registerEmulatorCommand } from './emulator.ts';
 import { registerHashCommand } from './hash.ts';
 import { registerInitCommand } from './init.ts';
+import { registerPlanCommand } from './plan.ts';
+import { registerRetryCommand } from './retry.ts';
 import { registerRunCommand } from './run.ts';
 import { registerStatusCommand } from './status.ts';
 import { registerVerifierCommand } from './verifier.ts';
@@ -17,7 +19,9 @@ const program = new Command('ciam-migrate')
   .showHelpAfterError();
 
 registerInitCommand(program);
+registerPlanCommand(program);
 registerRunCommand(program);
+registerRetryCommand(program);
 registerStatusCommand(program);
 registerDemoCommand(program);
 registerEmulatorCommand(program);

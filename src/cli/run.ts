@@ -14,7 +14,10 @@ export function registerRunCommand(program: Command): void {
     .description('bulk or delta migration: send new and changed users; resumes where it stopped')
     .requiredOption('-c, --config <file>', 'migration config (YAML)')
     .option('--json', 'print the run summary as JSON')
-    .action(async (opts: { config: string; json?: boolean }) => {
+    .option('--deletes', 'also delete users that disappeared from the source (within the safety cap)')
+    .option('--max-deletes <n>', 'safety cap for --deletes: most users deleted in this run (default: run.maxDeletes)')
+    .option('--max-delete-percent <p>', 'safety cap for --deletes: most users deleted, in % (default: run.maxDeletePercent)')
+    .action(async (opts: { config: string; json?: boolean; deletes?: boolean; maxDeletes?: string; maxDeletePercent?: string }) => {
       const logger = createLogger();
       const { config, ledger, baseDir } = await openContext(opts.config);
       const { source, mapper, target } = await openPipeline(config, baseDir);
@@ -31,6 +34,14 @@ export function registerRunCommand(program: Command): void {
           mapper,
           target,
           signal: interrupt.signal,
+          ...(opts.deletes
+            ? {
+                deletes: {
+                  maxCount: opts.maxDeletes !== undefined ? Number(opts.maxDeletes) : config.run.maxDeletes,
+                  maxPercent: opts.maxDeletePercent !== undefined ? Number(opts.maxDeletePercent) : config.run.maxDeletePercent,
+                },
+              }
+            : {}),
           onStageProgress: (c) => staging.update(c.read, c.read),
           onDeliverProgress: (t, queued) => sending.update(t.users, queued),
         });
@@ -40,6 +51,8 @@ export function registerRunCommand(program: Command): void {
         if (summary.status === 'interrupted') {
           process.stdout.write(`Stopped before the end. Resume with: ciam-migrate run -c ${opts.config}\n`);
           process.exitCode = EXIT.interrupted;
+        } else if (summary.deletes.kind === 'refused') {
+          process.exitCode = EXIT.fatal;
         } else if (summary.deadLetters > 0 || summary.staged.rejected > 0) {
           process.exitCode = EXIT.partial;
         }

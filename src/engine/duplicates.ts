@@ -36,10 +36,11 @@ export class DuplicateFinder {
     );
   }
 
-  /** Records a batch of users; returns the legacy ids that were already seen (to skip them). */
-  add(users: Array<{ user: User; position: string }>): void {
+  /** Records a batch of users, in order; returns the indexes of those whose legacy id was already seen. */
+  add(users: Array<{ user: User; position: string }>): Set<number> {
+    const repeated = new Set<number>();
     this.db.transaction(() => {
-      for (const { user, position } of users) {
+      users.forEach(({ user, position }, index) => {
         const ids: Array<[IdentifierKind, string | undefined]> = [
           ['legacy id', user.sourceId],
           ['email', user.email?.toLowerCase()],
@@ -51,13 +52,15 @@ export class DuplicateFinder {
           if (this.insert.run(kind, value, user.sourceId, position).changes > 0) continue;
           const first = this.lookup.get(kind, value);
           if (first === undefined || (kind !== 'legacy id' && first.source_id === user.sourceId)) continue;
+          if (kind === 'legacy id') repeated.add(index);
           this.counts[kind] += 1;
           if (this.samples.length < this.maxSamples) {
             this.samples.push({ kind, firstSourceId: first.source_id, firstPosition: first.position, sourceId: user.sourceId, position });
           }
         }
-      }
+      });
     })();
+    return repeated;
   }
 
   has(sourceId: string): boolean {

@@ -59,13 +59,12 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
   const flush = () => {
     if (chunk.length === 0) return;
     const known = ledger.peek(chunk.map((c) => c.user.sourceId));
-    const fresh = chunk.filter((c) => !dups.has(c.user.sourceId));
-    for (const c of chunk) {
-      if (!fresh.includes(c)) {
-        reject({ position: c.position, sourceId: c.user.sourceId, reason: 'duplicate legacy id; this record would be skipped' });
-      }
-    }
-    dups.add(chunk);
+    const repeated = dups.add(chunk);
+    const fresh = chunk.filter((c, i) => {
+      if (!repeated.has(i)) return true;
+      reject({ position: c.position, sourceId: c.user.sourceId, reason: 'duplicate legacy id; this record would be skipped' });
+      return false;
+    });
     for (const { user, fingerprint } of fresh) {
       report.source.valid += 1;
       const preview = target.preview(user);

@@ -1,10 +1,13 @@
 import type { MigrationConfig } from '../config/schema.ts';
+import { HashCensus } from '../hashes/census.ts';
+import { isPasswordHash } from '../model/index.ts';
 import type { Ledger, SourceReject } from '../ledger/index.ts';
 import { newOwnerId } from '../ledger/index.ts';
 import type { Mapper } from '../mapping/index.ts';
 import type { Source } from '../sources/source.ts';
 import type { Target } from '../targets/target.ts';
 import { backoffWithJitter } from '../delivery/backoff.ts';
+import { decideDeletes, type DeleteDecision, type DeletePolicy } from './deletes.ts';
 import { deliver, type DeliverTotals } from './deliver.ts';
 import { stageSource, type StageCounts } from './stage.ts';
 
@@ -15,6 +18,8 @@ export interface RunDependencies {
   mapper: Mapper;
   target: Target;
   signal?: AbortSignal;
+  /** Delete users that disappeared from the source, within this safety cap; off when absent. */
+  deletes?: DeletePolicy;
   onStageProgress?: (counts: StageCounts) => void;
   onDeliverProgress?: (totals: DeliverTotals, queued: number) => void;
 }
@@ -31,6 +36,9 @@ export interface RunSummary {
   deadByReason: { reason: string; count: number }[];
   /** Users that vanished from the source; deleted only with `--deletes`. */
   missingFromSource: number;
+  deletes: DeleteDecision;
+  /** Extra calls spent isolating refused records (targets without per-user results). */
+  bisectionCalls: number;
   durationMs: number;
   usersPerSecond: number;
   maxConcurrency: number;
@@ -49,20 +57,37 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   const runId = ledger.beginRun('run');
   try {
     let stagingDone = false;
+    const census = new HashCensus();
+    let deleteDecision: DeleteDecision = { kind: 'none' };
     let toSend = 0;
+    let lastPoint = 0;
     const staging = stageSource({
       ledger,
       runId,
       source: deps.source,
       mapper: deps.mapper,
       ...(signal ? { signal } : {}),
+      inspect: (user) => {
+        const preview = target.preview(user);
+        census.addOutcome(isPasswordHash(user.password) ? user.password.format : 'none', preview.password, preview.reason);
+        census.addMfa(preview.mfaFactors, preview.mfaLost);
+      },
       onChunk: (counts) => {
         toSend = counts.new + counts.changed + counts.queued;
         deps.onStageProgress?.(counts);
       },
-    }).finally(() => {
-      stagingDone = true;
-    });
+    }).then(
+      (counts) => {
+        // Deletes are decided only on a complete read of the source, never on a partial one.
+        if (deps.deletes && !signal?.aborted) deleteDecision = decideDeletes(ledger, runId, deps.deletes);
+        stagingDone = true;
+        return counts;
+      },
+      (err: unknown) => {
+        stagingDone = true;
+        throw err;
+      },
+    );
     const batchSize = Math.min(config.target.batchSize, target.capabilities.maxBatch);
     // Delivery starts while the source is still being read: the target's latency hides the parsing.
     const delivering = deliver({
@@ -75,12 +100,20 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       retry: { maxAttempts: config.run.maxAttempts, backoffMs: (n) => backoffWithJitter(n) },
       ...(signal ? { signal } : {}),
       producerDone: () => stagingDone,
-      onSettled: (_s, totals) => deps.onDeliverProgress?.(totals, toSend),
+      onSettled: (_s, totals) => {
+        deps.onDeliverProgress?.(totals, toSend);
+        const now = Date.now();
+        if (now - lastPoint >= 1000) {
+          lastPoint = now;
+          ledger.recordProgress(runId, { t: now - started, ...pick(totals) });
+        }
+      },
     });
     const [stagedResult, result] = await Promise.allSettled([staging, delivering]);
     if (stagedResult.status === 'rejected') throw stagedResult.reason;
     if (result.status === 'rejected') throw result.reason;
     const staged = stagedResult.value;
+    ledger.recordProgress(runId, { t: Date.now() - started, ...pick(result.value) });
     const { limiter, ...delivered } = result.value;
     const stats = ledger.stats();
     const durationMs = Date.now() - started;
@@ -94,11 +127,21 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       deadLetters: stats.byState.dead,
       deadByReason: stats.deadByReason,
       missingFromSource: signal?.aborted ? 0 : ledger.missingFrom(runId).count,
+      deletes: deleteDecision,
+      bisectionCalls: target.stats?.().bisectionCalls ?? 0,
       durationMs,
       usersPerSecond: durationMs > 0 ? Math.round((sent * 1000) / durationMs) : 0,
       maxConcurrency: limiter?.maxInFlightSeen ?? 0,
     };
-    ledger.finishRun(runId, summary.status, { staged, delivered: summary.delivered, rejects: staged.rejected, durationMs });
+    ledger.finishRun(runId, summary.status, {
+      staged,
+      delivered: summary.delivered,
+      rejects: staged.rejected,
+      durationMs,
+      deletes: deleteDecision,
+      bisectionCalls: summary.bisectionCalls,
+      census: census.toJSON(),
+    });
     return summary;
   } catch (err) {
     ledger.finishRun(runId, 'failed', { error: err instanceof Error ? err.message : String(err) });
@@ -106,4 +149,9 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   } finally {
     ledger.release(owner);
   }
+}
+
+function pick(t: DeliverTotals) {
+  const { created, updated, deleted, dead, retried, calls, throttled } = t;
+  return { created, updated, deleted, dead, retried, calls, throttled };
 }

@@ -22,6 +22,8 @@ export interface StageOptions {
   signal?: AbortSignal;
   chunkSize?: number;
   onChunk?: (counts: StageCounts) => void;
+  /** Called for every user that will be sent (new or changed), e.g. for the hash census. */
+  inspect?: (user: StagedUser['user']) => void;
 }
 
 /**
@@ -48,6 +50,8 @@ export async function stageSource(options: StageOptions): Promise<StageCounts> {
           });
         } else {
           counts[r.kind] += 1;
+          const u = users[i];
+          if (u !== undefined && (r.kind === 'new' || r.kind === 'changed')) options.inspect?.(u.user);
         }
       });
       users = [];
