@@ -240,6 +240,16 @@ export class SqliteInbox implements EventInbox {
     return Promise.resolve();
   }
 
+  releaseDeadOwners(isAlive: (owner: string) => boolean): Promise<number> {
+    const owners = this.db
+      .prepare(`SELECT DISTINCT lease_owner FROM inbox_users WHERE lease_owner IS NOT NULL`)
+      .pluck()
+      .all() as string[];
+    let n = 0;
+    for (const o of owners) if (!isAlive(o)) n += this.q.releaseOwner.run(o).changes;
+    return Promise.resolve(n);
+  }
+
   stats(now = Date.now()): Promise<InboxStats> {
     const counters = Object.fromEntries(
       (this.db.prepare(`SELECT name, value FROM inbox_counters`).all() as { name: Counter; value: number }[]).map((r) => [

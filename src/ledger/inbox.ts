@@ -129,6 +129,8 @@ export interface EventInbox {
   settle(owner: string, settlements: UserSettlement[], policy: InboxRetryPolicy, now?: number): Promise<SettleTotals>;
   /** Give back every lease of `owner` (shutdown) so another process can take the users at once. */
   releaseOwner(owner: string): Promise<void>;
+  /** Free leases held by owners that are gone (a killed process), instead of waiting for expiry. */
+  releaseDeadOwners(isAlive: (owner: string) => boolean): Promise<number>;
   stats(now?: number): Promise<InboxStats>;
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   /** Put dead-lettered events with a subject back in their users' queues; returns how many. */

@@ -109,6 +109,10 @@ export interface Ledger {
   /** Legacy ids the target has (synced or dead-lettered after an earlier success), for delete planning. */
   syncedIds(): IterableIterator<string>;
   recordProgress(runId: number, point: ProgressPoint): void;
+  /** Invalid source records of a run, grouped by reason. */
+  rejectReasons(runId: number): { reason: string; count: number }[];
+  /** Dead-lettered users with their reasons; the e-mail only when asked for (PII). */
+  deadLetters(limit: number, includeEmail: boolean): { sourceId: string; reason: string; code: string | undefined; email?: string }[];
   progressOf(runId: number): ProgressPoint[];
   claim(owner: string, max: number, leaseMs: number, now?: number): Batch;
   settle(batch: Batch, outcomes: Outcome[], policy: RetryPolicy, now?: number): SettleSummary;

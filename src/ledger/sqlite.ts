@@ -139,6 +139,13 @@ export class SqliteLedger implements Ledger {
         `SELECT source_id, fingerprint, state, op FROM users WHERE source_id IN (SELECT value FROM json_each(?))`,
       ),
       syncedIds: this.db.prepare<[], string>(`SELECT source_id FROM users WHERE synced_fingerprint IS NOT NULL`).pluck(),
+      rejectReasons: this.db.prepare<[number], { reason: string; count: number }>(
+        `SELECT reason, COUNT(*) AS count FROM rejects WHERE run_id = ? GROUP BY reason ORDER BY count DESC LIMIT 100`,
+      ),
+      deadLetters: this.db.prepare<[number], { source_id: string; last_error: string | null; error_code: string | null; email: string | null }>(
+        `SELECT u.source_id, u.last_error, u.error_code, json_extract(p.json, '$.email') AS email
+         FROM users u LEFT JOIN payloads p ON p.source_id = u.source_id WHERE u.state = 'dead' ORDER BY u.source_id LIMIT ?`,
+      ),
       insertProgress: this.db.prepare(`INSERT INTO progress (run_id, point) VALUES (?, ?)`),
       progressOf: this.db.prepare<[number], string>(`SELECT point FROM progress WHERE run_id = ? ORDER BY rowid`).pluck(),
       getMeta: this.db.prepare(`SELECT value FROM meta WHERE key = ?`),
@@ -219,6 +226,19 @@ export class SqliteLedger implements Ledger {
 
   recordProgress(runId: number, point: ProgressPoint): void {
     this.q.insertProgress.run(runId, JSON.stringify(point));
+  }
+
+  rejectReasons(runId: number): { reason: string; count: number }[] {
+    return this.q.rejectReasons.all(runId);
+  }
+
+  deadLetters(limit: number, includeEmail: boolean) {
+    return this.q.deadLetters.all(limit).map((r) => ({
+      sourceId: r.source_id,
+      reason: r.last_error ?? 'unknown',
+      code: r.error_code ?? undefined,
+      ...(includeEmail && r.email !== null ? { email: r.email } : {}),
+    }));
   }
 
   progressOf(runId: number): ProgressPoint[] {

@@ -1,0 +1,74 @@
+import type { MigrationConfig } from '../config/schema.ts';
+import type { CensusReport } from '../hashes/census.ts';
+import type { Ledger, LedgerStats, ProgressPoint, RunRecord } from '../ledger/index.ts';
+
+export interface ThroughputPoint {
+  /** Milliseconds since the run started. */
+  t: number;
+  usersPerSecond: number;
+  settled: number;
+  throttled: number;
+}
+
+export interface MigrationReport {
+  name: string;
+  generatedAt: string;
+  target: { kind: string; host: string };
+  ledger: LedgerStats['byState'] & { total: number };
+  runs: RunRecord[];
+  latestRun:
+    | {
+        run: RunRecord;
+        throughput: ThroughputPoint[];
+        rejectsByReason: { reason: string; count: number }[];
+        census: CensusReport | undefined;
+        bisectionCalls: number;
+      }
+    | undefined;
+  failuresByReason: { reason: string; count: number }[];
+  deadLetters: { sourceId: string; reason: string; code: string | undefined; email?: string }[];
+  includesEmails: boolean;
+}
+
+/**
+ * What happened, for people: built from the ledger only. It holds no secrets and no hashes by
+ * construction (nothing here reads a payload except the e-mail, and only when asked for).
+ */
+export function buildReport(config: MigrationConfig, ledger: Ledger, options: { includeEmails?: boolean; maxDeadLetters?: number } = {}): MigrationReport {
+  const stats = ledger.stats();
+  const runs = stats.runs;
+  const latest = runs.find((r) => r.kind === 'run' && r.status !== 'running') ?? runs[0];
+  const summary = (latest?.summary ?? {}) as { census?: CensusReport; bisectionCalls?: number };
+  return {
+    name: config.name,
+    generatedAt: new Date().toISOString(),
+    target: { kind: config.target.kind, host: new URL(config.target.baseUrl).host },
+    ledger: { total: stats.total, ...stats.byState },
+    runs,
+    latestRun: latest
+      ? {
+          run: latest,
+          throughput: throughput(ledger.progressOf(latest.id)),
+          rejectsByReason: ledger.rejectReasons(latest.id),
+          census: summary.census,
+          bisectionCalls: summary.bisectionCalls ?? 0,
+        }
+      : undefined,
+    failuresByReason: stats.deadByReason,
+    deadLetters: ledger.deadLetters(options.maxDeadLetters ?? 1000, options.includeEmails === true),
+    includesEmails: options.includeEmails === true,
+  };
+}
+
+function throughput(points: ProgressPoint[]): ThroughputPoint[] {
+  const out: ThroughputPoint[] = [];
+  let prev: ProgressPoint | undefined;
+  for (const p of points) {
+    const settled = p.created + p.updated + p.deleted + p.dead;
+    const prevSettled = prev ? prev.created + prev.updated + prev.deleted + prev.dead : 0;
+    const dt = (p.t - (prev?.t ?? 0)) / 1000;
+    out.push({ t: p.t, settled, usersPerSecond: dt > 0 ? Math.round((settled - prevSettled) / dt) : 0, throttled: p.throttled });
+    prev = p;
+  }
+  return out;
+}
