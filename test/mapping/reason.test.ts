@@ -32,10 +32,14 @@ describe('issuesToReason', () => {
     );
   });
 
-  it('leaves the schema\'s own messages and unknown keys as they were', () => {
+  it("leaves the schema's own messages and unknown keys as they were", () => {
     expect(reasonOf({ sourceId: '1', email: 'nope' })).toBe('email: not a valid e-mail address');
-    expect(reasonOf({ sourceId: '', email: 'a@example.org' })).toBe('sourceId: sourceId (the legacy id) is required');
-    expect(reasonOf({ sourceId: '1', email: 'a@example.org', shoeSize: 44 })).toBe('unknown field(s) shoeSize');
+    expect(reasonOf({ sourceId: '', email: 'a@example.org' })).toBe(
+      'sourceId: sourceId (the legacy id) is required',
+    );
+    expect(reasonOf({ sourceId: '1', email: 'a@example.org', shoeSize: 44 })).toBe(
+      'unknown field(s) shoeSize',
+    );
   });
 
   it('lists at most three issues and counts the rest', () => {
