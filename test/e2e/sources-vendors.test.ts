@@ -253,11 +253,9 @@ describe('keycloak realm export', () => {
       await emu.close();
     }
   });
-  // BUG (reported): out of the box the Cloudentity adapter sends `salt` base64-encoded
-  // (src/hashes/encode-cloudentity.ts, `options.saltEncoding ?? 'base64'`) while the Cloudentity
-  // emulator reads it as UTF-8 text (src/emulators/cloudentity/options.ts, hashSemantics default
-  // `saltEncoding: 'utf8'`). A rehearsal with both defaults fails every pbkdf2/argon2/salted-sha login.
-  it.fails('→ Cloudentity with both sides at their defaults: the pbkdf2 user logs in', async () => {
+  // Adapter and emulator must agree on the unconfirmed salt encoding out of the box (both base64),
+  // or a rehearsal with default settings fails every pbkdf2/argon2/salted-sha login.
+  it('→ Cloudentity with both sides at their defaults: the pbkdf2 user logs in', async () => {
     const emu = await startCloudentity();
     try {
       await migrate(

@@ -131,9 +131,9 @@ describe('Cloudentity POST /_emulator/login with imported hashes', () => {
   const hashes: Array<[string, () => Promise<unknown>]> = [
     ['bcrypt', async () => ({ config: { method: 'bcrypt', bcrypt: { cost: 4 } }, value: await bcryptHash(PW, 4) })],
     ['argon2 PHC', async () => ({ config: { method: 'argon2', argon2: { iterations: 1, memory_in_kb: 1024, parallelism: 1 } }, value: await argon2Hash(PW, { memoryCost: 1024, timeCost: 1, parallelism: 1 }) })],
-    ['pbkdf2 salt in config', async () => ({ config: { method: 'pbkdf2', pbkdf2: { function: 'sha256', number_of_iterations: 1000, key_length: 32, salt: 'saltsalt' } }, value: pbkdf2Sync(PW, 'saltsalt', 1000, 32, 'sha256').toString('base64') })],
+    ['pbkdf2 salt in config', async () => ({ config: { method: 'pbkdf2', pbkdf2: { function: 'sha256', number_of_iterations: 1000, key_length: 32, salt: Buffer.from('saltsalt').toString('base64') } }, value: pbkdf2Sync(PW, 'saltsalt', 1000, 32, 'sha256').toString('base64') })],
     ['pbkdf2 salt in value', async () => ({ config: { method: 'pbkdf2', pbkdf2: { function: 'SHA-512', number_of_iterations: 500, key_length: 64, salt_length: 8 } }, value: Buffer.concat([salt, pbkdf2Sync(PW, salt, 500, 64, 'sha512')]).toString('base64') })],
-    ['sha salt in config', async () => ({ config: { method: 'sha', sha: { function: 'SHA-256', salt: 'pepper', salt_length: 6 } }, value: createHash('sha256').update(PW + 'pepper').digest('base64') })],
+    ['sha salt in config', async () => ({ config: { method: 'sha', sha: { function: 'SHA-256', salt: Buffer.from('pepper').toString('base64'), salt_length: 6 } }, value: createHash('sha256').update(PW + 'pepper').digest('base64') })],
     ['sha salt after digest (SSHA)', async () => ({ config: { method: 'sha', sha: { function: 'SHA-1', salt_length: 8, salt_after_digest_in_hash: true } }, value: Buffer.concat([createHash('sha1').update(PW).update(salt).digest(), salt]).toString('base64') })],
     ['sha salt before digest', async () => ({ config: { method: 'sha', sha: { function: 'SHA-512', salt_length: 8 } }, value: Buffer.concat([salt, createHash('sha512').update(PW).update(salt).digest()]).toString('base64') })],
     ['md5 unsalted', async () => ({ config: { method: 'md5', md5: {} }, value: createHash('md5').update(PW).digest('base64') })],

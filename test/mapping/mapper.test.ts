@@ -100,7 +100,7 @@ describe('createMapper', () => {
   it('names the field for a missing id, a bad phone, a bad date and a missing identifier', async () => {
     expect(await map({ fields: base }, { id: '', email: 'a@x.org' })).toEqual({
       ok: false,
-      reason: 'sourceId: Invalid input: expected string, received undefined',
+      reason: 'sourceId: missing (the legacy id is required)',
     });
     expect(
       await map({ fields: { ...base, phone: 'tel' } }, { id: '1', email: 'a@x.org', tel: '12' }),

@@ -19,7 +19,7 @@ export interface CloudentityPoolOption {
 export interface HashSemantics {
   /** Encoding of `value` for pbkdf2/argon2 (raw)/sha/md5. Default base64. */
   valueEncoding: BinaryEncoding;
-  /** Encoding of a `salt` given in the config. Default utf8 (the string's bytes). */
+  /** Encoding of a `salt` given in the config. Default base64, the same unconfirmed choice the adapter makes. */
   saltEncoding: BinaryEncoding;
   /** sha/md5 input order. Default password then salt (the SSHA layout). */
   saltOrder: 'password-salt' | 'salt-password';
@@ -73,6 +73,6 @@ export function resolveCloudentityOptions(input: CloudentityEmulatorInput = {}):
     exportScopes: input.exportScopes ?? ['read_configuration'],
     reimportReplacesSubentries: input.reimportReplacesSubentries ?? true,
     idempotencyWindowSeconds: input.idempotencyWindowSeconds ?? 60,
-    hashSemantics: { valueEncoding: 'base64', saltEncoding: 'utf8', saltOrder: 'password-salt', ...input.hashSemantics },
+    hashSemantics: { valueEncoding: 'base64', saltEncoding: 'base64', saltOrder: 'password-salt', ...input.hashSemantics },
   };
 }
