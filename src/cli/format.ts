@@ -8,7 +8,7 @@ export function formatRunSummary(s: RunSummary, maxRejects = 20): string {
   const lines: string[] = [];
   const st = s.staged;
   const d = s.delivered;
-  lines.push(`Run ${s.runId} ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s`);
+  lines.push(`Run ${s.runId} ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s${s.incremental ? ' (incremental: only records changed since the last run were read)' : ''}`);
   lines.push(
     `  source:   ${n(st.read)} records read — ${n(st.new)} new, ${n(st.changed)} changed, ${n(st.unchanged)} unchanged, ` +
       `${n(st.queued)} still queued from earlier, ${n(st.dead)} dead-lettered earlier, ${n(st.rejected)} rejected`,

@@ -14,10 +14,11 @@ export function registerRunCommand(program: Command): void {
     .description('bulk or delta migration: send new and changed users; resumes where it stopped')
     .requiredOption('-c, --config <file>', 'migration config (YAML)')
     .option('--json', 'print the run summary as JSON')
+    .option('--full', 'read the whole source even where it could read only what changed since the last run')
     .option('--deletes', 'also delete users that disappeared from the source (within the safety cap)')
     .option('--max-deletes <n>', 'safety cap for --deletes: most users deleted in this run (default: run.maxDeletes)')
     .option('--max-delete-percent <p>', 'safety cap for --deletes: most users deleted, in % (default: run.maxDeletePercent)')
-    .action(async (opts: { config: string; json?: boolean; deletes?: boolean; maxDeletes?: string; maxDeletePercent?: string }) => {
+    .action(async (opts: { config: string; json?: boolean; full?: boolean; deletes?: boolean; maxDeletes?: string; maxDeletePercent?: string }) => {
       const logger = createLogger();
       const { config, ledger, baseDir } = await openContext(opts.config);
       const { source, mapper, target } = await openPipeline(config, baseDir);
@@ -34,6 +35,7 @@ export function registerRunCommand(program: Command): void {
           mapper,
           target,
           signal: interrupt.signal,
+          full: opts.full === true,
           ...(opts.deletes
             ? {
                 deletes: {

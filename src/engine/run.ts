@@ -11,6 +11,8 @@ import { decideDeletes, type DeleteDecision, type DeletePolicy } from './deletes
 import { deliver, type DeliverTotals } from './deliver.ts';
 import { stageSource, type StageCounts } from './stage.ts';
 
+const CURSOR_KEY = 'source_cursor';
+
 export interface RunDependencies {
   config: MigrationConfig;
   ledger: Ledger;
@@ -20,6 +22,8 @@ export interface RunDependencies {
   signal?: AbortSignal;
   /** Delete users that disappeared from the source, within this safety cap; off when absent. */
   deletes?: DeletePolicy;
+  /** Read the whole source even when it could read only what changed since the last run. */
+  full?: boolean;
   onStageProgress?: (counts: StageCounts) => void;
   onDeliverProgress?: (totals: DeliverTotals, queued: number) => void;
 }
@@ -37,6 +41,8 @@ export interface RunSummary {
   /** Users that vanished from the source; deleted only with `--deletes`. */
   missingFromSource: number;
   deletes: DeleteDecision;
+  /** True when only records changed since the previous run were read (see `--full`). */
+  incremental: boolean;
   /** Extra calls spent isolating refused records (targets without per-user results). */
   bisectionCalls: number;
   durationMs: number;
@@ -57,6 +63,8 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   const runId = ledger.beginRun('run');
   try {
     let stagingDone = false;
+    const since = deps.full ? undefined : ledger.getMeta(CURSOR_KEY);
+    const incremental = since !== undefined;
     const census = new HashCensus();
     let deleteDecision: DeleteDecision = { kind: 'none' };
     let toSend = 0;
@@ -67,6 +75,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       source: deps.source,
       mapper: deps.mapper,
       ...(signal ? { signal } : {}),
+      ...(since !== undefined ? { since } : {}),
       inspect: (user) => {
         const preview = target.preview(user);
         census.addOutcome(isPasswordHash(user.password) ? user.password.format : 'none', preview.password, preview.reason);
@@ -79,7 +88,12 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     }).then(
       (counts) => {
         // Deletes are decided only on a complete read of the source, never on a partial one.
-        if (deps.deletes && !signal?.aborted) deleteDecision = decideDeletes(ledger, runId, deps.deletes);
+        if (deps.deletes && !signal?.aborted) {
+          deleteDecision = incremental
+            ? { kind: 'refused', count: 0, percent: 0, reason: 'deletes need a full read of the source: run again with --full --deletes' }
+            : decideDeletes(ledger, runId, deps.deletes);
+        }
+        if (counts.cursor !== undefined && !signal?.aborted) ledger.setMeta(CURSOR_KEY, counts.cursor);
         stagingDone = true;
         return counts;
       },
@@ -126,7 +140,9 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       rejects: ledger.rejectsOf(runId, 1000),
       deadLetters: stats.byState.dead,
       deadByReason: stats.deadByReason,
-      missingFromSource: signal?.aborted ? 0 : ledger.missingFrom(runId).count,
+      // An incremental read sees only changed users: everyone else would look deleted.
+      missingFromSource: signal?.aborted || incremental ? 0 : ledger.missingFrom(runId).count,
+      incremental,
       deletes: deleteDecision,
       bisectionCalls: target.stats?.().bisectionCalls ?? 0,
       durationMs,

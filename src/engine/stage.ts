@@ -12,6 +12,8 @@ export interface StageCounts {
   queued: number;
   dead: number;
   rejected: number;
+  /** The change cursor of the last record read, for sources that read incrementally. */
+  cursor?: string;
 }
 
 export interface StageOptions {
@@ -20,6 +22,8 @@ export interface StageOptions {
   source: Source;
   mapper: Mapper;
   signal?: AbortSignal;
+  /** Read only records changed since this cursor (incremental sources). */
+  since?: string;
   chunkSize?: number;
   onChunk?: (counts: StageCounts) => void;
   /** Called for every user that will be sent (new or changed), e.g. for the hash census. */
@@ -64,8 +68,10 @@ export async function stageSource(options: StageOptions): Promise<StageCounts> {
     options.onChunk?.(counts);
   };
 
-  for await (const record of source.read(signal)) {
+  for await (const record of source.read(signal, options.since !== undefined ? { since: options.since } : {})) {
     counts.read += 1;
+    // Incremental sources return records oldest change first, so the last cursor is the newest.
+    if (record.cursor !== undefined) counts.cursor = record.cursor;
     if (record.error !== undefined) {
       rejects.push({ position: record.position, sourceId: undefined, reason: record.error });
     } else {

@@ -99,6 +99,9 @@ export interface Ledger {
   /** Exclusive ownership for one run; releases leases left behind by a dead owner. */
   acquire(owner: string): void;
   release(owner: string): void;
+  /** Small durable settings of the migration, e.g. the incremental source cursor. */
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
   beginRun(kind: string): number;
   finishRun(runId: number, status: string, summary: Record<string, unknown>): void;
   stage(runId: number, users: StagedUser[]): StageResult[];

@@ -174,6 +174,14 @@ export class SqliteLedger implements Ledger {
     if (holder === owner) this.q.deleteMeta.run('owner');
   }
 
+  getMeta(key: string): string | undefined {
+    return this.q.getMeta.pluck().get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.q.setMeta.run(key, value);
+  }
+
   beginRun(kind: string): number {
     return Number(this.q.insertRun.run(kind, new Date().toISOString()).lastInsertRowid);
   }

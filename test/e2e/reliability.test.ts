@@ -23,7 +23,7 @@ async function expectTargetEqualsSource(emulator: CidaasEmulatorHandle, csv: Lar
   for (let i = 0; i < users; i++) {
     const u = bySub.get(csv.idOf(i));
     if (u === undefined) throw new Error(`user ${csv.idOf(i)} is missing from the target`);
-    const identity = u.identities[0] ?? {};
+    const identity: Record<string, unknown> = u.identities[0] ?? {};
     expect(identity['email']).toBe(csv.emailOf(i));
     expect(identity['given_name']).toBe(`Given${i}`);
     expect(u.customFields['customer_no']).toBe(`C-${i}`);
