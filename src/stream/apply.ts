@@ -1,0 +1,185 @@
+import type { ClaimedUser, EventInbox, InboxRetryPolicy, SettleTotals, UserSettlement } from '../ledger/inbox.ts';
+import type { Outcome } from '../model/index.ts';
+import type { PlannedUser, SingleUserTarget } from '../targets/target.ts';
+import { AimdLimiter } from '../delivery/aimd.ts';
+import { planUser, type UserPlan } from './plan.ts';
+
+export interface ApplierOptions {
+  inbox: EventInbox;
+  target: SingleUserTarget;
+  owner: string;
+  batchSize: number;
+  maxEventsPerUser: number;
+  concurrency: { initial: number; max: number };
+  leaseMs: number;
+  retry: InboxRetryPolicy;
+  pollMs: number;
+  /** Called after each settle with the events applied and their ages (ms since received / since the change). */
+  onSettled?: (totals: SettleTotals, lags: { receivedMs: number[]; changeMs: number[] }) => void;
+  onThrottle?: () => void;
+}
+
+type Step = { plan: UserPlan; claimed: ClaimedUser };
+
+/**
+ * The apply loop: claim users with due events under lease, plan each, send the upserts of all
+ * claimed users as one bulk call and the deletes as one remove call, then settle every user in one
+ * inbox transaction. Concurrency adapts to the target's push-back (AIMD), as in the bulk engine.
+ */
+export class Applier {
+  private readonly limiter: AimdLimiter;
+  private wakeUp: (() => void) | undefined;
+  private fatal: unknown;
+  private inFlight = 0;
+
+  constructor(private readonly o: ApplierOptions) {
+    this.limiter = new AimdLimiter({ initial: o.concurrency.initial, max: o.concurrency.max });
+  }
+
+  /** New events are in the inbox: stop waiting for the poll interval. */
+  wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
+  limiterSnapshot(): ReturnType<AimdLimiter['snapshot']> {
+    return this.limiter.snapshot();
+  }
+
+  /** Runs until `signal` aborts (in-flight calls finish and settle) or a fatal target error. */
+  async run(signal: AbortSignal): Promise<void> {
+    const stop = new AbortController();
+    const both = AbortSignal.any([signal, stop.signal]);
+    const wakeOnAbort = () => this.wake();
+    both.addEventListener('abort', wakeOnAbort);
+    const worker = async (): Promise<void> => {
+      while (!both.aborted) {
+        let epoch: number;
+        try {
+          epoch = await this.limiter.acquire(both);
+        } catch {
+          return;
+        }
+        let claimed: ClaimedUser[];
+        try {
+          claimed = await this.o.inbox.claim(this.o.owner, this.o.batchSize, this.o.leaseMs, this.o.maxEventsPerUser);
+        } catch (err) {
+          this.limiter.release();
+          this.fatal ??= err;
+          stop.abort(err);
+          return;
+        }
+        if (claimed.length === 0) {
+          this.limiter.release();
+          await this.idle(both);
+          continue;
+        }
+        this.inFlight += 1;
+        try {
+          await this.applyBatch(claimed, epoch);
+        } catch (err) {
+          this.fatal ??= err;
+          stop.abort(err);
+          // Leases of a crashed batch are released on shutdown; the events stay pending.
+          return;
+        } finally {
+          this.inFlight -= 1;
+          this.limiter.release();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: this.o.concurrency.max }, worker));
+    both.removeEventListener('abort', wakeOnAbort);
+    if (this.fatal !== undefined) throw this.fatal;
+  }
+
+  private idle(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const prev = this.wakeUp;
+      const t = setTimeout(done, this.o.pollMs);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeUp = () => {
+        prev?.();
+        done();
+      };
+    });
+  }
+
+  private async applyBatch(claimed: ClaimedUser[], epoch: number): Promise<void> {
+    const steps: Step[] = claimed.map((c) => ({ claimed: c, plan: planUser(c) }));
+    const outcomes = new Map<string, Outcome>();
+    const { target } = this.o;
+
+    // Identifier swaps go first and one by one (rare); a failed swap keeps the user out of the upsert.
+    const swaps = steps.filter((s) => s.plan.kind === 'upsert' && s.plan.emailChange !== undefined);
+    await Promise.all(
+      swaps.map(async (s) => {
+        if (s.plan.kind !== 'upsert' || !s.plan.emailChange) return;
+        if (!s.plan.known && s.plan.emailChange.previous === undefined) return;
+        const o = await target.changeEmail(s.plan.user, s.plan.emailChange.previous);
+        if (o.kind !== 'ok') outcomes.set(s.plan.subject, o);
+      }),
+    );
+    const upserts: PlannedUser[] = [];
+    const deletes: string[] = [];
+    for (const s of steps) {
+      if (outcomes.has(s.plan.subject)) continue;
+      if (s.plan.kind === 'upsert') upserts.push({ sourceId: s.plan.subject, user: s.plan.user, knownToTarget: s.plan.known });
+      else if (s.plan.kind === 'delete') deletes.push(s.plan.subject);
+    }
+    const [a, b] = await Promise.all([
+      upserts.length > 0 ? target.upsert(upserts) : Promise.resolve([]),
+      deletes.length > 0 ? target.remove(deletes) : Promise.resolve([]),
+    ]);
+    for (const o of [...a, ...b]) outcomes.set(o.sourceId, o);
+
+    const throttle = [...outcomes.values()].find((o) => o.kind === 'retryable' && o.throttled);
+    if (throttle?.kind === 'retryable') {
+      this.limiter.onThrottle(epoch, throttle.retryAfterMs);
+      this.o.onThrottle?.();
+    } else if (outcomes.size > 0) this.limiter.onSuccess();
+
+    const now = Date.now();
+    const lags = { receivedMs: [] as number[], changeMs: [] as number[] };
+    const settlements = steps.map((s) => this.settlement(s, outcomes.get(s.plan.subject), now, lags));
+    const totals = await this.o.inbox.settle(this.o.owner, settlements, this.o.retry, now);
+    this.o.onSettled?.(totals, lags);
+  }
+
+  private settlement(s: Step, o: Outcome | undefined, now: number, lags: { receivedMs: number[]; changeMs: number[] }): UserSettlement {
+    const { plan, claimed } = s;
+    if (plan.kind === 'noop') return { subject: plan.subject, kind: 'skipped', skipped: plan.skipped };
+    if (o === undefined) return { subject: plan.subject, kind: 'retry', reason: 'no outcome from the target', skipped: plan.skipped };
+    if (o.kind === 'ok') {
+      const applied = new Set(plan.events);
+      for (const ev of claimed.events) {
+        if (!applied.has(ev.seq)) continue;
+        lags.receivedMs.push(now - ev.receivedAt);
+        lags.changeMs.push(now - Date.parse(ev.time));
+      }
+      return {
+        subject: plan.subject,
+        kind: 'applied',
+        applied: plan.events,
+        skipped: plan.skipped,
+        version: plan.version,
+        tombstone: plan.kind === 'delete',
+        email: plan.kind === 'upsert' ? plan.user.email : undefined,
+      };
+    }
+    if (o.kind === 'rejected' || claimed.attempts + 1 >= this.o.retry.maxAttempts) {
+      const reason = o.kind === 'rejected' ? o.reason : `out of attempts: ${o.reason}`;
+      return { subject: plan.subject, kind: 'dead', events: plan.events, reason, skipped: plan.skipped };
+    }
+    return { subject: plan.subject, kind: 'retry', reason: o.reason, retryAfterMs: o.retryAfterMs, skipped: plan.skipped };
+  }
+}

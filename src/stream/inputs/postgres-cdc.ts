@@ -1,0 +1,262 @@
+import pg from 'pg';
+import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
+import type { Message } from 'pg-logical-replication/dist/output-plugins/pgoutput/pgoutput.types.js';
+import type { UserEventType } from '../../model/event.ts';
+import type { IncomingEvent } from '../../ledger/inbox.ts';
+import { bad, finish, parseVersion } from '../envelope/common.ts';
+import { rowEventType } from '../envelope/debezium.ts';
+import type { DecodeContext, RawMessage } from '../envelope/types.ts';
+import type { EventInput, InputSink } from '../input.ts';
+
+export interface PostgresCdcOptions {
+  name: string;
+  url: string;
+  slot: string;
+  publication: string;
+  createPublication: boolean;
+  usersTable?: string | undefined;
+  outboxTable?: string | undefined;
+  outbox: {
+    id: string;
+    subject: string;
+    type: string;
+    payload: string;
+    data: 'canonical' | 'mapped';
+    types: Record<string, UserEventType>;
+  };
+  passwordColumn?: string | undefined;
+  emailColumn: string;
+  idColumn?: string | undefined;
+  dropSlotOnDrain: boolean;
+  ctx: DecodeContext;
+  onError?: (err: unknown) => void;
+}
+
+export class WalLevelError extends Error {}
+
+/** `schema.table` or `table` → [schema, table]. */
+function splitTable(t: string): [string, string] {
+  const i = t.indexOf('.');
+  return i < 0 ? ['public', t] : [t.slice(0, i), t.slice(i + 1)];
+}
+
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+/**
+ * PostgreSQL logical replication (pgoutput) of a users table and/or a transactional outbox. A
+ * transaction's changes are committed to the inbox when its `commit` arrives and only then is the
+ * slot acknowledged, so after a crash the slot replays from the last acknowledged commit and the
+ * inbox drops what it already has. Event ids are `commit LSN + position in the transaction`, which
+ * replay reproduces; the version is the change's own WAL position (monotonic per row, since
+ * writers of one row are serialised by its lock).
+ */
+export class PostgresCdcInput implements EventInput {
+  readonly kind = 'postgres-cdc';
+  readonly name: string;
+  private service: LogicalReplicationService | undefined;
+  private live = false;
+  private stopped = false;
+  private pendingTx = false;
+  private lastAck: string | undefined;
+  private tx: { changes: { lsn: string; msg: Message }[] } | undefined;
+
+  constructor(private readonly o: PostgresCdcOptions) {
+    this.name = o.name;
+  }
+
+  private async admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+    const c = new pg.Client({ connectionString: this.o.url });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end().catch(() => undefined);
+    }
+  }
+
+  async start(sink: InputSink): Promise<void> {
+    const o = this.o;
+    await this.admin(async (c) => {
+      const wal = (await c.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level;
+      if (wal !== 'logical') {
+        throw new WalLevelError(
+          `PostgreSQL wal_level is '${wal ?? '?'}', logical replication needs 'logical': ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL`,
+        );
+      }
+      const tables = [o.usersTable, o.outboxTable].filter((t): t is string => t !== undefined);
+      const pub = await c.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [o.publication]);
+      if (pub.rowCount === 0) {
+        if (!o.createPublication) throw new Error(`publication ${o.publication} does not exist`);
+        const list = tables.map((t) => splitTable(t).map(ident).join('.')).join(', ');
+        await c.query(`CREATE PUBLICATION ${ident(o.publication)} FOR TABLE ${list}`);
+      }
+      const slot = await c.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [o.slot]);
+      if (slot.rowCount === 0) await c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [o.slot]);
+    });
+    const service = new LogicalReplicationService(
+      { connectionString: o.url },
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
+    );
+    this.service = service;
+    service.on('data', async (lsn: string, msg: Message) => {
+      await this.onMessage(lsn, msg, sink);
+    });
+    // With nothing in flight, acknowledging a keepalive's position lets the slot's confirmed LSN
+    // follow the server while the published tables are quiet (so WAL is released and drain can tell).
+    service.on('heartbeat', async (lsn: string) => {
+      if (!this.pendingTx) await service.acknowledge(lsn).catch(() => undefined);
+    });
+    service.on('error', (err: Error) => {
+      this.live = false;
+      o.onError?.(err);
+    });
+    const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [o.publication] });
+    // subscribe() resolves only when the stream ends; it is started in the background and restarted on errors.
+    const run = async () => {
+      while (!this.stopped) {
+        try {
+          this.live = true;
+          await service.subscribe(plugin, o.slot);
+        } catch (err) {
+          this.live = false;
+          if (!this.stopped) o.onError?.(err);
+        }
+        if (!this.stopped) await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    void run();
+  }
+
+  private async onMessage(lsn: string, msg: Message, sink: InputSink): Promise<void> {
+    switch (msg.tag) {
+      case 'begin':
+        this.tx = { changes: [] };
+        this.pendingTx = true;
+        return;
+      case 'insert':
+      case 'update':
+      case 'delete':
+        this.tx?.changes.push({ lsn, msg });
+        return;
+      case 'commit': {
+        const commitLsn = msg.commitLsn ?? lsn;
+        const tx = this.tx;
+        this.tx = undefined;
+        const events: IncomingEvent[] = [];
+        for (const [i, ch] of (tx?.changes ?? []).entries()) {
+          const e = this.toEvent(ch.msg, `pg:${this.o.slot}:${commitLsn}:${i}`, ch.lsn, msg.commitTime);
+          if (e !== null) events.push(e);
+        }
+        if (events.length > 0) await sink.ingest(events);
+        await this.service?.acknowledge(msg.commitEndLsn ?? lsn);
+        this.lastAck = msg.commitEndLsn ?? lsn;
+        this.pendingTx = false;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private toEvent(msg: Message, id: string, lsn: string, commitTime: unknown): IncomingEvent | null {
+    if (msg.tag !== 'insert' && msg.tag !== 'update' && msg.tag !== 'delete') return null;
+    const table = `${msg.relation.schema}.${msg.relation.name}`;
+    const matches = (t: string | undefined) => t !== undefined && splitTable(t).join('.') === table;
+    const micros = typeof commitTime === 'bigint' ? Number(commitTime / 1000n) : Date.now();
+    const time = new Date(micros).toISOString();
+    const raw: RawMessage = { body: '', headers: {}, input: this.name, transportId: id };
+    if (matches(this.o.outboxTable)) {
+      if (msg.tag !== 'insert') return null; // outbox clean-up deletes are not events
+      const row = msg.new;
+      const oc = this.o.outbox;
+      let payload: unknown = row[oc.payload];
+      if (typeof payload === 'string') {
+        try {
+          payload = JSON.parse(payload) as unknown;
+        } catch {
+          return bad({ ...raw, body: payload as string }, 'unparseable: outbox payload is not JSON', String(row[oc.id] ?? id));
+        }
+      }
+      return finish(
+        { ...raw, body: JSON.stringify(row) },
+        {
+          id: row[oc.id] !== undefined && row[oc.id] !== null ? String(row[oc.id]) : id,
+          source: `pg-outbox:${this.o.slot}`,
+          type: typeof row[oc.type] === 'string' ? (row[oc.type] as string) : undefined,
+          subject: row[oc.subject] !== undefined && row[oc.subject] !== null ? String(row[oc.subject]) : undefined,
+          version: lsn,
+          time,
+          data: payload,
+          mapped: oc.data === 'mapped',
+        },
+        oc.types,
+        this.o.ctx,
+      );
+    }
+    if (!matches(this.o.usersTable)) return null;
+    const before = msg.tag === 'insert' ? null : msg.old ?? msg.key;
+    const after = msg.tag === 'delete' ? null : msg.new;
+    const op = msg.tag === 'insert' ? 'c' : msg.tag === 'update' ? 'u' : 'd';
+    const type = rowEventType({ op, before, after }, this.o);
+    const source = `pg-cdc:${this.o.slot}`;
+    if (op === 'd') {
+      // A delete carries only the key unless REPLICA IDENTITY FULL: take the subject from the key column.
+      const keyCol = this.o.idColumn ?? msg.relation.keyColumns[0] ?? 'id';
+      const subject = before?.[keyCol];
+      if (subject === undefined || subject === null) return bad(raw, `delete without the key column ${keyCol}`, id);
+      const version = parseVersion(lsn);
+      if (version === undefined) return bad(raw, 'invalid LSN', id);
+      return { ok: true, event: { id, source, type: 'user.deleted', subject: String(subject), version, time } };
+    }
+    return finish({ ...raw, body: '' }, { id, source, type, subject: undefined, version: lsn, time, data: after, mapped: true }, {}, this.o.ctx);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.live = false;
+    const started = Date.now();
+    while (this.pendingTx && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 10));
+    await this.service?.stop().catch(() => undefined);
+  }
+
+  ready(): boolean {
+    return this.live;
+  }
+
+  private drainMark: string | undefined;
+
+  /**
+   * Drained when the slot has confirmed the WAL position the server had at the previous check (WAL
+   * of other databases keeps moving, so "now" would be a moving target). Each check pings the server
+   * so its keepalive lets an idle slot catch up.
+   */
+  async drained(): Promise<boolean> {
+    if (this.pendingTx || !this.live) return false;
+    try {
+      await this.service?.acknowledge(this.lastAck ?? '0/0', true).catch(() => undefined);
+      const r = await this.admin((c) =>
+        c.query<{ confirmed: string | null; current: string; ok: boolean | null }>(
+          `SELECT confirmed_flush_lsn::text AS confirmed, pg_current_wal_lsn()::text AS current,
+                  confirmed_flush_lsn >= $2::pg_lsn AS ok
+           FROM pg_replication_slots WHERE slot_name = $1`,
+          [this.o.slot, this.drainMark ?? '0/0'],
+        ),
+      );
+      const row = r.rows[0];
+      const ok = this.drainMark !== undefined && row?.ok === true && !this.pendingTx;
+      this.drainMark = row?.current;
+      return ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /** For the end of a migration: a forgotten slot makes the legacy database keep WAL for ever. */
+  async dropSlot(): Promise<void> {
+    await this.admin((c) => c.query('SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1', [this.o.slot]));
+  }
+
+  get acknowledgedLsn(): string | undefined {
+    return this.lastAck;
+  }
+}

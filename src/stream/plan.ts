@@ -1,0 +1,65 @@
+import type { ClaimedUser } from '../ledger/inbox.ts';
+import type { User } from '../model/index.ts';
+
+/** What one claimed user needs from the target this round. */
+export type UserPlan =
+  | { subject: string; kind: 'noop'; skipped: number[] }
+  | {
+      subject: string;
+      kind: 'upsert';
+      /** The newest snapshot of the run: every field, password included, so a burst is one call. */
+      user: User;
+      known: boolean;
+      /** Set when the run changed the email: the target must swap identifiers, not just add one. */
+      emailChange: { previous: string | undefined } | undefined;
+      events: number[];
+      skipped: number[];
+      version: number;
+    }
+  | { subject: string; kind: 'delete'; events: number[]; skipped: number[]; version: number };
+
+/**
+ * Fold a user's pending events into one target action. The version guard drops what is at or below
+ * the applied version; a tombstone drops everything but a newer `user.created`; consecutive
+ * non-delete events coalesce into one full upsert of the newest snapshot; a delete is never merged
+ * with what follows it (those events wait for the next round, after the tombstone is written).
+ */
+export function planUser(c: ClaimedUser): UserPlan {
+  let version = c.appliedVersion;
+  let tombstone = c.tombstone;
+  const skipped: number[] = [];
+  const events: number[] = [];
+  let user: User | undefined;
+  let emailTouched = false;
+  for (const ev of c.events) {
+    if (ev.version <= version || (tombstone && ev.type !== 'user.created')) {
+      skipped.push(ev.seq);
+      continue;
+    }
+    if (ev.type === 'user.deleted') {
+      if (events.length > 0) break;
+      return { subject: c.subject, kind: 'delete', events: [ev.seq], skipped, version: ev.version };
+    }
+    if (ev.data === undefined) {
+      skipped.push(ev.seq);
+      continue;
+    }
+    events.push(ev.seq);
+    user = ev.data;
+    version = ev.version;
+    tombstone = false;
+    if (ev.type === 'user.email_changed') emailTouched = true;
+  }
+  if (user === undefined) return { subject: c.subject, kind: 'noop', skipped };
+  const emailChanged = c.lastEmail !== undefined ? user.email !== c.lastEmail : emailTouched;
+  return {
+    subject: c.subject,
+    kind: 'upsert',
+    user,
+    known: c.known && !c.tombstone,
+    emailChange: emailChanged ? { previous: c.lastEmail } : undefined,
+    events,
+    skipped,
+    version,
+  };
+}

@@ -1,0 +1,95 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import type { EventInbox } from '../../src/ledger/inbox.ts';
+import { ev, ok } from './fixtures.ts';
+
+const policy = { maxAttempts: 3, backoffMs: () => 1000 };
+
+// The contract every inbox implementation (SQLite now, PostgreSQL later) must pass.
+describe('SqliteInbox', () => {
+  let inbox: EventInbox;
+  let file: string;
+  beforeEach(() => {
+    file = path.join(mkdtempSync(path.join(tmpdir(), 'inbox-')), 'ledger.sqlite');
+    inbox = new SqliteInbox(file);
+  });
+  afterEach(async () => {
+    await inbox.close();
+  });
+
+  it('appends durably and drops duplicates by source and id', async () => {
+    const r1 = await inbox.append([ok(ev('u1', 1)), ok(ev('u1', 2)), ok(ev('u2', 1))]);
+    expect(r1).toEqual({ accepted: 3, duplicates: 0, dead: 0 });
+    const r2 = await inbox.append([ok(ev('u1', 1)), ok(ev('u3', 1))]);
+    expect(r2).toEqual({ accepted: 1, duplicates: 1, dead: 0 });
+    await inbox.close();
+    inbox = new SqliteInbox(file);
+    const s = await inbox.stats();
+    expect(s.backlog).toBe(4);
+    expect(s.backlogUsers).toBe(3);
+  });
+
+  it('claims a user once (lease), its events in version order', async () => {
+    await inbox.append([ok(ev('u1', 5)), ok(ev('u1', 2)), ok(ev('u1', 9)), ok(ev('u2', 1))]);
+    const a = await inbox.claim('A', 10, 60_000);
+    expect(a.map((c) => c.subject).sort()).toEqual(['u1', 'u2']);
+    expect(a.find((c) => c.subject === 'u1')?.events.map((e) => e.version)).toEqual([2, 5, 9]);
+    expect(await inbox.claim('B', 10, 60_000)).toEqual([]);
+    // An expired lease lets another owner take the user.
+    const later = await inbox.claim('B', 10, 60_000, 100, Date.now() + 120_000);
+    expect(later).toHaveLength(2);
+  });
+
+  it('settles applied events, keeps the version and tombstone, releases the lease', async () => {
+    await inbox.append([ok(ev('u1', 1)), ok(ev('u1', 2))]);
+    const [c] = await inbox.claim('A', 10, 60_000);
+    const seqs = c!.events.map((e) => e.seq);
+    await inbox.settle('A', [{ subject: 'u1', kind: 'applied', applied: seqs, skipped: [], version: 2, tombstone: true, email: 'x@example.com' }], policy);
+    let s = await inbox.stats();
+    expect(s).toMatchObject({ backlog: 0, applied: 2, tombstones: 1, lagMs: 0 });
+    await inbox.append([ok(ev('u1', 1, 'user.updated', 'late'))]);
+    const [again] = await inbox.claim('B', 10, 60_000);
+    expect(again).toMatchObject({ subject: 'u1', appliedVersion: 2, tombstone: true, lastEmail: 'x@example.com', known: true });
+    await inbox.settle('B', [{ subject: 'u1', kind: 'skipped', skipped: again!.events.map((e) => e.seq) }], policy);
+    s = await inbox.stats();
+    expect(s).toMatchObject({ backlog: 0, skipped: 1 });
+  });
+
+  it('retries with backoff, then dead-letters without blocking later events', async () => {
+    await inbox.append([ok(ev('u1', 1)), ok(ev('u2', 1))]);
+    const now = Date.now();
+    const claimed = await inbox.claim('A', 10, 60_000, 100, now);
+    await inbox.settle('A', [{ subject: 'u1', kind: 'retry', reason: 'HTTP 503' }, { subject: 'u2', kind: 'dead', events: claimed.find((c) => c.subject === 'u2')!.events.map((e) => e.seq), reason: 'rejected: bad email' }], policy, now);
+    expect(await inbox.claim('A', 10, 60_000, 100, now + 10)).toEqual([]);
+    const s = await inbox.stats(now + 10);
+    expect(s).toMatchObject({ backlog: 1, retrying: 1, dead: 1 });
+    expect(s.deadByReason).toEqual([{ reason: 'rejected: bad email', count: 1 }]);
+    const due = await inbox.claim('A', 10, 60_000, 100, now + 1001);
+    expect(due.map((c) => [c.subject, c.attempts])).toEqual([['u1', 1]]);
+    await inbox.append([ok(ev('u2', 2))], now + 1002);
+    const next = await inbox.claim('B', 10, 60_000, 100, now + 1003);
+    expect(next.map((c) => c.subject)).toEqual(['u2']);
+    expect(await inbox.retryDead()).toBe(1);
+    expect((await inbox.stats()).dead).toBe(0);
+  });
+
+  it('dead-letters undecodable events at once, deduplicated by id', async () => {
+    const bad = { ok: false as const, bad: { id: 'x1', source: 'hook', reason: 'unparseable: body is not JSON', raw: '{' } };
+    expect(await inbox.append([bad, bad])).toEqual({ accepted: 0, duplicates: 1, dead: 1 });
+    const d = await inbox.deadLetters();
+    expect(d[0]).toMatchObject({ id: 'x1', reason: 'unparseable: body is not JSON' });
+    expect(JSON.stringify(d)).not.toContain('raw');
+  });
+
+  it('reports lag as the age of the oldest unapplied event, and frees leases of dead owners', async () => {
+    const t0 = Date.now();
+    await inbox.append([ok(ev('u1', 1))], t0);
+    expect((await inbox.stats(t0 + 1500)).lagMs).toBe(1500);
+    await inbox.claim('host:999999:x', 10, 60_000);
+    expect(await inbox.releaseDeadOwners(() => false)).toBe(1);
+    expect(await inbox.claim('A', 10, 60_000)).toHaveLength(1);
+  });
+});
