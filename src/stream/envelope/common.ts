@@ -77,10 +77,16 @@ export function finish(msg: RawMessage, parts: EventParts, types: Record<string,
       if (!ctx.mapper) return bad(msg, 'mapped data but no mapping configured', id);
       if (typeof parts.data !== 'object') return bad(msg, 'data is not an object', id);
       const r = ctx.mapper.map({ position: id, data: parts.data as Record<string, unknown> });
-      if (!r.ok) return bad(msg, `mapping: ${r.reason}`, id, str(parts.subject));
+      if (!r.ok) {
+        if (str(parts.subject) === undefined) return bad(msg, 'missing subject (the legacy user id)', id);
+        return bad(msg, `mapping: ${r.reason}`, id, str(parts.subject));
+      }
       user = r.user;
     } else {
       const obj = parts.data as Record<string, unknown>;
+      if (typeof obj === 'object' && obj.sourceId === undefined && str(parts.subject) === undefined) {
+        return bad(msg, 'missing subject (the legacy user id)', id);
+      }
       const withId = typeof obj === 'object' && obj.sourceId === undefined && parts.subject !== undefined ? { ...obj, sourceId: parts.subject } : obj;
       const r = User.safeParse(withId);
       if (!r.success) return bad(msg, `invalid user data: ${r.error.issues[0]?.path.join('.') ?? ''} ${r.error.issues[0]?.message ?? ''}`.trim(), id, str(parts.subject));

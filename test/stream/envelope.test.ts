@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { createMapper } from '../../src/mapping/index.ts';
+import { createDecoder } from '../../src/stream/envelope/index.ts';
+import { parseVersion } from '../../src/stream/envelope/common.ts';
+import { EnvelopeConfig } from '../../src/config/sync.ts';
+import type { IncomingEvent } from '../../src/ledger/inbox.ts';
+
+const mapper = await createMapper({
+  fields: { sourceId: 'id', email: 'email', 'name.given': 'first_name' },
+  password: { from: 'pw_hash', format: 'auto', saltEncoding: 'utf8', saltPosition: 'prefix', unrecognised: 'reject', encoding: 'hex' },
+} as never);
+const BCRYPT = '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
+
+const msg = (body: unknown, headers: Record<string, string> = {}) => ({
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  headers,
+  input: 'in',
+});
+const okEvent = (r: IncomingEvent | null) => {
+  if (r === null || !r.ok) throw new Error(`expected an event, got ${JSON.stringify(r)}`);
+  return r.event;
+};
+const badReason = (r: IncomingEvent | null) => {
+  if (r === null || r.ok) throw new Error('expected a bad event');
+  return r.bad.reason;
+};
+
+describe('CloudEvents', () => {
+  const decode = createDecoder(EnvelopeConfig.parse({ kind: 'cloudevents' }), { mapper });
+  const ce = {
+    specversion: '1.0',
+    id: 'e1',
+    source: 'urn:legacy',
+    type: 'com.acme.user.updated',
+    subject: 'u1',
+    time: '2026-01-01T00:00:00Z',
+    sequence: '42',
+    data: { email: 'a@example.com' },
+  };
+  it('reads structured mode; subject fills data.sourceId; sequence is the version', () => {
+    const e = okEvent(decode(msg(ce)));
+    expect(e).toMatchObject({ id: 'e1', source: 'urn:legacy', type: 'user.updated', subject: 'u1', version: 42 });
+    expect(e.data?.email).toBe('a@example.com');
+  });
+  it('reads binary mode from ce-* headers', () => {
+    const e = okEvent(
+      decode(msg({ sourceId: 'u2', email: 'b@example.com' }, { 'ce-specversion': '1.0', 'ce-id': 'e2', 'ce-source': 's', 'ce-type': 'user.created', 'ce-subject': 'u2', 'ce-sequence': '0/16B3748' })),
+    );
+    expect(e).toMatchObject({ id: 'e2', type: 'user.created', subject: 'u2', version: 0x16b3748 });
+  });
+  it('uses the time as version when there is no sequence; deletes need no data', () => {
+    const e = okEvent(decode(msg({ ...ce, type: 'user.deleted', sequence: undefined, data: undefined })));
+    expect(e.version).toBe(Date.parse('2026-01-01T00:00:00Z'));
+    expect(e.data).toBeUndefined();
+  });
+  it('dead-letters unparseable bodies, unknown types and a missing subject, with a reason', () => {
+    expect(badReason(decode(msg('{nope')))).toMatch(/unparseable/);
+    expect(badReason(decode(msg({ ...ce, type: 'order.placed' })))).toMatch(/unknown event type/);
+    expect(badReason(decode(msg({ ...ce, subject: undefined, data: { email: 'a@example.com' } })))).toMatch(/subject/);
+    expect(badReason(decode(msg({ ...ce, specversion: '0.3' })))).toMatch(/CloudEvents 1.0/);
+    expect(badReason(decode(msg({ ...ce, data: { email: 'not-an-email' } })))).toMatch(/invalid user data/);
+  });
+  it('maps legacy records when data: mapped', () => {
+    const d = createDecoder(EnvelopeConfig.parse({ kind: 'cloudevents', data: 'mapped', dataPath: 'user' }), { mapper });
+    const e = okEvent(d(msg({ ...ce, data: { user: { id: 'u1', email: 'm@example.com', first_name: 'M', pw_hash: BCRYPT } } })));
+    expect(e.data?.name?.given).toBe('M');
+    expect(e.data?.password).toMatchObject({ algorithm: 'bcrypt' });
+  });
+});
+
+describe('Debezium', () => {
+  const decode = createDecoder(EnvelopeConfig.parse({ kind: 'debezium', passwordColumn: 'pw_hash' }), { mapper });
+  const row = { id: 'u7', email: 'd@example.com', first_name: 'D', pw_hash: BCRYPT };
+  const env = (op: string, before: unknown, after: unknown) => ({
+    schema: {},
+    payload: { op, before, after, source: { name: 'legacy', table: 'users', lsn: 1000, txId: 7, ts_ms: 1700000000000 }, ts_ms: 1700000000100 },
+  });
+  it('turns c/u/d into created/updated/deleted, LSN as version', () => {
+    expect(okEvent(decode(msg(env('c', null, row))))).toMatchObject({ type: 'user.created', subject: 'u7', version: 1000 });
+    expect(okEvent(decode(msg(env('u', row, { ...row, first_name: 'E' }))))).toMatchObject({ type: 'user.updated' });
+    expect(okEvent(decode(msg(env('d', row, null))))).toMatchObject({ type: 'user.deleted', subject: 'u7', data: undefined });
+  });
+  it('detects password and email changes from the before/after images', () => {
+    expect(okEvent(decode(msg(env('u', row, { ...row, pw_hash: BCRYPT.replace('N9', 'M9') })))).type).toBe('user.password_changed');
+    expect(okEvent(decode(msg(env('u', row, { ...row, email: 'new@example.com' })))).type).toBe('user.email_changed');
+  });
+  it('ignores the Kafka tombstone after a delete; dead-letters unknown ops', () => {
+    expect(decode(msg('null'))).toBeNull();
+    expect(badReason(decode(msg(env('x', null, row))))).toMatch(/unknown Debezium op/);
+  });
+});
+
+describe('plain JSON', () => {
+  const decode = createDecoder(
+    EnvelopeConfig.parse({ kind: 'json', id: 'event_id', type: 'kind', version: 'seq', time: 'at', subject: 'uid', data: 'user', types: { pw: 'user.password_changed', gone: 'user.deleted' } }),
+    { mapper },
+  );
+  it('reads the fields the config names and maps the user', () => {
+    const e = okEvent(decode(msg({ event_id: 'p1', kind: 'pw', seq: 3, at: '2026-01-01T00:00:00Z', uid: 'u1', user: { id: 'u1', email: 'p@example.com', pw_hash: BCRYPT } })));
+    expect(e).toMatchObject({ id: 'p1', type: 'user.password_changed', version: 3, subject: 'u1' });
+    expect(okEvent(decode(msg({ event_id: 'p2', kind: 'gone', seq: 4, uid: 'u1' })))).toMatchObject({ type: 'user.deleted' });
+  });
+});
+
+describe('parseVersion', () => {
+  it('reads integers, LSNs, hex sequences and times', () => {
+    expect(parseVersion(7)).toBe(7);
+    expect(parseVersion('12')).toBe(12);
+    expect(parseVersion('1/0')).toBe(2 ** 32);
+    expect(parseVersion('00000000015357D0')).toBe(0x15357d0);
+    expect(parseVersion('2026-01-01T00:00:00Z')).toBe(Date.parse('2026-01-01T00:00:00Z'));
+    expect(parseVersion(-1)).toBeUndefined();
+    expect(parseVersion('soon')).toBeUndefined();
+  });
+});

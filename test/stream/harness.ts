@@ -1,0 +1,89 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
+import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { createMapper } from '../../src/mapping/index.ts';
+import { parseSyncConfig, type SyncContextConfig } from '../../src/stream/config.ts';
+import { startSync, type SyncHandle } from '../../src/stream/sync.ts';
+import { createTarget } from '../../src/targets/index.ts';
+
+export const MAPPING = `
+mapping:
+  fields:
+    sourceId: id
+    email: email
+    emailVerified: { from: email_verified, transform: boolean }
+    name.given: first_name
+  attributes: { rev: { from: rev, transform: number } }
+  password: { from: pw_hash }
+`;
+
+/** A migration.yaml pointing at `url` with the given `sync:` YAML block. */
+export function writeConfig(dir: string, url: string, syncYaml: string, extra = ''): string {
+  const file = path.join(dir, 'migration.yaml');
+  writeFileSync(path.join(dir, 'users.csv'), 'id,email\n');
+  writeFileSync(
+    file,
+    `version: 1
+name: synctest
+source: { kind: csv, path: users.csv }
+${MAPPING}
+target:
+  kind: cidaas
+  baseUrl: ${url}
+  clientId: ciam-migrate
+  clientSecret: ciam-migrate-secret
+ledger: { kind: sqlite, path: ${JSON.stringify(path.join(dir, 'ledger.sqlite'))} }
+${extra}
+sync:
+${syncYaml}
+`,
+  );
+  return file;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), `${prefix}-`));
+}
+
+export async function startEmulator(): Promise<CidaasEmulatorHandle> {
+  return startCidaasEmulator({ customFields: { rev: { type: 'number' } } });
+}
+
+export interface Running {
+  cfg: SyncContextConfig;
+  handle: SyncHandle;
+  inbox: SqliteInbox;
+  close(): Promise<void>;
+}
+
+export async function runSyncInProcess(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Running> {
+  const { readFileSync } = await import('node:fs');
+  const cfg = parseSyncConfig(readFileSync(file, 'utf8'), file, env);
+  const inbox = new SqliteInbox(cfg.inboxPath);
+  const mapper = await createMapper(cfg.migration.mapping, { baseDir: cfg.baseDir });
+  const target = createTarget(cfg.migration.target);
+  const handle = await startSync({ migration: cfg.migration, sync: cfg.sync, inbox, target, mapper });
+  return {
+    cfg,
+    handle,
+    inbox,
+    async close() {
+      await handle.stop();
+      await target.close();
+      await inbox.close();
+    },
+  };
+}
+
+/** The cidaas emulator's view of one user: what the final-state checks compare. */
+export function emulatorState(emu: CidaasEmulatorHandle): Map<string, { email: unknown; rev: unknown; given: unknown }> {
+  const out = new Map<string, { email: unknown; rev: unknown; given: unknown }>();
+  for (const u of emu.users()) {
+    if (u.userStatus === 'DELETED') continue;
+    const id = u.identities[0];
+    out.set(u.sub, { email: id?.email, rev: u.customFields.rev, given: id?.given_name ?? u.account.given_name });
+  }
+  return out;
+}
