@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { hash } from '@node-rs/bcrypt';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICES, serviceAvailable } from '../helpers/services.ts';
+import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
+import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { emulatorState, startEmulator, tempDir, writeConfig } from './harness.ts';
+import { exitCode, freePort, kill9, OwnNats, spawnSync } from './processes.ts';
+import { cloudEvent, deliveryOrder, diffFinal, makeWorkload } from './workload.ts';
+
+const EVENTS = Number(process.env.CIAM_SYNC_RELIABILITY_EVENTS ?? 30_000);
+const USERS = Number(process.env.CIAM_SYNC_RELIABILITY_USERS ?? Math.max(10, Math.round(EVENTS / 30)));
+const KILLS = Number(process.env.CIAM_SYNC_RELIABILITY_KILLS ?? 3);
+
+const natsUp = await serviceAvailable(SERVICES.nats);
+const ownBroker = existsSync(OwnNats.binary);
+
+async function publishAll(servers: string, subject: string, payloads: { id: string; body: string }[], onProgress: (n: number) => Promise<void>): Promise<void> {
+  let nc: NatsConnection = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  let i = 0;
+  while (i < payloads.length) {
+    const chunk = payloads.slice(i, i + 500);
+    try {
+      const js = jetstream(nc, { timeout: 5000 });
+      // msgID makes a publish retried after a broker restart idempotent; the injected duplicates have their own ids.
+      await Promise.all(chunk.map((p) => js.publish(subject, p.body, { msgID: p.id })));
+      i += chunk.length;
+      await onProgress(i);
+    } catch {
+      await new Promise((r) => setTimeout(r, 300));
+      if (nc.isClosed()) nc = await connect({ servers, maxReconnectAttempts: -1 });
+    }
+  }
+  await nc.close();
+}
+
+describe.skipIf(!natsUp)('NATS JetStream input (real broker)', () => {
+  let emu: CidaasEmulatorHandle;
+  let hashes: string[];
+  beforeAll(async () => {
+    emu = await startEmulator();
+    hashes = await Promise.all(['a', 'b', 'c'].map((p) => hash(`pw-${p}`, 4)));
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  it(
+    `${EVENTS} events over ${USERS} users, duplicates and out-of-order, sync killed -9 ${KILLS}× and the broker restarted: target equals the source`,
+    async () => {
+      const broker = ownBroker ? new OwnNats(await freePort()) : undefined;
+      await broker?.start();
+      const servers = broker ? `127.0.0.1:${broker.port}` : '127.0.0.1:4222';
+      const tag = `rel${Date.now().toString(36)}`;
+      const dir = tempDir('sync-nats');
+      const file = writeConfig(
+        dir,
+        emu.url,
+        `  inputs:
+    - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: sync, ackWaitMs: 2000, envelope: { kind: cloudevents, data: mapped } }
+  batchSize: 200
+  concurrency: 4
+`,
+      );
+      const wl = makeWorkload(EVENTS, USERS, hashes);
+      const order = deliveryOrder(wl.events, 0.05, 16);
+      const payloads = order.map((e, n) => ({ id: `${e.id}#${n}`, body: cloudEvent(e) }));
+      try {
+        // Create the stream before publishing (the sync would, too).
+        const nc = await connect({ servers });
+        await (await jetstreamManager(nc)).streams.add({ name: tag.toUpperCase(), subjects: [`${tag}.>`] });
+        await nc.close();
+
+        let sync = spawnSync(file);
+        const killAt = new Set(Array.from({ length: KILLS }, (_, k) => Math.floor(((k + 1) * payloads.length) / (KILLS + 2))));
+        const restartAt = Math.floor(payloads.length / 2);
+        let restarted = false;
+        let kills = 0;
+        await publishAll(servers, `${tag}.users`, payloads, async (n) => {
+          for (const at of killAt) {
+            if (n >= at) {
+              killAt.delete(at);
+              // Let the process get going (startup, ingesting, applying) and kill it at a random moment.
+              await new Promise((r) => setTimeout(r, 1500 + Math.random() * 1500));
+              await kill9(sync);
+              kills += 1;
+              sync = spawnSync(file);
+            }
+          }
+          if (!restarted && broker && n >= restartAt) {
+            restarted = true;
+            await broker.restart();
+          }
+        });
+        await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1000));
+        await kill9(sync);
+        expect(kills).toBe(KILLS);
+        const final = spawnSync(file, ['--until-drained']);
+        const code = await exitCode(final, 180_000);
+        expect(code, final.output()).toBe(0);
+
+        const inbox = new SqliteInbox(`${dir}/ledger.sqlite`);
+        const s = await inbox.stats();
+        await inbox.close();
+        expect(s).toMatchObject({ backlog: 0, lagMs: 0, dead: 0 });
+        // No event lost: every distinct event reached the inbox; duplicates were dropped there.
+        expect(s.received).toBe(wl.events.length);
+        expect(s.applied + s.skipped).toBe(wl.events.length);
+        expect(diffFinal(wl.final, emulatorState(emu)).slice(0, 5)).toEqual([]);
+      } finally {
+        await broker?.stop();
+      }
+    },
+    600_000,
+  );
+});
