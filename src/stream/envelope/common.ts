@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { UserEventType, type UserEventType as EventType } from '../../model/event.ts';
 import { User } from '../../model/index.ts';
 import type { IncomingEvent } from '../../ledger/inbox.ts';
@@ -17,7 +18,9 @@ export interface EventParts {
 
 export function bad(msg: RawMessage, reason: string, id?: string, subject?: string): IncomingEvent {
   const raw = typeof msg.body === 'string' ? msg.body : msg.body.toString('utf8');
-  return { ok: false, bad: { id: id ?? msg.transportId, source: msg.input, subject, reason, raw: raw.slice(0, 65_536) } };
+  // Without any id, the content identifies the message, so a redelivered bad message is one dead letter.
+  const key = id ?? msg.transportId ?? `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
+  return { ok: false, bad: { id: key, source: msg.input, subject, reason, raw: raw.slice(0, 65_536) } };
 }
 
 /** Canonical type from a producer's type: an explicit map first, then the `user.*` suffix. */
