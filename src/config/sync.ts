@@ -167,7 +167,10 @@ export const SyncConfig = z
       .strict()
       .optional(),
     /** Inbox database; default: the bulk ledger's SQLite file (own tables, own connection). */
-    inbox: z.object({ kind: z.literal('sqlite'), path: z.string().min(1) }).strict().optional(),
+    inbox: z
+      .object({ kind: z.literal('sqlite'), path: z.string().min(1).optional(), synchronous: z.enum(['full', 'normal']).default('full') })
+      .strict()
+      .optional(),
   })
   .strict();
 export type SyncConfig = z.infer<typeof SyncConfig>;

@@ -40,6 +40,14 @@ interface UserRow {
 const COUNTERS = ['received', 'duplicates', 'applied', 'skipped', 'dead', 'pending'] as const;
 type Counter = (typeof COUNTERS)[number];
 
+export interface SqliteInboxOptions {
+  /**
+   * `full` (default): an acknowledged event survives a power cut. `normal`: it survives a crash of
+   * the process but not of the machine; measured no faster on this project's machines.
+   */
+  synchronous?: 'full' | 'normal';
+}
+
 /**
  * SQLite event inbox (better-sqlite3, WAL, synchronous=FULL: an acknowledged event must survive a
  * power cut, and the batched commits make the fsync affordable). One process writes at a time.
@@ -48,12 +56,15 @@ export class SqliteInbox implements EventInbox {
   private readonly db: Database.Database;
   private readonly q;
 
-  constructor(file: string) {
+  constructor(file: string, options: SqliteInboxOptions = {}) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('busy_timeout = 10000');
+    // Fewer, larger checkpoints (each one fsyncs the main file) and a page cache that holds the hot indexes.
+    this.db.pragma('wal_autocheckpoint = 10000');
+    this.db.pragma('cache_size = -65536');
     this.db.exec(INBOX_SCHEMA);
     const seed = this.db.prepare(`INSERT OR IGNORE INTO inbox_counters (name, value) VALUES (?, 0)`);
     for (const c of COUNTERS) seed.run(c);
@@ -73,13 +84,18 @@ export class SqliteInbox implements EventInbox {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       bump: db.prepare(`UPDATE inbox_counters SET value = value + ? WHERE name = ?`),
-      ready: db.prepare<[number, number, number], { subject: string }>(
-        `SELECT subject FROM inbox_users WHERE pending > 0 AND next_due <= ? AND lease_until <= ?
-         ORDER BY oldest_pending_at LIMIT ?`,
-      ),
-      lease: db.prepare(`UPDATE inbox_users SET lease_owner = ?, lease_until = ? WHERE subject = ?`),
       user: db.prepare<[string], UserRow>(
         `SELECT subject, applied_version, tombstone, last_email, known, attempts FROM inbox_users WHERE subject = ?`,
+      ),
+      leaseReady: db.prepare<[string, number, number, number, number], UserRow & { pending: number }>(
+        `UPDATE inbox_users SET lease_owner = ?, lease_until = ?
+         WHERE subject IN (SELECT subject FROM inbox_users WHERE pending > 0 AND next_due <= ? AND lease_until <= ?
+                           ORDER BY oldest_pending_at LIMIT ?)
+         RETURNING subject, applied_version, tombstone, last_email, known, attempts, pending`,
+      ),
+      eventsOfMany: db.prepare<[string], EventRow>(
+        `SELECT seq, source, event_id, subject, type, version, time, received_at, data FROM inbox_events
+         WHERE state = 'pending' AND subject IN (SELECT value FROM json_each(?)) ORDER BY subject, version, seq`,
       ),
       eventsOf: db.prepare<[string, number], EventRow>(
         `SELECT seq, source, event_id, subject, type, version, time, received_at, data FROM inbox_events
@@ -96,7 +112,11 @@ export class SqliteInbox implements EventInbox {
       ),
       applied: db.prepare(
         `UPDATE inbox_users SET applied_version = MAX(applied_version, ?), tombstone = ?, last_email = ?, known = 1,
-           attempts = 0, next_due = 0 WHERE subject = ? AND lease_owner = ?`,
+           attempts = 0, next_due = 0,
+           pending = (SELECT COUNT(*) FROM inbox_events e WHERE e.subject = inbox_users.subject AND e.state = 'pending'),
+           oldest_pending_at = (SELECT MIN(received_at) FROM inbox_events e WHERE e.subject = inbox_users.subject AND e.state = 'pending'),
+           lease_owner = NULL, lease_until = 0
+         WHERE subject = ?`,
       ),
       retry: db.prepare(
         `UPDATE inbox_users SET attempts = attempts + 1, next_due = ? WHERE subject = ? AND lease_owner = ?`,
@@ -160,24 +180,27 @@ export class SqliteInbox implements EventInbox {
 
   claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser = 100, now = Date.now()): Promise<ClaimedUser[]> {
     const claimed = this.db.transaction(() => {
-      const subjects = this.q.ready.all(now, now, maxUsers);
-      const out: ClaimedUser[] = [];
-      for (const { subject } of subjects) {
-        this.q.lease.run(owner, now + leaseMs, subject);
-        const u = this.q.user.get(subject);
-        if (u === undefined) continue;
-        const events = this.q.eventsOf.all(subject, maxEventsPerUser).map(toClaimedEvent);
-        out.push({
-          subject,
-          appliedVersion: u.applied_version,
-          tombstone: u.tombstone === 1,
-          lastEmail: u.last_email ?? undefined,
-          known: u.known === 1,
-          attempts: u.attempts,
-          events,
-        });
+      // One statement leases the users and returns their state; one more reads their events.
+      const users = this.q.leaseReady.all(owner, now + leaseMs, now, now, maxUsers);
+      if (users.length === 0) return [];
+      const few = users.filter((u) => u.pending <= maxEventsPerUser).map((u) => u.subject);
+      const byUser = new Map<string, ClaimedEvent[]>();
+      for (const r of few.length > 0 ? this.q.eventsOfMany.all(JSON.stringify(few)) : []) {
+        const list = byUser.get(r.subject);
+        if (list) list.push(toClaimedEvent(r));
+        else byUser.set(r.subject, [toClaimedEvent(r)]);
       }
-      return out;
+      // A user with a long backlog gets the first `maxEventsPerUser` only; the rest follow in order.
+      for (const u of users) if (u.pending > maxEventsPerUser) byUser.set(u.subject, this.q.eventsOf.all(u.subject, maxEventsPerUser).map(toClaimedEvent));
+      return users.map((u) => ({
+        subject: u.subject,
+        appliedVersion: u.applied_version,
+        tombstone: u.tombstone === 1,
+        lastEmail: u.last_email ?? undefined,
+        known: u.known === 1,
+        attempts: u.attempts,
+        events: byUser.get(u.subject) ?? [],
+      }));
     })();
     return Promise.resolve(claimed);
   }
@@ -185,14 +208,21 @@ export class SqliteInbox implements EventInbox {
   settle(owner: string, settlements: UserSettlement[], policy: InboxRetryPolicy, now = Date.now()): Promise<SettleTotals> {
     const totals: SettleTotals = { applied: 0, skipped: 0, retried: 0, dead: 0 };
     this.db.transaction(() => {
+      // Event states first, in two statements for the whole call; then one statement per user.
+      const applied: number[] = [];
+      const skipped: number[] = [];
       for (const s of settlements) {
-        const skipped = s.kind === 'skipped' || s.kind === 'applied' ? s.skipped : (s.skipped ?? []);
-        if (skipped.length > 0) totals.skipped += this.mark('skipped', skipped);
+        if (s.kind === 'applied') applied.push(...s.applied);
+        const sk = s.kind === 'skipped' || s.kind === 'applied' ? s.skipped : (s.skipped ?? []);
+        skipped.push(...sk);
+      }
+      totals.applied += this.mark('applied', applied);
+      totals.skipped += this.mark('skipped', skipped);
+      for (const s of settlements) {
         switch (s.kind) {
           case 'applied':
-            totals.applied += this.mark('applied', s.applied);
-            this.q.applied.run(s.version, s.tombstone ? 1 : 0, s.email ?? null, s.subject, owner);
-            break;
+            this.q.applied.run(s.version, s.tombstone ? 1 : 0, s.email ?? null, s.subject);
+            continue;
           case 'skipped':
             break;
           case 'retry': {
@@ -248,6 +278,15 @@ export class SqliteInbox implements EventInbox {
     let n = 0;
     for (const o of owners) if (!isAlive(o)) n += this.q.releaseOwner.run(o).changes;
     return Promise.resolve(n);
+  }
+
+  backlog(now = Date.now()): Promise<{ backlog: number; lagMs: number }> {
+    const pending = this.db.prepare(`SELECT value FROM inbox_counters WHERE name = 'pending'`).pluck().get() as number;
+    const oldest = this.db
+      .prepare(`SELECT MIN(oldest_pending_at) FROM inbox_users WHERE pending > 0`)
+      .pluck()
+      .get() as number | null;
+    return Promise.resolve({ backlog: pending, lagMs: oldest === null ? 0 : Math.max(0, now - oldest) });
   }
 
   stats(now = Date.now()): Promise<InboxStats> {

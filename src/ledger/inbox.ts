@@ -132,6 +132,8 @@ export interface EventInbox {
   /** Free leases held by owners that are gone (a killed process), instead of waiting for expiry. */
   releaseDeadOwners(isAlive: (owner: string) => boolean): Promise<number>;
   stats(now?: number): Promise<InboxStats>;
+  /** The cheap part of `stats` (counter and index lookups), for frequent drain checks. */
+  backlog(now?: number): Promise<{ backlog: number; lagMs: number }>;
   deadLetters(limit?: number): Promise<DeadLetter[]>;
   /** Put dead-lettered events with a subject back in their users' queues; returns how many. */
   retryDead(): Promise<number>;

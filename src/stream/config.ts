@@ -48,7 +48,7 @@ export function parseSyncConfig(text: string, file: string, env: NodeJS.ProcessE
   const sync: SyncConfig = {
     ...parsed.data,
     inputs: parsed.data.inputs.map((i) => (i.kind === 'file' ? { ...i, path: abs(i.path) } : i)),
-    ...(parsed.data.inbox ? { inbox: { ...parsed.data.inbox, path: abs(parsed.data.inbox.path) } } : {}),
+    ...(parsed.data.inbox?.path ? { inbox: { ...parsed.data.inbox, path: abs(parsed.data.inbox.path) } } : {}),
   };
   const ledger = migration.ledger;
   const inboxPath =

@@ -162,10 +162,13 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
     async untilDrained(pollMs = 200) {
       let clean = 0;
       for (;;) {
-        const s = await refreshGauges();
+        const s = await o.inbox.backlog();
         const inputsDrained = (await Promise.all(inputs.map((i) => i.drained()))).every(Boolean);
         clean = s.backlog === 0 && s.lagMs === 0 && inputsDrained && !applier.busy ? clean + 1 : 0;
-        if (clean >= 2) return;
+        if (clean >= 2) {
+          await refreshGauges();
+          return;
+        }
         await Promise.race([sleep(pollMs), done]);
       }
     },

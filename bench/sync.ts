@@ -1,0 +1,202 @@
+/**
+ * Event-stream sync figures: NATS JetStream → inbox → cidaas emulator (its own process).
+ *   npx tsx bench/sync.ts [--events 200000] [--users 50000] [--rates 1000,5000] [--seconds 10] [--runs 3]
+ * 1. throughput: a backlog of `events` CloudEvents over `users` users is published first, then the
+ *    sync drains it; events/s = events applied (or coalesced) per second of draining.
+ * 2. latency at fixed rates: events are published at `rate`/s for `seconds` while the sync runs;
+ *    lag = applied at the target minus the event's `time` (set when published); p50/p99.
+ * The publisher runs in this process next to the sync (both share the 2 cores with the emulator).
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { SqliteInbox } from '../src/ledger/inbox-sqlite.ts';
+import { parseSyncConfig } from '../src/stream/config.ts';
+import { startSync } from '../src/stream/sync.ts';
+import { createTarget } from '../src/targets/index.ts';
+import { BENCH_DIR, arg, startEmulatorProcess } from './lib.ts';
+
+const events = arg('events', 200_000);
+const users = arg('users', 50_000);
+const seconds = arg('seconds', 10);
+const runs = arg('runs', 3);
+const ratesArg = process.argv.indexOf('--rates');
+const rates = (ratesArg >= 0 ? (process.argv[ratesArg + 1] ?? '') : '1000,5000').split(',').filter(Boolean).map(Number);
+const servers = process.env.NATS_URL ?? '127.0.0.1:4222';
+
+function body(u: number, v: number): string {
+  return JSON.stringify({
+    specversion: '1.0',
+    id: `b${u}:${v}:${Math.random().toString(36).slice(2, 8)}`,
+    source: 'urn:bench',
+    type: v === 1 ? 'user.created' : 'user.updated',
+    subject: `u${u}`,
+    sequence: String(Date.now() * 1000 + v),
+    time: new Date().toISOString(),
+    data: { email: `u${u}@example.com`, emailVerified: true, name: { given: `G${v}`, family: 'Bench' }, locale: 'de-DE' },
+  });
+}
+
+async function setup(tag: string, url: string) {
+  const file = path.join(BENCH_DIR, `sync-${tag}.yaml`);
+  const ledger = path.join(BENCH_DIR, `sync-${tag}.sqlite`);
+  await writeFile(
+    file,
+    `version: 1
+name: syncbench
+source: { kind: csv, path: users-2000.csv }
+mapping: { fields: { sourceId: id, email: email } }
+target: { kind: cidaas, baseUrl: ${url}, clientId: ciam-migrate, clientSecret: ciam-migrate-secret }
+ledger: { kind: sqlite, path: ${JSON.stringify(ledger)} }
+sync:
+  inputs:
+    - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: bench, batch: 1000, maxAckPending: 50000 }
+  batchSize: 1000
+  concurrency: 4
+  initialConcurrency: 4
+  pollMs: 5
+`,
+  );
+  const nc = await connect({ servers });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: tag.toUpperCase(), subjects: [`${tag}.>`] });
+  const cfg = parseSyncConfig(await (await import('node:fs/promises')).readFile(file, 'utf8'), file);
+  return {
+    nc,
+    js: jetstream(nc),
+    cfg,
+    async cleanup() {
+      await jsm.streams.delete(tag.toUpperCase()).catch(() => undefined);
+      await nc.close();
+      for (const f of [file, ledger, `${ledger}-wal`, `${ledger}-shm`]) await rm(f, { force: true });
+    },
+  };
+}
+
+/** CPU profile of the drain phase only (BENCH_PROFILE=file.cpuprofile). */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
+/** Counts inbox calls and time spent in them (BENCH_DEBUG=1). */
+function instrument(inbox: SqliteInbox): Record<string, { calls: number; ms: number; items: number }> {
+  const out: Record<string, { calls: number; ms: number; items: number }> = {};
+  for (const name of ['append', 'claim', 'settle'] as const) {
+    const orig = inbox[name].bind(inbox) as (...a: unknown[]) => Promise<unknown>;
+    const rec = (out[name] = { calls: 0, ms: 0, items: 0 });
+    (inbox as unknown as Record<string, unknown>)[name] = async (...a: unknown[]) => {
+      const t = performance.now();
+      const r = await orig(...a);
+      rec.calls += 1;
+      rec.ms += performance.now() - t;
+      rec.items += Array.isArray(a[name === 'settle' ? 1 : 0]) ? (a[name === 'settle' ? 1 : 0] as unknown[]).length : Array.isArray(r) ? r.length : 0;
+      return r;
+    };
+  }
+  return out;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function throughputRun(url: string, run: number): Promise<number> {
+  const tag = `sb${Date.now().toString(36)}${run}`;
+  const s = await setup(tag, url);
+  const versions = new Map<number, number>();
+  for (let i = 0; i < events; i += 1000) {
+    const chunk: Promise<unknown>[] = [];
+    for (let k = i; k < Math.min(events, i + 1000); k++) {
+      const u = Math.floor(Math.random() * users);
+      const v = (versions.get(u) ?? 0) + 1;
+      versions.set(u, v);
+      chunk.push(s.js.publish(`${tag}.users`, body(u, v)));
+    }
+    await Promise.all(chunk);
+  }
+  const inbox = new SqliteInbox(s.cfg.inboxPath);
+  const calls = instrument(inbox);
+  const target = createTarget(s.cfg.migration.target);
+  const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
+  const t0 = Date.now();
+  const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target });
+  await h.untilDrained(50);
+  const secs = (Date.now() - t0) / 1000;
+  await profiler?.stop(process.env.BENCH_PROFILE ?? '');
+  const st = await inbox.stats();
+  await h.stop();
+  await target.close();
+  await inbox.close();
+  await s.cleanup();
+  const rate = (st.applied + st.skipped) / secs;
+  if (process.env.BENCH_DEBUG) console.log(calls);
+  console.log(`  throughput run ${run + 1}: ${st.applied + st.skipped} events in ${secs.toFixed(2)} s = ${Math.round(rate)} events/s`);
+  return rate;
+}
+
+async function latencyRun(url: string, rate: number, run: number): Promise<{ p50: number; p99: number; max: number }> {
+  const tag = `sl${Date.now().toString(36)}${run}`;
+  const s = await setup(tag, url);
+  const inbox = new SqliteInbox(s.cfg.inboxPath);
+  const target = createTarget(s.cfg.migration.target);
+  const lags: number[] = [];
+  const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target, onApplied: (l) => lags.push(...l.changeMs) });
+  const versions = new Map<number, number>();
+  const t0 = Date.now();
+  const tickMs = 10;
+  let sent = 0;
+  while (Date.now() - t0 < seconds * 1000) {
+    const due = Math.floor(((Date.now() - t0) / 1000) * rate);
+    const pubs: Promise<unknown>[] = [];
+    for (; sent < due; sent++) {
+      const u = Math.floor(Math.random() * users);
+      const v = (versions.get(u) ?? 0) + 1;
+      versions.set(u, v);
+      pubs.push(s.js.publish(`${tag}.users`, body(u, v)));
+    }
+    void Promise.all(pubs);
+    await new Promise((r) => setTimeout(r, tickMs));
+  }
+  await h.untilDrained(20);
+  await h.stop();
+  await target.close();
+  await inbox.close();
+  await s.cleanup();
+  const sorted = lags.sort((a, b) => a - b);
+  const r = { p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
+  console.log(`  ${rate}/s run ${run + 1}: ${sent} events, lag p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
+  return r;
+}
+
+const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000 });
+console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared)`);
+const through: number[] = [];
+for (let r = 0; r < runs; r++) through.push(await throughputRun(emulator.url, r));
+const latency: Record<string, { p50: number; p99: number }> = {};
+for (const rate of rates) {
+  const rs: { p50: number; p99: number }[] = [];
+  for (let r = 0; r < runs; r++) rs.push(await latencyRun(emulator.url, rate, r));
+  latency[`${rate}/s`] = { p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)) };
+}
+await emulator.stop();
+console.log(
+  JSON.stringify(
+    { events, users, runs, throughputEventsPerSecondMedian: Math.round(median(through)), latencyMsMedianOfRuns: latency, loadAfter: os.loadavg().map((x) => Number(x.toFixed(2))) },
+    null,
+    2,
+  ),
+);
