@@ -20,7 +20,7 @@ mapping:
 `;
 
 /** A migration.yaml pointing at `url` with the given `sync:` YAML block. */
-export function writeConfig(dir: string, url: string, syncYaml: string, extra = ''): string {
+export function writeConfig(dir: string, url: string, syncYaml: string, extra = '', targetYaml?: string): string {
   const file = path.join(dir, 'migration.yaml');
   writeFileSync(path.join(dir, 'users.csv'), 'id,email\n');
   writeFileSync(
@@ -30,10 +30,10 @@ name: synctest
 source: { kind: csv, path: users.csv }
 ${MAPPING}
 target:
-  kind: cidaas
+${targetYaml ?? `  kind: cidaas
   baseUrl: ${url}
   clientId: ciam-migrate
-  clientSecret: ciam-migrate-secret
+  clientSecret: ciam-migrate-secret`}
 ledger: { kind: sqlite, path: ${JSON.stringify(path.join(dir, 'ledger.sqlite'))} }
 ${extra}
 sync:

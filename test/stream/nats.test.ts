@@ -17,11 +17,11 @@ const KILLS = Number(process.env.CIAM_SYNC_RELIABILITY_KILLS ?? 3);
 const natsUp = await serviceAvailable(SERVICES.nats);
 const ownBroker = existsSync(OwnNats.binary);
 
-async function publishAll(servers: string, subject: string, payloads: { id: string; body: string }[], onProgress: (n: number) => Promise<void>): Promise<void> {
+async function publishAll(servers: string, subject: string, count: number, payload: (n: number) => { id: string; body: string }, onProgress: (n: number) => Promise<void>): Promise<void> {
   let nc: NatsConnection = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
   let i = 0;
-  while (i < payloads.length) {
-    const chunk = payloads.slice(i, i + 500);
+  while (i < count) {
+    const chunk = Array.from({ length: Math.min(500, count - i) }, (_, k) => payload(i + k));
     try {
       const js = jetstream(nc, { timeout: 5000 });
       // msgID makes a publish retried after a broker restart idempotent; the injected duplicates have their own ids.
@@ -66,7 +66,8 @@ describe.skipIf(!natsUp)('NATS JetStream input (real broker)', () => {
       );
       const wl = makeWorkload(EVENTS, USERS, hashes);
       const order = deliveryOrder(wl.events, 0.05, 16);
-      const payloads = order.map((e, n) => ({ id: `${e.id}#${n}`, body: cloudEvent(e) }));
+      const payload = (n: number) => ({ id: `${order[n]!.id}#${n}`, body: cloudEvent(order[n]!) });
+      const total = order.length;
       try {
         // Create the stream before publishing (the sync would, too).
         const nc = await connect({ servers });
@@ -74,11 +75,11 @@ describe.skipIf(!natsUp)('NATS JetStream input (real broker)', () => {
         await nc.close();
 
         let sync = spawnSync(file);
-        const killAt = new Set(Array.from({ length: KILLS }, (_, k) => Math.floor(((k + 1) * payloads.length) / (KILLS + 2))));
-        const restartAt = Math.floor(payloads.length / 2);
+        const killAt = new Set(Array.from({ length: KILLS }, (_, k) => Math.floor(((k + 1) * total) / (KILLS + 2))));
+        const restartAt = Math.floor(total / 2);
         let restarted = false;
         let kills = 0;
-        await publishAll(servers, `${tag}.users`, payloads, async (n) => {
+        await publishAll(servers, `${tag}.users`, total, payload, async (n) => {
           for (const at of killAt) {
             if (n >= at) {
               killAt.delete(at);
@@ -98,7 +99,7 @@ describe.skipIf(!natsUp)('NATS JetStream input (real broker)', () => {
         await kill9(sync);
         expect(kills).toBe(KILLS);
         const final = spawnSync(file, ['--until-drained']);
-        const code = await exitCode(final, 180_000);
+        const code = await exitCode(final, Math.max(180_000, EVENTS));
         expect(code, final.output()).toBe(0);
 
         const inbox = new SqliteInbox(`${dir}/ledger.sqlite`);
@@ -113,6 +114,6 @@ describe.skipIf(!natsUp)('NATS JetStream input (real broker)', () => {
         await broker?.stop();
       }
     },
-    600_000,
+    Math.max(600_000, EVENTS * 3),
   );
 });
