@@ -159,6 +159,8 @@ export const SyncConfig = z
     initialConcurrency: z.number().int().min(1).default(4),
     maxAttempts: z.number().int().min(1).default(10),
     leaseMs: z.number().int().positive().default(60_000),
+    /** Applied events are kept this long for dedupe by id, then pruned (the version guard covers older replays). */
+    retainHours: z.number().positive().default(168),
     /** Idle wait between polls of an empty inbox; appends wake the loop sooner. */
     pollMs: z.number().int().positive().default(50),
     /** Health, readiness and Prometheus metrics; 0 picks a free port; omit to disable. */

@@ -329,6 +329,17 @@ export class SqliteInbox implements EventInbox {
     });
   }
 
+  prune(before: number, limit = 10_000): Promise<number> {
+    // received_at grows with seq, so the oldest rows are found by primary key order.
+    const n = this.db
+      .prepare(
+        `DELETE FROM inbox_events WHERE seq IN (
+           SELECT seq FROM inbox_events WHERE received_at < ? AND state IN ('applied', 'skipped') ORDER BY seq LIMIT ?)`,
+      )
+      .run(before, limit).changes;
+    return Promise.resolve(n);
+  }
+
   deadLetters(limit = 100): Promise<DeadLetter[]> {
     const rows = this.db
       .prepare(

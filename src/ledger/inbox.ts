@@ -135,6 +135,11 @@ export interface EventInbox {
   /** The cheap part of `stats` (counter and index lookups), for frequent drain checks. */
   backlog(now?: number): Promise<{ backlog: number; lagMs: number }>;
   deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /**
+   * Forget applied and skipped events received before `before` (ms). Their ids no longer dedupe;
+   * a redelivery that old is still a no-op through the version guard (counted as skipped).
+   */
+  prune(before: number, limit?: number): Promise<number>;
   /** Put dead-lettered events with a subject back in their users' queues; returns how many. */
   retryDead(): Promise<number>;
   close(): Promise<void>;

@@ -142,9 +142,18 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
     log.info({ url: healthUrl }, 'health and metrics listening');
   }
 
+  // Small deletes, often, so pruning never holds the write lock for long.
+  const pruneTimer = setInterval(() => {
+    void o.inbox
+      .prune(Date.now() - o.sync.retainHours * 3_600_000, 5_000)
+      .catch((err: unknown) => log.warn({ err: String(err) }, 'inbox prune failed'));
+  }, 10_000);
+  pruneTimer.unref();
+
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      clearInterval(pruneTimer);
       for (const i of inputs) await i.stop().catch((err: unknown) => log.warn({ input: i.name, err: String(err) }, 'input stop failed'));
       stopApply.abort();
       await done.catch(() => undefined);
