@@ -67,14 +67,25 @@ export function makeWorkload(totalEvents: number, users: number, hashes: string[
   return { events, final };
 }
 
-/** Delivery order: local shuffles (out-of-order within a window) and a share of re-deliveries. */
+/**
+ * Delivery order: local shuffles (out-of-order within a window), a few events held back for long
+ * (0.5%: they arrive thousands of positions late, after newer versions were applied), and a share
+ * of re-deliveries.
+ */
 export function deliveryOrder(events: WorkEvent[], dupShare: number, window: number, seed = 2): WorkEvent[] {
   const rand = rng(seed);
-  const out = [...events];
+  let out = [...events];
   for (let i = 0; i < out.length; i++) {
     const j = Math.min(out.length - 1, i + Math.floor(rand() * window));
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
+  const late: { at: number; e: WorkEvent }[] = [];
+  out = out.filter((e, i) => {
+    if (rand() >= 0.005) return true;
+    late.push({ at: i + 2000 + Math.floor(rand() * 3000), e });
+    return false;
+  });
+  for (const l of late.sort((a, b) => b.at - a.at)) out.splice(Math.min(out.length, l.at), 0, l.e);
   const withDups: WorkEvent[] = [];
   for (const e of out) {
     withDups.push(e);
