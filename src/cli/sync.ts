@@ -79,6 +79,7 @@ export function registerSyncCommand(program: Command): void {
         await inbox.close();
       }
       if (fatal !== undefined) throw fatal;
-      process.exitCode = interrupt.signal.aborted ? EXIT.interrupted : EXIT.ok;
+      // SIGTERM is how a service manager stops a long-running sync: a clean stop is success.
+      process.exitCode = EXIT.ok;
     });
 }

@@ -5,13 +5,14 @@ import {
   jetstream,
   jetstreamManager,
   StorageType,
-  type ConsumerMessages,
+  type Consumer,
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { IncomingEvent } from '../../ledger/inbox.ts';
 import type { Decoder } from '../envelope/index.ts';
 import type { EventInput, InputSink } from '../input.ts';
-import { Batcher } from '../batcher.ts';
+import { sleep } from '../../delivery/aimd.ts';
+import { backoffWithJitter } from '../../delivery/backoff.ts';
 
 export interface NatsInputOptions {
   name: string;
@@ -22,6 +23,7 @@ export interface NatsInputOptions {
   filterSubject?: string | undefined;
   ackWaitMs: number;
   maxAckPending: number;
+  /** Messages per fetch (and per inbox transaction). */
   batch: number;
   user?: string | undefined;
   pass?: string | undefined;
@@ -40,10 +42,10 @@ export class NatsInput implements EventInput {
   readonly kind = 'nats';
   readonly name: string;
   private nc: NatsConnection | undefined;
-  private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
-  private batcher: Batcher<JsMsg> | undefined;
   private stopped = false;
+  private live = false;
+  private inFlight = 0;
 
   constructor(private readonly o: NatsInputOptions) {
     this.name = o.name;
@@ -84,29 +86,52 @@ export class NatsInput implements EventInput {
       });
     }
     const consumer = await jetstream(this.nc).consumers.get(o.stream, o.durable);
-    this.batcher = new Batcher<JsMsg>(
-      async (msgs) => {
-        const events: IncomingEvent[] = [];
-        for (const m of msgs) {
-          const e = this.decode(m);
-          if (e !== null) events.push(e);
+    this.live = true;
+    this.loop = this.pullLoop(consumer, sink);
+  }
+
+  /**
+   * Fetch, ingest, ack — with the next fetch already in flight. Bounded fetches (rather than an
+   * endless `consume`) mean a stop never strands messages the server already sent: the batch in
+   * flight is received in full, committed and acked before the input returns.
+   */
+  private async pullLoop(consumer: Consumer, sink: InputSink): Promise<void> {
+    const fetchBatch = async (): Promise<JsMsg[]> => {
+      const msgs: JsMsg[] = [];
+      const iter = await consumer.fetch({ max_messages: this.o.batch, expires: 1000 });
+      for await (const m of iter) msgs.push(m);
+      return msgs;
+    };
+    let attempt = 0;
+    let next: Promise<JsMsg[]> | undefined;
+    while (!this.stopped || next) {
+      try {
+        const current = await (next ?? fetchBatch());
+        next = this.stopped ? undefined : fetchBatch();
+        // A fetch that fails while the current batch is ingested is retried by the loop.
+        next?.catch(() => undefined);
+        this.inFlight = current.length;
+        if (current.length > 0) {
+          const events: IncomingEvent[] = [];
+          for (const m of current) {
+            const e = this.decode(m);
+            if (e !== null) events.push(e);
+          }
+          if (events.length > 0) await sink.ingest(events);
+          for (const m of current) m.ack();
         }
-        if (events.length > 0) await sink.ingest(events);
-        for (const m of msgs) m.ack();
-      },
-      o.batch,
-      2,
-      (err) => o.onError?.(err),
-    );
-    this.messages = await consumer.consume({ max_messages: o.batch * 2 });
-    const messages = this.messages;
-    const batcher = this.batcher;
-    this.loop = (async () => {
-      for await (const m of messages) {
+        this.inFlight = 0;
+        this.live = true;
+        attempt = 0;
+      } catch (err) {
+        next = undefined;
+        this.inFlight = 0;
+        this.live = false;
         if (this.stopped) break;
-        batcher.push(m);
+        this.o.onError?.(err);
+        await sleep(backoffWithJitter(++attempt, 200, 5000));
       }
-    })().catch((err: unknown) => o.onError?.(err));
+    }
   }
 
   private decode(m: JsMsg): IncomingEvent | null {
@@ -118,18 +143,16 @@ export class NatsInput implements EventInput {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.messages?.stop();
     await this.loop;
-    await this.batcher?.flush();
     await this.nc?.drain().catch(() => undefined);
   }
 
   ready(): boolean {
-    return this.nc !== undefined && !this.nc.isClosed() && !this.stopped;
+    return this.nc !== undefined && !this.nc.isClosed() && !this.stopped && this.live;
   }
 
   async drained(): Promise<boolean> {
-    if (!this.nc || (this.batcher?.size ?? 0) > 0) return false;
+    if (!this.nc || this.inFlight > 0) return false;
     try {
       const jsm = await jetstreamManager(this.nc);
       const info = await jsm.consumers.info(this.o.stream, this.o.durable);
