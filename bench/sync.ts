@@ -52,10 +52,10 @@ target: { kind: cidaas, baseUrl: ${url}, clientId: ciam-migrate, clientSecret: c
 ledger: { kind: sqlite, path: ${JSON.stringify(ledger)} }
 sync:
   inputs:
-    - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: bench, batch: 1000, maxAckPending: 50000 }
+    - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: bench, batch: ${arg("fetch", 1000)}, maxAckPending: 50000 }
   batchSize: 1000
-  concurrency: 4
-  initialConcurrency: 4
+  concurrency: ${arg('concurrency', 4)}
+  initialConcurrency: ${arg('concurrency', 4)}
   pollMs: 5
 `,
   );

@@ -113,8 +113,10 @@ export class SqliteInbox implements EventInbox {
       applied: db.prepare(
         `UPDATE inbox_users SET applied_version = MAX(applied_version, ?), tombstone = ?, last_email = ?, known = 1,
            attempts = 0, next_due = 0,
-           pending = (SELECT COUNT(*) FROM inbox_events e WHERE e.subject = inbox_users.subject AND e.state = 'pending'),
-           oldest_pending_at = (SELECT MIN(received_at) FROM inbox_events e WHERE e.subject = inbox_users.subject AND e.state = 'pending'),
+           pending = MAX(0, pending - ?),
+           -- Usually nothing is left pending: skip the lookup then.
+           oldest_pending_at = CASE WHEN pending - ? <= 0 THEN NULL ELSE
+             (SELECT MIN(received_at) FROM inbox_events e WHERE e.subject = inbox_users.subject AND e.state = 'pending') END,
            lease_owner = NULL, lease_until = 0
          WHERE subject = ?`,
       ),
@@ -221,7 +223,8 @@ export class SqliteInbox implements EventInbox {
       for (const s of settlements) {
         switch (s.kind) {
           case 'applied':
-            this.q.applied.run(s.version, s.tombstone ? 1 : 0, s.email ?? null, s.subject);
+            const settled = s.applied.length + s.skipped.length;
+            this.q.applied.run(s.version, s.tombstone ? 1 : 0, s.email ?? null, settled, settled, s.subject);
             continue;
           case 'skipped':
             break;
