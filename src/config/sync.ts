@@ -75,7 +75,8 @@ export const NatsInput = z
     subjects: z.array(z.string().min(1)).default([]),
     durable: z.string().min(1).default('ciam-migrate-sync'),
     filterSubject: z.string().optional(),
-    ackWaitMs: z.number().int().positive().default(30_000),
+    /** Short is safe: a message is acked right after the inbox commit, not after the target call. */
+    ackWaitMs: z.number().int().positive().default(10_000),
     maxAckPending: z.number().int().positive().default(20_000),
     /** Messages per pull. */
     batch: z.number().int().positive().default(500),

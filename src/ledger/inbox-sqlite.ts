@@ -222,10 +222,11 @@ export class SqliteInbox implements EventInbox {
       totals.skipped += this.mark('skipped', skipped);
       for (const s of settlements) {
         switch (s.kind) {
-          case 'applied':
+          case 'applied': {
             const settled = s.applied.length + s.skipped.length;
             this.q.applied.run(s.version, s.tombstone ? 1 : 0, s.email ?? null, settled, settled, s.subject);
             continue;
+          }
           case 'skipped':
             break;
           case 'retry': {

@@ -5,14 +5,13 @@ import {
   jetstream,
   jetstreamManager,
   StorageType,
-  type Consumer,
+  type ConsumerMessages,
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { IncomingEvent } from '../../ledger/inbox.ts';
 import type { Decoder } from '../envelope/index.ts';
 import type { EventInput, InputSink } from '../input.ts';
-import { sleep } from '../../delivery/aimd.ts';
-import { backoffWithJitter } from '../../delivery/backoff.ts';
+import { Batcher } from '../batcher.ts';
 
 export interface NatsInputOptions {
   name: string;
@@ -23,7 +22,6 @@ export interface NatsInputOptions {
   filterSubject?: string | undefined;
   ackWaitMs: number;
   maxAckPending: number;
-  /** Messages per fetch (and per inbox transaction). */
   batch: number;
   user?: string | undefined;
   pass?: string | undefined;
@@ -37,15 +35,20 @@ export interface NatsInputOptions {
  * in is committed to the inbox; a crash before that leaves it unacked and JetStream redelivers it
  * after `ack_wait` (the inbox drops the duplicate). The client reconnects by itself after a
  * server restart and the durable consumer resumes where the acks stopped.
+ *
+ * `consume()` streams (no wait for a batch to fill, which a bounded `fetch` would impose: its
+ * shortest expiry is 1 s). On stop, messages already handed to us are nak'd for immediate
+ * redelivery; those still on the wire come back after `ack_wait`, which is short because we ack
+ * right after the inbox commit, not after the target call.
  */
 export class NatsInput implements EventInput {
   readonly kind = 'nats';
   readonly name: string;
   private nc: NatsConnection | undefined;
+  private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
+  private batcher: Batcher<JsMsg> | undefined;
   private stopped = false;
-  private live = false;
-  private inFlight = 0;
 
   constructor(private readonly o: NatsInputOptions) {
     this.name = o.name;
@@ -86,52 +89,30 @@ export class NatsInput implements EventInput {
       });
     }
     const consumer = await jetstream(this.nc).consumers.get(o.stream, o.durable);
-    this.live = true;
-    this.loop = this.pullLoop(consumer, sink);
-  }
-
-  /**
-   * Fetch, ingest, ack — with the next fetch already in flight. Bounded fetches (rather than an
-   * endless `consume`) mean a stop never strands messages the server already sent: the batch in
-   * flight is received in full, committed and acked before the input returns.
-   */
-  private async pullLoop(consumer: Consumer, sink: InputSink): Promise<void> {
-    const fetchBatch = async (): Promise<JsMsg[]> => {
-      const msgs: JsMsg[] = [];
-      const iter = await consumer.fetch({ max_messages: this.o.batch, expires: 1000 });
-      for await (const m of iter) msgs.push(m);
-      return msgs;
-    };
-    let attempt = 0;
-    let next: Promise<JsMsg[]> | undefined;
-    while (!this.stopped || next) {
-      try {
-        const current = await (next ?? fetchBatch());
-        next = this.stopped ? undefined : fetchBatch();
-        // A fetch that fails while the current batch is ingested is retried by the loop.
-        next?.catch(() => undefined);
-        this.inFlight = current.length;
-        if (current.length > 0) {
-          const events: IncomingEvent[] = [];
-          for (const m of current) {
-            const e = this.decode(m);
-            if (e !== null) events.push(e);
-          }
-          if (events.length > 0) await sink.ingest(events);
-          for (const m of current) m.ack();
+    this.batcher = new Batcher<JsMsg>(
+      async (msgs) => {
+        const events: IncomingEvent[] = [];
+        for (const m of msgs) {
+          const e = this.decode(m);
+          if (e !== null) events.push(e);
         }
-        this.inFlight = 0;
-        this.live = true;
-        attempt = 0;
-      } catch (err) {
-        next = undefined;
-        this.inFlight = 0;
-        this.live = false;
-        if (this.stopped) break;
-        this.o.onError?.(err);
-        await sleep(backoffWithJitter(++attempt, 200, 5000));
+        if (events.length > 0) await sink.ingest(events);
+        for (const m of msgs) m.ack();
+      },
+      o.batch,
+      2,
+      (err) => o.onError?.(err),
+    );
+    this.messages = await consumer.consume({ max_messages: o.batch * 2 });
+    const messages = this.messages;
+    const batcher = this.batcher;
+    this.loop = (async () => {
+      for await (const m of messages) {
+        // Delivered but not taken: hand it back now rather than after ack_wait.
+        if (this.stopped) m.nak();
+        else batcher.push(m);
       }
-    }
+    })().catch((err: unknown) => o.onError?.(err));
   }
 
   private decode(m: JsMsg): IncomingEvent | null {
@@ -143,16 +124,19 @@ export class NatsInput implements EventInput {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.loop;
+    await this.batcher?.flush();
+    this.messages?.stop();
+    await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000))]);
+    await this.batcher?.flush();
     await this.nc?.drain().catch(() => undefined);
   }
 
   ready(): boolean {
-    return this.nc !== undefined && !this.nc.isClosed() && !this.stopped && this.live;
+    return this.nc !== undefined && !this.nc.isClosed() && !this.stopped;
   }
 
   async drained(): Promise<boolean> {
-    if (!this.nc || this.inFlight > 0) return false;
+    if (!this.nc || (this.batcher?.size ?? 0) > 0) return false;
     try {
       const jsm = await jetstreamManager(this.nc);
       const info = await jsm.consumers.info(this.o.stream, this.o.durable);
