@@ -13,6 +13,11 @@ import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { SqliteInbox } from '../src/ledger/inbox-sqlite.ts';
+import { ThreadedSqliteInbox } from '../src/ledger/inbox-threaded.ts';
+import type { EventInbox } from '../src/ledger/inbox.ts';
+
+const threaded = process.argv.includes('--threaded');
+const openInbox = (file: string): EventInbox => (threaded ? new ThreadedSqliteInbox(file) : new SqliteInbox(file));
 import { parseSyncConfig } from '../src/stream/config.ts';
 import { startSync } from '../src/stream/sync.ts';
 import { createTarget } from '../src/targets/index.ts';
@@ -128,8 +133,8 @@ async function throughputRun(url: string, run: number): Promise<number> {
     }
     await Promise.all(chunk);
   }
-  const inbox = new SqliteInbox(s.cfg.inboxPath);
-  const calls = instrument(inbox);
+  const inbox = openInbox(s.cfg.inboxPath);
+  const calls = threaded ? {} : instrument(inbox as SqliteInbox);
   const target = createTarget(s.cfg.migration.target);
   const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
   const t0 = Date.now();
@@ -151,7 +156,7 @@ async function throughputRun(url: string, run: number): Promise<number> {
 async function latencyRun(url: string, rate: number, run: number): Promise<{ p50: number; p99: number; max: number }> {
   const tag = `sl${Date.now().toString(36)}${run}`;
   const s = await setup(tag, url);
-  const inbox = new SqliteInbox(s.cfg.inboxPath);
+  const inbox = openInbox(s.cfg.inboxPath);
   const target = createTarget(s.cfg.migration.target);
   const lags: number[] = [];
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target, onApplied: (l) => lags.push(...l.changeMs) });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createMapper } from '../mapping/index.ts';
-import { SqliteInbox } from '../ledger/inbox-sqlite.ts';
+import { openInbox } from '../ledger/inbox-open.ts';
 import { createLogger } from '../observe/logger.ts';
 import { loadSyncConfig } from '../stream/config.ts';
 import { formatSyncStatus } from '../stream/status.ts';
@@ -30,7 +30,7 @@ export function registerSyncCommand(program: Command): void {
     .option('--json', 'with --status: print JSON')
     .action(async (opts: SyncOptions) => {
       const { migration, sync, baseDir, inboxPath } = await loadSyncConfig(opts.config);
-      const inbox = new SqliteInbox(inboxPath, { synchronous: sync.inbox?.synchronous ?? 'full' });
+      const inbox = openInbox(inboxPath, { synchronous: sync.inbox?.synchronous ?? 'full', thread: sync.inbox?.thread ?? false });
       if (opts.status || opts.retryDead) {
         try {
           if (opts.retryDead) process.stdout.write(`${await inbox.retryDead()} events back in the queue\n`);

@@ -171,7 +171,13 @@ export const SyncConfig = z
       .optional(),
     /** Inbox database; default: the bulk ledger's SQLite file (own tables, own connection). */
     inbox: z
-      .object({ kind: z.literal('sqlite'), path: z.string().min(1).optional(), synchronous: z.enum(['full', 'normal']).default('full') })
+      .object({
+        kind: z.literal('sqlite'),
+        path: z.string().min(1).optional(),
+        synchronous: z.enum(['full', 'normal']).default('full'),
+        /** SQLite on a thread of its own (a second core for the inbox; helps when the target is remote). */
+        thread: z.boolean().default(false),
+      })
       .strict()
       .optional(),
   })

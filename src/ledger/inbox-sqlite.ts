@@ -232,7 +232,7 @@ export class SqliteInbox implements EventInbox {
           case 'retry': {
             const u = this.q.user.get(s.subject);
             const attempt = (u?.attempts ?? 0) + 1;
-            const wait = s.retryAfterMs ?? policy.backoffMs(attempt);
+            const wait = s.retryAfterMs ?? policy.backoffMs?.(attempt) ?? 1000;
             this.q.retry.run(now + wait, s.subject, owner);
             totals.retried += 1;
             break;
@@ -272,6 +272,13 @@ export class SqliteInbox implements EventInbox {
   releaseOwner(owner: string): Promise<void> {
     this.q.releaseOwner.run(owner);
     return Promise.resolve();
+  }
+
+  /** Attempts so far per subject (the threaded wrapper computes backoff delays from them). */
+  attemptsOf(subjects: string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const s of subjects) out[s] = this.q.user.get(s)?.attempts ?? 0;
+    return Promise.resolve(out);
   }
 
   releaseDeadOwners(isAlive: (owner: string) => boolean): Promise<number> {

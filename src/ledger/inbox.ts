@@ -81,7 +81,8 @@ export type UserSettlement =
 
 export interface InboxRetryPolicy {
   maxAttempts: number;
-  backoffMs(attempt: number): number;
+  /** Delay before attempt n+1 when the target named none; optional where the caller resolved it. */
+  backoffMs?(attempt: number): number;
 }
 
 export interface SettleTotals {

@@ -2,19 +2,27 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import os from 'node:os';
 import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { ThreadedSqliteInbox } from '../../src/ledger/inbox-threaded.ts';
+import { isOwnerAlive } from '../../src/ledger/owner.ts';
 import type { EventInbox } from '../../src/ledger/inbox.ts';
 import { ev, ok } from './fixtures.ts';
 
 const policy = { maxAttempts: 3, backoffMs: () => 1000 };
 
+const IMPLEMENTATIONS: [string, (file: string) => EventInbox][] = [
+  ['SqliteInbox', (f) => new SqliteInbox(f)],
+  ['ThreadedSqliteInbox', (f) => new ThreadedSqliteInbox(f)],
+];
+
 // The contract every inbox implementation (SQLite now, PostgreSQL later) must pass.
-describe('SqliteInbox', () => {
+describe.each(IMPLEMENTATIONS)('%s', (_name, open) => {
   let inbox: EventInbox;
   let file: string;
   beforeEach(() => {
     file = path.join(mkdtempSync(path.join(tmpdir(), 'inbox-')), 'ledger.sqlite');
-    inbox = new SqliteInbox(file);
+    inbox = open(file);
   });
   afterEach(async () => {
     await inbox.close();
@@ -26,7 +34,7 @@ describe('SqliteInbox', () => {
     const r2 = await inbox.append([ok(ev('u1', 1)), ok(ev('u3', 1))]);
     expect(r2).toEqual({ accepted: 1, duplicates: 1, dead: 0 });
     await inbox.close();
-    inbox = new SqliteInbox(file);
+    inbox = open(file);
     const s = await inbox.stats();
     expect(s.backlog).toBe(4);
     expect(s.backlogUsers).toBe(3);
@@ -88,8 +96,8 @@ describe('SqliteInbox', () => {
     const t0 = Date.now();
     await inbox.append([ok(ev('u1', 1))], t0);
     expect((await inbox.stats(t0 + 1500)).lagMs).toBe(1500);
-    await inbox.claim('host:999999:x', 10, 60_000);
-    expect(await inbox.releaseDeadOwners(() => false)).toBe(1);
+    await inbox.claim(`${os.hostname()}:999999:x`, 10, 60_000);
+    expect(await inbox.releaseDeadOwners(isOwnerAlive)).toBe(1);
     expect(await inbox.claim('A', 10, 60_000)).toHaveLength(1);
   });
 });

@@ -24,7 +24,7 @@ describe.skipIf(!rabbitUp)('RabbitMQ input (real broker, manual acks)', () => {
     await emu.close();
   });
 
-  it(`${EVENTS} events over ${USERS} users with duplicates, out-of-order and bad messages, sync killed -9 twice: target equals the source`, async () => {
+  it(`${EVENTS} events over ${USERS} users with duplicates, out-of-order and bad messages, sync killed -9 twice (inbox on its own thread): target equals the source`, async () => {
     const queue = `ciam-sync-test-${Date.now().toString(36)}`;
     const dir = tempDir('sync-rabbit');
     const file = writeConfig(
@@ -33,6 +33,7 @@ describe.skipIf(!rabbitUp)('RabbitMQ input (real broker, manual acks)', () => {
       `  inputs:
     - { kind: rabbitmq, url: "${URL}", queue: ${queue}, prefetch: 300, envelope: { kind: cloudevents, data: mapped } }
   batchSize: 200
+  inbox: { kind: sqlite, thread: true }
 `,
     );
     const wl = makeWorkload(EVENTS, USERS, hashes, 7);
