@@ -56,7 +56,7 @@ describe.skipIf(level !== 'logical')('PostgreSQL logical replication input (pgou
     await emu.close();
   });
 
-  it(`${EVENTS} row changes and outbox events, sync killed -9 twice: target equals the table; slot dropped at the end`, async () => {
+  it(`${EVENTS} row changes and outbox events, sync killed -9 twice and its replication connection cut: target equals the table; slot dropped at the end`, async () => {
     const dir = tempDir('sync-cdc');
     const file = writeConfig(
       dir,
@@ -97,6 +97,11 @@ describe.skipIf(level !== 'logical')('PostgreSQL logical replication input (pgou
         const payload = { id: subject, email: `${subject}.${n}@example.com`, email_verified: 'true', first_name: 'O', rev: n, pw_hash: hashes[0] };
         await db.query(`INSERT INTO ${tag}_outbox VALUES ($1,$2,$3,$4)`, [`ob-${n}`, subject, 'user.updated', JSON.stringify(payload)]);
         outboxFinal.set(subject, n);
+      }
+      // Cut the replication connection once (the walsender dies, as on a failover): the input
+      // reconnects and resumes at the slot's confirmed LSN.
+      if (n === Math.floor(wl.events.length / 2)) {
+        await db.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active', [tag]);
       }
       if (kills[0] !== undefined && n >= kills[0]) {
         kills.shift();

@@ -59,6 +59,7 @@ export class PostgresCdcInput implements EventInput {
   private pendingTx = false;
   private lastAck: string | undefined;
   private tx: { changes: { lsn: string; msg: Message }[] } | undefined;
+  private running: Promise<void> | undefined;
 
   constructor(private readonly o: PostgresCdcOptions) {
     this.name = o.name;
@@ -93,38 +94,57 @@ export class PostgresCdcInput implements EventInput {
       const slot = await c.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [o.slot]);
       if (slot.rowCount === 0) await c.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [o.slot]);
     });
-    const service = new LogicalReplicationService(
-      { connectionString: o.url },
-      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
-    );
-    this.service = service;
-    service.on('data', async (lsn: string, msg: Message) => {
-      await this.onMessage(lsn, msg, sink);
-    });
-    // With nothing in flight, acknowledging a keepalive's position lets the slot's confirmed LSN
-    // follow the server while the published tables are quiet (so WAL is released and drain can tell).
-    service.on('heartbeat', async (lsn: string) => {
-      if (!this.pendingTx) await service.acknowledge(lsn).catch(() => undefined);
-    });
-    service.on('error', (err: Error) => {
-      this.live = false;
-      o.onError?.(err);
-    });
     const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [o.publication] });
-    // subscribe() resolves only when the stream ends; it is started in the background and restarted on errors.
+    // subscribe() resolves only when the stream ends. Every (re)start uses a fresh service: the
+    // library would resume from the last LSN it *received*, and a logical slot skips what lies
+    // before a requested start point — the transactions not yet committed to the inbox. A fresh
+    // service starts at 0/0, i.e. at the slot's confirmed LSN.
     const run = async () => {
       while (!this.stopped) {
+        const service = this.newService(sink);
         try {
           this.live = true;
           await service.subscribe(plugin, o.slot);
         } catch (err) {
-          this.live = false;
           if (!this.stopped) o.onError?.(err);
         }
+        this.live = false;
+        this.tx = undefined;
+        this.pendingTx = false;
+        await service.stop().catch(() => undefined);
         if (!this.stopped) await new Promise((r) => setTimeout(r, 1000));
       }
     };
-    void run();
+    this.running = run();
+  }
+
+  private newService(sink: InputSink): LogicalReplicationService {
+    const service = new LogicalReplicationService(
+      { connectionString: this.o.url },
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
+    );
+    this.service = service;
+    service.on('data', async (lsn: string, msg: Message) => {
+      try {
+        await this.onMessage(lsn, msg, sink);
+      } catch (err) {
+        // Nothing after an unstored transaction may be acknowledged: drop the stream and restart
+        // from the slot's confirmed LSN.
+        this.o.onError?.(err);
+        this.tx = undefined;
+        await service.stop().catch(() => undefined);
+      }
+    });
+    // With nothing in flight, acknowledging a keepalive's position lets the slot's confirmed LSN
+    // follow the server while the published tables are quiet (so WAL is released and drain can tell).
+    service.on('heartbeat', async (lsn: string) => {
+      if (!this.pendingTx && this.service === service) await service.acknowledge(lsn).catch(() => undefined);
+    });
+    service.on('error', (err: Error) => {
+      this.live = false;
+      this.o.onError?.(err);
+    });
+    return service;
   }
 
   private async onMessage(lsn: string, msg: Message, sink: InputSink): Promise<void> {
@@ -217,6 +237,7 @@ export class PostgresCdcInput implements EventInput {
     const started = Date.now();
     while (this.pendingTx && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 10));
     await this.service?.stop().catch(() => undefined);
+    await Promise.race([this.running, new Promise((r) => setTimeout(r, 2000))]);
   }
 
   ready(): boolean {
