@@ -51,7 +51,8 @@ export function planUser(c: ClaimedUser): UserPlan {
     if (ev.type === 'user.email_changed') emailTouched = true;
   }
   if (user === undefined) return { subject: c.subject, kind: 'noop', skipped };
-  const emailChanged = c.lastEmail !== undefined ? user.email !== c.lastEmail : emailTouched;
+  // A user coming back after a delete is created afresh: there is no old identifier to swap.
+  const emailChanged = !c.tombstone && (c.lastEmail !== undefined ? user.email !== c.lastEmail : emailTouched);
   return {
     subject: c.subject,
     kind: 'upsert',

@@ -38,6 +38,8 @@ describe('planUser', () => {
     expect(p).toMatchObject({ kind: 'upsert', emailChange: { previous: 'old@example.com' } });
     const same = planUser(claimed([ev('u1', 3)], { appliedVersion: 2, known: true, lastEmail: 'u1.r3@example.com' }));
     expect(same).toMatchObject({ kind: 'upsert', emailChange: undefined });
+    const reborn = planUser(claimed([ev('u1', 4, 'user.created')], { appliedVersion: 3, tombstone: true, known: true, lastEmail: 'old@example.com' }));
+    expect(reborn).toMatchObject({ kind: 'upsert', known: false, emailChange: undefined });
   });
 });
 
