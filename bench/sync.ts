@@ -137,6 +137,7 @@ async function throughputRun(url: string, run: number): Promise<number> {
   const calls = threaded ? {} : instrument(inbox as SqliteInbox);
   const target = createTarget(s.cfg.migration.target);
   const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
+  const cpu0 = process.cpuUsage();
   const t0 = Date.now();
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target });
   await h.untilDrained(50);
@@ -149,7 +150,9 @@ async function throughputRun(url: string, run: number): Promise<number> {
   await s.cleanup();
   const rate = (st.applied + st.skipped) / secs;
   if (process.env.BENCH_DEBUG) console.log(calls);
-  console.log(`  throughput run ${run + 1}: ${st.applied + st.skipped} events in ${secs.toFixed(2)} s = ${Math.round(rate)} events/s`);
+  const cpu = process.cpuUsage(cpu0);
+  const cores = (cpu.user + cpu.system) / 1e6 / secs;
+  console.log(`  throughput run ${run + 1}: ${st.applied + st.skipped} events in ${secs.toFixed(2)} s = ${Math.round(rate)} events/s (sync process used ${cores.toFixed(2)} cores)`);
   return rate;
 }
 
