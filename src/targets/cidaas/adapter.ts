@@ -6,7 +6,7 @@ import { TokenCache } from '../../delivery/token-cache.ts';
 import type { Outcome, User, UserStatus } from '../../model/index.ts';
 import { sendWithBisection } from '../common/bisect.ts';
 import type { BatchResult } from '../common/bisect.ts';
-import { isRetryableStatus, rejectionCode, retryAfterMs } from '../common/classify.ts';
+import { isRetryableStatus, rejectionCode, retryableFrom } from '../common/classify.ts';
 import { TargetSession } from '../common/session.ts';
 import { mapLimited, singleOutcome } from '../common/single-call.ts';
 import { TargetConfigError } from '../errors.ts';
@@ -123,14 +123,7 @@ export class CidaasAdapter implements SingleUserTarget {
   /** A non-2xx answer to a whole bulk request. */
   private whole(res: HttpResponse): BatchResult {
     const { message } = cidaasErrorMessage(res.text, res.status);
-    if (isRetryableStatus(res.status)) {
-      const after = retryAfterMs(res);
-      return {
-        kind: 'retryable',
-        reason: `HTTP ${res.status}: ${message}`,
-        ...(after !== undefined ? { retryAfterMs: after } : {}),
-      };
-    }
+    if (isRetryableStatus(res.status)) return retryableFrom(res, message);
     if (res.status === 404) {
       throw new TargetConfigError(this.name, `${BULK_PATH} not found (HTTP 404): check baseUrl`);
     }

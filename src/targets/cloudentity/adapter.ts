@@ -7,7 +7,7 @@ import { encodeForCloudentity } from '../../hashes/encode-cloudentity.ts';
 import type { Outcome, User, UserStatus } from '../../model/index.ts';
 import { sendWithBisection } from '../common/bisect.ts';
 import type { BatchResult } from '../common/bisect.ts';
-import { isRetryableStatus, rejectionCode, retryAfterMs } from '../common/classify.ts';
+import { isRetryableStatus, rejectionCode, retryableFrom } from '../common/classify.ts';
 import { TargetSession } from '../common/session.ts';
 import type { Exchange } from '../common/session.ts';
 import { mapLimited, singleOutcome } from '../common/single-call.ts';
@@ -142,14 +142,7 @@ export class CloudentityAdapter implements SingleUserTarget {
       };
     }
     const { message } = cloudentityErrorMessage(res.text, res.status);
-    if (isRetryableStatus(res.status)) {
-      const after = retryAfterMs(res);
-      return {
-        kind: 'retryable',
-        reason: `HTTP ${res.status}: ${message}`,
-        ...(after !== undefined ? { retryAfterMs: after } : {}),
-      };
-    }
+    if (isRetryableStatus(res.status)) return retryableFrom(res, message);
     if (res.status === 404) {
       throw new TargetConfigError(
         this.name,

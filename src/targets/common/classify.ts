@@ -10,6 +10,25 @@ export function retryAfterMs(res: HttpResponse): number | undefined {
   return parseRetryAfter(headerValue(res.headers, 'retry-after'));
 }
 
+/** 429 and 503 are the target pushing back: the engine slows down instead of only retrying. */
+export function isThrottle(status: number): boolean {
+  return status === 429 || status === 503;
+}
+
+/** The retryable verdict on a response, with the target's Retry-After and whether it was push-back. */
+export function retryableFrom(
+  res: HttpResponse,
+  message: string,
+): { kind: 'retryable'; reason: string; retryAfterMs?: number; throttled: boolean } {
+  const after = retryAfterMs(res);
+  return {
+    kind: 'retryable',
+    reason: `HTTP ${res.status}: ${message}`,
+    ...(after !== undefined ? { retryAfterMs: after } : {}),
+    throttled: isThrottle(res.status),
+  };
+}
+
 /**
  * A stable code for a rejection so reports can group failures; the vendor's text stays verbatim in
  * `reason`. Order matters: the more specific wording wins over the status.

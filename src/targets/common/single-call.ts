@@ -1,6 +1,6 @@
 import type { HttpResponse } from '../../delivery/http-client.ts';
 import type { Outcome } from '../../model/index.ts';
-import { isRetryableStatus, rejectionCode, retryAfterMs } from './classify.ts';
+import { isRetryableStatus, rejectionCode, retryableFrom } from './classify.ts';
 import type { Exchange } from './session.ts';
 
 /** Run `fn` over `items` with at most `limit` calls in flight; results keep the input order. */
@@ -38,15 +38,7 @@ export function singleOutcome(
   const { res } = ex;
   const action = ok(res);
   if (action) return { sourceId, kind: 'ok', action };
-  if (isRetryableStatus(res.status)) {
-    const after = retryAfterMs(res);
-    return {
-      sourceId,
-      kind: 'retryable',
-      reason: `HTTP ${res.status}: ${message(res)}`,
-      ...(after !== undefined ? { retryAfterMs: after } : {}),
-    };
-  }
+  if (isRetryableStatus(res.status)) return { sourceId, ...retryableFrom(res, message(res)) };
   const reason = message(res);
   return { sourceId, kind: 'rejected', reason, code: rejectionCode(res.status, reason) };
 }
