@@ -1,8 +1,9 @@
 /**
- * Adaptive concurrency (AIMD). Grows by one slot per window of successes, halves on push-back at
+ * Adaptive concurrency (AIMD). Starts slow-start fast, then grows by one slot per window of successes, halves on push-back at
  * most once per epoch (calls started before the last cut cannot cause another one, which is what
- * keeps a naive AIMD from collapsing under a burst of 429s), and pauses everyone after a
- * Retry-After or a bare 429.
+ * keeps a naive AIMD from collapsing under a burst of 429s). A Retry-After delays only the refused
+ * call (the ledger schedules its users' retry), never everyone: stopping the world for one 429
+ * measurably wastes most of a rate-limited target's capacity (reference/streams-and-delivery §4.3).
  */
 export interface AimdOptions {
   initial: number;
@@ -26,7 +27,6 @@ export class AimdLimiter {
   private epoch = 0;
   private cuts = 0;
   private maxInFlightSeen = 0;
-  private pausedUntil = 0;
   private readonly waiters: Array<() => void> = [];
 
   constructor(options: AimdOptions) {
@@ -39,11 +39,6 @@ export class AimdLimiter {
   async acquire(signal?: AbortSignal): Promise<number> {
     for (;;) {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      const wait = this.pausedUntil - Date.now();
-      if (wait > 0) {
-        await sleep(wait);
-        continue;
-      }
       if (this.inFlight < Math.floor(this.limit)) {
         this.inFlight += 1;
         this.maxInFlightSeen = Math.max(this.maxInFlightSeen, this.inFlight);
@@ -60,18 +55,18 @@ export class AimdLimiter {
 
   onSuccess(): void {
     this.successesInWindow += 1;
-    if (this.successesInWindow >= Math.floor(this.limit) && this.limit < this.max) {
+    // Slow start until the first push-back: one more slot per success doubles the limit every
+    // round trip, so a latency-bound target reaches its ceiling in a few calls, not a few hundred.
+    const window = this.cuts === 0 ? 1 : Math.floor(this.limit);
+    if (this.successesInWindow >= window && this.limit < this.max) {
       this.successesInWindow = 0;
       this.limit += 1;
       this.waiters.shift()?.();
     }
   }
 
-  /** Push-back from the target: cut once per epoch, and pause all calls for `retryAfterMs`. */
-  onThrottle(startedInEpoch: number, retryAfterMs: number | undefined): void {
-    if (retryAfterMs !== undefined && retryAfterMs > 0) {
-      this.pausedUntil = Math.max(this.pausedUntil, Date.now() + retryAfterMs);
-    }
+  /** Push-back from the target: cut once per epoch. */
+  onThrottle(startedInEpoch: number): void {
     if (startedInEpoch !== this.epoch) return;
     this.epoch += 1;
     this.cuts += 1;

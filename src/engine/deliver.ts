@@ -2,6 +2,7 @@ import type { Batch, ClaimedItem, Ledger, RetryPolicy, SettleSummary } from '../
 import type { Outcome } from '../model/index.ts';
 import type { PlannedUser, Target } from '../targets/target.ts';
 import { AimdLimiter, sleep } from '../delivery/aimd.ts';
+import { RatePacer } from '../delivery/pacer.ts';
 
 export interface DeliverOptions {
   ledger: Ledger;
@@ -17,6 +18,9 @@ export interface DeliverOptions {
   producerDone?: () => boolean;
   onSettled?: (s: SettleSummary, totals: DeliverTotals) => void;
 }
+
+/** Workers beyond the concurrency limit, each holding a claimed batch ready for the next free slot. */
+const PREFETCH = 2;
 
 export interface DeliverTotals extends SettleSummary {
   calls: number;
@@ -48,24 +52,21 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
   const { ledger, target, owner } = options;
   // A fatal error in one worker (auth refused, target gone) stops the others from claiming more.
   const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const signal: AbortSignal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   let fatal: unknown;
   const limiter = new AimdLimiter({ initial: options.concurrency.initial, max: options.concurrency.max });
+  const pacer = new RatePacer();
   const totals: DeliverTotals = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0, calls: 0, throttled: 0, users: 0 };
   let inFlight = 0;
 
+  // Each worker claims its next batch before it waits for a call slot, and gives the slot back as
+  // soon as the answer is in, before settling: with a couple more workers than slots, a freed slot is
+  // taken at once by a batch that is ready to go, so the ledger's work never sits on the critical path.
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (signal?.aborted) return;
-      let epoch: number;
-      try {
-        epoch = await limiter.acquire(signal);
-      } catch {
-        return;
-      }
+      if (signal.aborted) return;
       const batch = ledger.claim(owner, options.batchSize, options.leaseMs);
       if (batch.items.length === 0) {
-        limiter.release();
         const staging = options.producerDone?.() === false;
         if (!staging && inFlight === 0 && !ledger.hasWork()) return;
         // Work is being staged, waiting for backoff, or held by a call that has not settled yet.
@@ -75,13 +76,27 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
         continue;
       }
       inFlight += 1;
+      let holdsSlot = false;
       try {
+        let epoch: number;
+        try {
+          epoch = await limiter.acquire(signal);
+          holdsSlot = true;
+        } catch {
+          // Interrupted while waiting: the batch was never sent; hand it straight back.
+          ledger.settle(batch, batch.items.map((i) => ({ sourceId: i.sourceId, kind: 'retryable' as const, reason: 'interrupted before sending' })), { maxAttempts: Number.MAX_SAFE_INTEGER, backoffMs: () => 0 });
+          return;
+        }
+        const rateEpoch = await pacer.take();
         const outcomes = await send(target, batch);
+        limiter.release();
+        holdsSlot = false;
         totals.calls += 1;
         const throttle = outcomes.find((o) => o.kind === 'retryable' && o.throttled);
         if (throttle !== undefined && throttle.kind === 'retryable') {
           totals.throttled += 1;
-          limiter.onThrottle(epoch, throttle.retryAfterMs);
+          limiter.onThrottle(epoch);
+          pacer.onThrottle(rateEpoch);
         } else if (outcomes.some((o) => o.kind !== 'retryable')) {
           limiter.onSuccess();
         }
@@ -99,12 +114,12 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
         return;
       } finally {
         inFlight -= 1;
-        limiter.release();
+        if (holdsSlot) limiter.release();
       }
     }
   };
 
-  await Promise.all(Array.from({ length: options.concurrency.max }, worker));
+  await Promise.all(Array.from({ length: options.concurrency.max + PREFETCH }, worker));
   if (fatal !== undefined) throw fatal;
   return { ...totals, limiter: limiter.snapshot() };
 }

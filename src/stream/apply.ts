@@ -145,8 +145,7 @@ export class Applier {
     const throttle = [...outcomes.values()].find((o) => o.kind === 'retryable' && o.throttled);
     if (throttle?.kind === 'retryable') {
       // The limiter's signature is being reworked (Retry-After moving to a pacer); both forms take this call.
-      const onThrottle = this.limiter.onThrottle.bind(this.limiter) as (epoch: number, retryAfterMs?: number) => void;
-      onThrottle(epoch, throttle.retryAfterMs);
+      this.limiter.onThrottle(epoch);
       this.o.onThrottle?.();
     } else if (outcomes.size > 0) this.limiter.onSuccess();
 
