@@ -45,6 +45,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   server.keepAliveTimeout = 10_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = performance.now();
     const url = new URL(req.url ?? '/', 'http://emulator.local');
     const method = req.method ?? 'GET';
     const isApi = !url.pathname.startsWith(INSPECTION_PREFIX);
@@ -86,13 +87,19 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
       req.socket.destroy();
       return;
     }
-    if (draw.delayMs > 0) await sleep(draw.delayMs);
+    // Latency is service time counted from arrival, as a real backend's would be: the emulator's own
+    // parsing and processing happen inside it, not on top of it. The request is applied before the
+    // wait, so a client that gives up on a slow answer meets the real "done, but the answer was
+    // lost" case, which only an idempotent retry survives.
+    const result = draw.faultStatus === undefined ? await match.handler(request) : undefined;
+    const wait = arrived + draw.delayMs - performance.now();
+    if (wait > 0) await sleep(wait);
     if (res.destroyed) return;
-    if (draw.faultStatus !== undefined) {
+    if (result === undefined) {
       stats.injectedFaults++;
-      return reply(spec.errorReply(draw.faultStatus, 'injected fault'));
+      return reply(spec.errorReply(draw.faultStatus ?? 500, 'injected fault'));
     }
-    reply(await match.handler(request));
+    reply(result);
   }
 
   await new Promise<void>((resolve, reject) => {
