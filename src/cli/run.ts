@@ -36,6 +36,7 @@ export function registerRunCommand(program: Command): void {
           target,
           signal: interrupt.signal,
           full: opts.full === true,
+          baseDir,
           ...(opts.deletes
             ? {
                 deletes: {

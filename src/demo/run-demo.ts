@@ -95,7 +95,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const ledger = openLedger(config);
       const { source, mapper, target } = await openPipeline(config, dir);
       try {
-        return await runMigration({ config, ledger, source, mapper, target });
+        return await runMigration({ config, ledger, source, mapper, target, baseDir: dir });
       } finally {
         await target.close();
         ledger.close();

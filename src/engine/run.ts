@@ -1,5 +1,5 @@
 import type { MigrationConfig } from '../config/schema.ts';
-import { HashCensus } from '../hashes/census.ts';
+import { HashCensus, type CensusReport } from '../hashes/census.ts';
 import { isPasswordHash } from '../model/index.ts';
 import type { Ledger, SourceReject } from '../ledger/index.ts';
 import { newOwnerId } from '../ledger/index.ts';
@@ -10,6 +10,7 @@ import { backoffWithJitter } from '../delivery/backoff.ts';
 import { decideDeletes, type DeleteDecision, type DeletePolicy } from './deletes.ts';
 import { deliver, type DeliverTotals } from './deliver.ts';
 import { stageSource, type StageCounts } from './stage.ts';
+import { stageInThread } from './stage-thread.ts';
 
 const CURSOR_KEY = 'source_cursor';
 
@@ -24,6 +25,8 @@ export interface RunDependencies {
   deletes?: DeletePolicy;
   /** Read the whole source even when it could read only what changed since the last run. */
   full?: boolean;
+  /** Folder the config's relative paths resolve against; lets staging run on its own thread. */
+  baseDir?: string;
   onStageProgress?: (counts: StageCounts) => void;
   onDeliverProgress?: (totals: DeliverTotals, queued: number) => void;
 }
@@ -65,28 +68,43 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     let stagingDone = false;
     const since = deps.full ? undefined : ledger.getMeta(CURSOR_KEY);
     const incremental = since !== undefined;
-    const census = new HashCensus();
     let deleteDecision: DeleteDecision = { kind: 'none' };
     let toSend = 0;
     let lastPoint = 0;
-    const staging = stageSource({
-      ledger,
-      runId,
-      source: deps.source,
-      mapper: deps.mapper,
-      ...(signal ? { signal } : {}),
-      ...(since !== undefined ? { since } : {}),
-      inspect: (user) => {
-        const preview = target.preview(user);
-        census.addOutcome(isPasswordHash(user.password) ? user.password.format : 'none', preview.password, preview.reason);
-        census.addMfa(preview.mfaFactors, preview.mfaLost);
-      },
-      onChunk: (counts) => {
-        toSend = counts.new + counts.changed + counts.queued;
-        deps.onStageProgress?.(counts);
-      },
-    }).then(
-      (counts) => {
+    const onChunk = (counts: StageCounts) => {
+      toSend = counts.new + counts.changed + counts.queued;
+      deps.onStageProgress?.(counts);
+    };
+    // An embedded ledger file can be opened from a second thread: staging (parsing and mapping, the
+    // CPU-heavy half) then runs beside delivery instead of delaying every response it handles.
+    const stageInProcess = (): Promise<{ counts: StageCounts; census: CensusReport }> => {
+      const census = new HashCensus();
+      return stageSource({
+        ledger,
+        runId,
+        source: deps.source,
+        mapper: deps.mapper,
+        ...(signal ? { signal } : {}),
+        ...(since !== undefined ? { since } : {}),
+        inspect: (user) => {
+          const preview = target.preview(user);
+          census.addOutcome(isPasswordHash(user.password) ? user.password.format : 'none', preview.password, preview.reason);
+          census.addMfa(preview.mfaFactors, preview.mfaLost);
+        },
+        onChunk,
+      }).then((counts) => ({ counts, census: census.toJSON() }));
+    };
+    const file = ledger.file;
+    const staging =
+      deps.baseDir !== undefined && file !== undefined && file !== ':memory:'
+        ? stageInThread(
+            { config, baseDir: deps.baseDir, ledgerFile: file, runId, ...(since !== undefined ? { since } : {}) },
+            { ...(signal ? { signal } : {}), onChunk },
+          )
+        : stageInProcess();
+    const staged$ = staging.then(
+      (result) => {
+        const { counts } = result;
         // Deletes are decided only on a complete read of the source, never on a partial one.
         if (deps.deletes && !signal?.aborted) {
           deleteDecision = incremental
@@ -95,7 +113,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
         }
         if (counts.cursor !== undefined && !signal?.aborted) ledger.setMeta(CURSOR_KEY, counts.cursor);
         stagingDone = true;
-        return counts;
+        return result;
       },
       (err: unknown) => {
         stagingDone = true;
@@ -123,10 +141,10 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
         }
       },
     });
-    const [stagedResult, result] = await Promise.allSettled([staging, delivering]);
+    const [stagedResult, result] = await Promise.allSettled([staged$, delivering]);
     if (stagedResult.status === 'rejected') throw stagedResult.reason;
     if (result.status === 'rejected') throw result.reason;
-    const staged = stagedResult.value;
+    const { counts: staged, census } = stagedResult.value;
     ledger.recordProgress(runId, { t: Date.now() - started, ...pick(result.value) });
     const { limiter, ...delivered } = result.value;
     const stats = ledger.stats();
@@ -156,7 +174,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       durationMs,
       deletes: deleteDecision,
       bisectionCalls: summary.bisectionCalls,
-      census: census.toJSON(),
+      census,
     });
     return summary;
   } catch (err) {

@@ -36,7 +36,9 @@ export interface StageOptions {
  */
 export async function stageSource(options: StageOptions): Promise<StageCounts> {
   const { ledger, runId, source, mapper, signal } = options;
-  const chunkSize = options.chunkSize ?? 2000;
+  // Small chunks, and a turn of the event loop after each: responses of calls in flight are handled
+  // promptly while the source is still being read, so staging never holds back delivery.
+  const chunkSize = options.chunkSize ?? 100;
   const counts: StageCounts = { read: 0, new: 0, changed: 0, unchanged: 0, queued: 0, dead: 0, rejected: 0 };
   let users: StagedUser[] = [];
   let rejects: SourceReject[] = [];
@@ -84,7 +86,10 @@ export async function stageSource(options: StageOptions): Promise<StageCounts> {
         rejects.push({ position: record.position, sourceId: typeof id === 'string' ? id : undefined, reason: mapped.reason });
       }
     }
-    if (users.length + rejects.length >= chunkSize) flush();
+    if (users.length + rejects.length >= chunkSize) {
+      flush();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     if (signal?.aborted) break;
   }
   flush();

@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { PasswordHash } from '../model/index.ts';
+import { siblingModule, startTsWorker } from '../runtime/ts-worker.ts';
 
 export interface VerifyPoolOptions {
   /** Worker threads; default: available cores. */
@@ -26,19 +25,8 @@ interface Slot {
 
 type Reply = { id: number; ok: boolean } | { id: number; error: string };
 
-/**
- * The worker script is TypeScript. Node 20 does not apply ESM loader hooks (`--import tsx`) inside
- * worker threads before their entry loads ("Unknown file extension .ts"), so a .ts worker starts
- * from a small CommonJS bootstrap that installs tsx's require hook and requires the real worker
- * (Node ≥ 20.19 can require the ESM-only dependencies). Works under tsx, vitest and
- * `node --import tsx`; a compiled build (.js next to this file) needs no loader.
- */
 function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./verify-worker.js', import.meta.url));
-  const tsxCjs = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  const entry = fileURLToPath(new URL('./verify-worker.ts', import.meta.url));
-  const bootstrap = `require(${JSON.stringify(tsxCjs)}).register(); require(${JSON.stringify(entry)});`;
-  return new Worker(bootstrap, { eval: true });
+  return startTsWorker(siblingModule(import.meta.url, 'verify-worker'));
 }
 
 /**

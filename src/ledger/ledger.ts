@@ -96,6 +96,8 @@ export interface RetryPolicy {
  * same contract; everything that resumes, diffs, retries or reports reads it.
  */
 export interface Ledger {
+  /** For an embedded ledger: its file, which another thread of this process may open too. */
+  readonly file?: string;
   /** Exclusive ownership for one run; releases leases left behind by a dead owner. */
   acquire(owner: string): void;
   release(owner: string): void;

@@ -5,7 +5,8 @@ export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- Queue state is updated twice per send; it lives apart from the payload so those updates rewrite
 -- a small row, not the user's whole JSON.
-CREATE TABLE IF NOT EXISTS payloads (source_id TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+-- A rowid table: payloads are large rows, which WITHOUT ROWID tables store inefficiently.
+CREATE TABLE IF NOT EXISTS payloads (source_id TEXT PRIMARY KEY, json TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
   source_id TEXT PRIMARY KEY,
   fingerprint TEXT NOT NULL,

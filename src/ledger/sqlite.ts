@@ -40,13 +40,17 @@ export class SqliteLedger implements Ledger {
   private readonly db: Database.Database;
   private readonly q;
 
-  constructor(file: string) {
+  constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a process crash; only an OS crash may lose the last commits.
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    // Staging and delivery write from two threads; write transactions start IMMEDIATE, so a writer
+    // waits here for the lock instead of failing on a stale read snapshot.
+    this.db.pragma('busy_timeout = 30000');
+    // 32 MiB of page cache keeps the queue's hot pages in memory without growing with the ledger.
+    this.db.pragma('cache_size = -32768');
     this.db.exec(SQLITE_SCHEMA);
     const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as
       | string
@@ -209,13 +213,13 @@ export class SqliteLedger implements Ledger {
         this.q.putPayload.run(user.sourceId, json);
         return { kind: 'changed' };
       }),
-    )();
+    ).immediate();
   }
 
   recordRejects(runId: number, rejects: SourceReject[]): void {
     this.db.transaction(() => {
       for (const r of rejects) this.q.insertReject.run(runId, r.position, r.sourceId ?? null, r.reason);
-    })();
+    }).immediate();
   }
 
   rejectsOf(runId: number, limit = 1000): SourceReject[] {
@@ -259,7 +263,7 @@ export class SqliteLedger implements Ledger {
         this.q.claim.all({ owner, until: now + leaseMs, now, max }) as Array<
           Pick<UserRow, 'source_id' | 'fingerprint' | 'op' | 'synced_fingerprint' | 'attempts'>
         >,
-    )();
+    ).immediate();
     const payloads = new Map<string, string>();
     const upserts = rows.filter((r) => r.op !== 'delete').map((r) => r.source_id);
     if (upserts.length > 0) {
@@ -323,7 +327,7 @@ export class SqliteLedger implements Ledger {
         });
         summary.retried += 1;
       }
-    })();
+    }).immediate();
     return summary;
   }
 
