@@ -32,7 +32,20 @@ const config = await loadConfig(configFile);
 const ledger = openLedger(config);
 const { source, mapper, target } = await openPipeline(config, BENCH_DIR);
 const started = Date.now();
-const summary = await runMigration({ config, ledger, source, mapper, target });
+let firstSettledMs: number | undefined;
+const samples: Array<[number, number]> = [];
+const summary = await runMigration({
+  config,
+  ledger,
+  source,
+  mapper,
+  target,
+  baseDir: BENCH_DIR,
+  onDeliverProgress: (totals) => {
+    firstSettledMs ??= Date.now() - started;
+    samples.push([Date.now(), totals.users]);
+  },
+});
 const seconds = (Date.now() - started) / 1000;
 await target.close();
 ledger.close();
@@ -41,6 +54,10 @@ await emulator.stop();
 if (!process.env.KEEP) for (const suffix of ['', '-wal', '-shm']) await rm(`${ledgerFile}${suffix}`, { force: true });
 
 const sent = summary.delivered.created + summary.delivered.updated;
+// Steady state: the rate between a quarter and three quarters of the users, free of start-up and tail.
+const q1 = samples.find(([, u]) => u >= sent / 4);
+const q3 = samples.find(([, u]) => u >= (3 * sent) / 4);
+const steadyRate = q1 && q3 && q3[0] > q1[0] ? ((q3[1] - q1[1]) * 1000) / (q3[0] - q1[0]) : undefined;
 const rate = sent / seconds;
 const limit =
   latencyMs > 0 && maxConcurrency > 0
@@ -54,9 +71,12 @@ console.log(
       users,
       sent,
       seconds: Number(seconds.toFixed(2)),
+      firstCallSettledAfterMs: firstSettledMs,
       usersPerSecond: Math.round(rate),
       targetLimitUsersPerSecond: limit,
       ratioToLimit: limit ? Number((rate / limit).toFixed(3)) : undefined,
+      steadyUsersPerSecond: steadyRate ? Math.round(steadyRate) : undefined,
+      steadyRatioToLimit: limit && steadyRate ? Number((steadyRate / limit).toFixed(3)) : undefined,
       calls: stats.requests,
       share429: stats.requests ? Number((stats.rateLimited / stats.requests).toFixed(4)) : 0,
       maxConcurrencySeen: stats.maxConcurrencySeen,

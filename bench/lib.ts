@@ -24,6 +24,8 @@ export async function startEmulatorProcess(options: Record<string, unknown>): Pr
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'emulator-process.ts'), JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
+  // Never leave an emulator behind when the benchmark dies.
+  process.once('exit', () => child.kill('SIGKILL'));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
