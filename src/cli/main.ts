@@ -11,6 +11,7 @@ import { registerReportCommand } from './report.ts';
 import { registerRetryCommand } from './retry.ts';
 import { registerRunCommand } from './run.ts';
 import { registerStatusCommand } from './status.ts';
+import { registerSyncCommand } from './sync.ts';
 import { registerVerifierCommand } from './verifier.ts';
 
 const program = new Command('ciam-migrate')
@@ -23,6 +24,7 @@ registerInitCommand(program);
 registerPlanCommand(program);
 registerRunCommand(program);
 registerRetryCommand(program);
+registerSyncCommand(program);
 registerStatusCommand(program);
 registerReportCommand(program);
 registerDemoCommand(program);

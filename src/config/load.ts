@@ -57,11 +57,17 @@ function resolvePaths(config: MigrationConfig, dir: string): MigrationConfig {
   const abs = (p: string) => (path.isAbsolute(p) ? p : path.resolve(dir, p));
   const source = 'path' in config.source ? { ...config.source, path: abs(config.source.path) } : config.source;
   const ledger = config.ledger ?? { kind: 'sqlite' as const, path: `.ciam-migrate/${config.name}.sqlite` };
+  const sync = config.sync && {
+    ...config.sync,
+    inputs: config.sync.inputs.map((i) => (i.kind === 'file' ? { ...i, path: abs(i.path) } : i)),
+    ...(config.sync.inbox?.path ? { inbox: { ...config.sync.inbox, path: abs(config.sync.inbox.path) } } : {}),
+  };
   return {
     ...config,
     source,
     ledger: ledger.kind === 'sqlite' ? { ...ledger, path: abs(ledger.path) } : ledger,
     mapping: config.mapping.module ? { ...config.mapping, module: abs(config.mapping.module) } : config.mapping,
+    ...(sync ? { sync } : {}),
   };
 }
 

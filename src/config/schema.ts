@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Mapping } from './mapping.ts';
 import { SourceConfig } from './source.ts';
+import { SyncConfig } from './sync.ts';
 import { TargetConfig } from './target.ts';
 
 export const LedgerConfig = z.discriminatedUnion('kind', [
@@ -33,6 +34,8 @@ export const MigrationConfig = z
     target: TargetConfig,
     ledger: LedgerConfig.optional(),
     run: RunConfig.default(RunConfig.parse({})),
+    /** Event-stream sync (`ciam-migrate sync`); absent for bulk-only migrations. */
+    sync: SyncConfig.optional(),
   })
   .strict();
 export type MigrationConfig = z.infer<typeof MigrationConfig>;
