@@ -16,11 +16,15 @@ export interface DeliverOptions {
   signal?: AbortSignal;
   /** False while the source is still being staged: an empty queue then means "wait", not "done". */
   producerDone?: () => boolean;
+  /** Users staged but not settled yet; while staging, a call waits (briefly) for a full batch. */
+  backlog?: () => number;
   onSettled?: (s: SettleSummary, totals: DeliverTotals) => void;
 }
 
 /** Workers beyond the concurrency limit, each holding a claimed batch ready for the next free slot. */
 const PREFETCH = 2;
+/** Longest a call waits for its batch to fill while the source is still being read. */
+const FILL_WAIT_MS = 200;
 
 export interface DeliverTotals extends SettleSummary {
   calls: number;
@@ -58,6 +62,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
   const pacer = new RatePacer();
   const totals: DeliverTotals = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0, calls: 0, throttled: 0, users: 0 };
   let inFlight = 0;
+  let lastCall = Date.now();
 
   // Each worker claims its next batch before it waits for a call slot, and gives the slot back as
   // soon as the answer is in, before settling: with a couple more workers than slots, a freed slot is
@@ -65,6 +70,12 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
   const worker = async (): Promise<void> => {
     for (;;) {
       if (signal.aborted) return;
+      if (options.producerDone?.() === false && (options.backlog?.() ?? Infinity) < options.batchSize && Date.now() - lastCall < FILL_WAIT_MS) {
+        // The source is still being read: a few ms buy a full batch instead of many small calls.
+        await sleep(5);
+        continue;
+      }
+      lastCall = Date.now();
       const batch = ledger.claim(owner, options.batchSize, options.leaseMs);
       if (batch.items.length === 0) {
         const staging = options.producerDone?.() === false;

@@ -70,6 +70,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     const incremental = since !== undefined;
     let deleteDecision: DeleteDecision = { kind: 'none' };
     let toSend = 0;
+    let sentSoFar = 0;
     let lastPoint = 0;
     const onChunk = (counts: StageCounts) => {
       toSend = counts.new + counts.changed + counts.queued;
@@ -132,7 +133,9 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       retry: { maxAttempts: config.run.maxAttempts, backoffMs: (n) => backoffWithJitter(n) },
       ...(signal ? { signal } : {}),
       producerDone: () => stagingDone,
+      backlog: () => toSend - sentSoFar,
       onSettled: (_s, totals) => {
+        sentSoFar = totals.users + totals.retried;
         deps.onDeliverProgress?.(totals, toSend);
         const now = Date.now();
         if (now - lastPoint >= 1000) {

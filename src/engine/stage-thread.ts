@@ -3,6 +3,9 @@ import { siblingModule, startTsWorker } from '../runtime/ts-worker.ts';
 import type { StageCounts } from './stage.ts';
 import type { StageWorkerInput, StageWorkerMessage } from './stage-worker.ts';
 
+/** Staging holds one chunk of users at a time: a small heap keeps the process's memory flat. */
+const STAGING_HEAP = { maxOldGenerationSizeMb: 96 };
+
 export interface StagedInThread {
   counts: StageCounts;
   census: CensusReport;
@@ -13,7 +16,7 @@ export function stageInThread(
   input: StageWorkerInput,
   options: { signal?: AbortSignal; onChunk?: (counts: StageCounts) => void },
 ): Promise<StagedInThread> {
-  const worker = startTsWorker(siblingModule(import.meta.url, 'stage-worker'), input);
+  const worker = startTsWorker(siblingModule(import.meta.url, 'stage-worker'), input, STAGING_HEAP);
   const onAbort = () => worker.postMessage({ type: 'abort' });
   options.signal?.addEventListener('abort', onAbort, { once: true });
   return new Promise<StagedInThread>((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 /**
  * Start a worker thread from a module that sits next to the caller, as .ts under tsx or .js in a
@@ -9,8 +9,8 @@ import { Worker } from 'node:worker_threads';
  * CommonJS bootstrap that installs tsx's require hook and requires the real module (Node ≥ 20.19
  * can require ESM without top-level await). Works under tsx, vitest and `node --import tsx`.
  */
-export function startTsWorker(moduleUrl: URL, workerData?: unknown): Worker {
-  const options = workerData === undefined ? {} : { workerData };
+export function startTsWorker(moduleUrl: URL, workerData?: unknown, resourceLimits?: ResourceLimits): Worker {
+  const options = { ...(workerData === undefined ? {} : { workerData }), ...(resourceLimits ? { resourceLimits } : {}) };
   if (!moduleUrl.pathname.endsWith('.ts')) return new Worker(moduleUrl, options);
   const tsxCjs = createRequire(import.meta.url).resolve('tsx/cjs/api');
   const entry = fileURLToPath(moduleUrl);
