@@ -1,11 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Mapping } from '../../src/config/mapping.ts';
 import { SourceConfig } from '../../src/config/source.ts';
@@ -13,84 +8,24 @@ import { identify, verify } from '../../src/hashes/index.ts';
 import { createMapper } from '../../src/mapping/index.ts';
 import { createSource } from '../../src/sources/index.ts';
 import type { RawRecord } from '../../src/sources/source.ts';
+import { slapdAvailable, ssha, startSlapd, type Slapd } from '../helpers/slapd.ts';
 
-const SLAPD = '/usr/sbin/slapd';
-const available = existsSync(SLAPD);
-if (!available) {
-  if (process.env.CI === 'true')
-    throw new Error(`${SLAPD} is missing; CI must install the Debian packages slapd and ldap-utils`);
-  console.warn(`skipping LDAP tests: ${SLAPD} is missing (apt-get install slapd ldap-utils)`);
-}
-
-const SUFFIX = 'dc=example,dc=org';
-const ADMIN = `cn=admin,${SUFFIX}`;
-const ADMIN_PW = 'admin-secret-for-tests';
 const USERS = 1200;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
-
-async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`slapd did not listen on ${port}`);
-}
-
-function ssha(password: string, salt: Buffer): string {
-  return `{SSHA}${Buffer.concat([createHash('sha1').update(password).update(salt).digest(), salt]).toString('base64')}`;
-}
-
-describe.skipIf(!available)('ldap source against a real slapd', () => {
+describe.skipIf(!slapdAvailable())('ldap source against a real slapd', () => {
   let dir: string;
-  let slapd: ChildProcess | undefined;
+  let slapd: Slapd;
   let url: string;
+  let SUFFIX: string;
+  let ADMIN: string;
+  let ADMIN_PW: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'slapd-'));
-    await mkdir(join(dir, 'db'));
-    const port = await freePort();
-    url = `ldap://127.0.0.1:${port}`;
-    await writeFile(
-      join(dir, 'slapd.conf'),
-      [
-        'include /etc/ldap/schema/core.schema',
-        'include /etc/ldap/schema/cosine.schema',
-        'include /etc/ldap/schema/inetorgperson.schema',
-        `pidfile ${join(dir, 'slapd.pid')}`,
-        'modulepath /usr/lib/ldap',
-        'moduleload back_mdb',
-        'sizelimit 100',
-        'database mdb',
-        `suffix "${SUFFIX}"`,
-        `rootdn "${ADMIN}"`,
-        `rootpw ${ADMIN_PW}`,
-        `directory ${join(dir, 'db')}`,
-        'maxsize 104857600',
-        '',
-      ].join('\n'),
-    );
-    slapd = spawn(SLAPD, ['-f', join(dir, 'slapd.conf'), '-h', url, '-d', '0'], { stdio: 'ignore' });
-    await waitForPort(port);
-    const client = new Client({ url });
-    await client.bind(ADMIN, ADMIN_PW);
+    // A server size limit below the user count: the source must page past it.
+    slapd = await startSlapd(dir, { sizeLimit: 100 });
+    ({ url, suffix: SUFFIX, adminDN: ADMIN, adminPassword: ADMIN_PW } = slapd);
+    const client = await slapd.client();
     await client.add(SUFFIX, { objectClass: ['dcObject', 'organization'], dc: 'example', o: 'Example' });
     await client.add(`ou=people,${SUFFIX}`, { objectClass: 'organizationalUnit', ou: 'people' });
     for (let i = 1; i <= USERS; i++) {
@@ -108,7 +43,7 @@ describe.skipIf(!available)('ldap source against a real slapd', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (slapd?.pid !== undefined) slapd.kill('SIGTERM');
+    await slapd?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
