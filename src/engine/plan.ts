@@ -1,10 +1,11 @@
 import type { MigrationConfig } from '../config/schema.ts';
-import { HashCensus, type CensusReport } from '../hashes/index.ts';
+import type { CensusReport } from '../hashes/index.ts';
 import { fingerprintJson, type Ledger, type SourceReject } from '../ledger/index.ts';
-import { isPasswordHash, type User } from '../model/index.ts';
+import type { User } from '../model/index.ts';
 import type { Mapper } from '../mapping/index.ts';
 import type { Source } from '../sources/source.ts';
 import type { Target } from '../targets/target.ts';
+import { targetCensus } from './census.ts';
 import { DuplicateFinder, type DuplicateFinding, type IdentifierKind } from './duplicates.ts';
 
 export interface PlanReport {
@@ -36,7 +37,7 @@ export interface PlanDependencies {
  */
 export async function planMigration(deps: PlanDependencies): Promise<PlanReport> {
   const { config, ledger, target } = deps;
-  const census = new HashCensus();
+  const { census, add: preview } = targetCensus(target);
   const dups = new DuplicateFinder();
   const report: PlanReport = {
     target: target.name,
@@ -67,10 +68,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     });
     for (const { user, fingerprint } of fresh) {
       report.source.valid += 1;
-      const preview = target.preview(user);
-      census.addOutcome(isPasswordHash(user.password) ? user.password.format : 'none', preview.password, preview.reason);
-      census.addMfa(preview.mfaFactors, preview.mfaLost);
-      if (preview.password === 'reject') {
+      if (preview(user).password === 'reject') {
         report.passwordRejects += 1;
         report.actions.reject += 1;
         continue;

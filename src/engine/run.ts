@@ -1,12 +1,12 @@
 import type { MigrationConfig } from '../config/schema.ts';
-import { HashCensus, type CensusReport } from '../hashes/census.ts';
-import { isPasswordHash } from '../model/index.ts';
+import type { CensusReport } from '../hashes/census.ts';
 import type { Ledger, SourceReject } from '../ledger/index.ts';
 import { newOwnerId } from '../ledger/index.ts';
 import type { Mapper } from '../mapping/index.ts';
 import type { Source } from '../sources/source.ts';
 import type { Target } from '../targets/target.ts';
 import { backoffWithJitter } from '../delivery/backoff.ts';
+import { targetCensus } from './census.ts';
 import { decideDeletes, type DeleteDecision, type DeletePolicy } from './deletes.ts';
 import { deliver, type DeliverTotals } from './deliver.ts';
 import { stageSource, type StageCounts } from './stage.ts';
@@ -79,7 +79,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     // An embedded ledger file can be opened from a second thread: staging (parsing and mapping, the
     // CPU-heavy half) then runs beside delivery instead of delaying every response it handles.
     const stageInProcess = (): Promise<{ counts: StageCounts; census: CensusReport }> => {
-      const census = new HashCensus();
+      const { census, add } = targetCensus(target);
       return stageSource({
         ledger,
         runId,
@@ -87,11 +87,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
         mapper: deps.mapper,
         ...(signal ? { signal } : {}),
         ...(since !== undefined ? { since } : {}),
-        inspect: (user) => {
-          const preview = target.preview(user);
-          census.addOutcome(isPasswordHash(user.password) ? user.password.format : 'none', preview.password, preview.reason);
-          census.addMfa(preview.mfaFactors, preview.mfaLost);
-        },
+        inspect: add,
         onChunk,
       }).then((counts) => ({ counts, census: census.toJSON() }));
     };

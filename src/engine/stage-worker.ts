@@ -5,9 +5,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MigrationConfig } from '../config/schema.ts';
-import { HashCensus } from '../hashes/census.ts';
+import type { HashCensus } from '../hashes/census.ts';
 import { SqliteLedger } from '../ledger/sqlite.ts';
-import { isPasswordHash } from '../model/index.ts';
+import { targetCensus } from './census.ts';
 import { openPipeline } from './pipeline.ts';
 import { stageSource, type StageCounts } from './stage.ts';
 
@@ -34,7 +34,7 @@ const post = (m: StageWorkerMessage) => parentPort?.postMessage(m);
 void (async () => {
   const ledger = new SqliteLedger(input.ledgerFile);
   const { source, mapper, target } = await openPipeline(input.config, input.baseDir);
-  const census = new HashCensus();
+  const { census, add } = targetCensus(target);
   let last = 0;
   let outcome: StageWorkerMessage;
   try {
@@ -45,11 +45,7 @@ void (async () => {
       mapper,
       signal: abort.signal,
       ...(input.since !== undefined ? { since: input.since } : {}),
-      inspect: (user) => {
-        const preview = target.preview(user);
-        census.addOutcome(isPasswordHash(user.password) ? user.password.format : 'none', preview.password, preview.reason);
-        census.addMfa(preview.mfaFactors, preview.mfaLost);
-      },
+      inspect: add,
       onChunk: (c) => {
         const now = Date.now();
         if (now - last < 100) return;
