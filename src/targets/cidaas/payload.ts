@@ -1,5 +1,5 @@
 import type { CidaasTargetConfig } from '../../config/target.ts';
-import { cidaasVerifierInfo, encodeForCidaas } from '../../hashes/index.ts';
+import { planPassword as planHash } from '../../hashes/index.ts';
 import type { CidaasPasswordHashInfo } from '../../hashes/index.ts';
 import { isPasswordHash } from '../../model/index.ts';
 import type { User } from '../../model/index.ts';
@@ -41,16 +41,26 @@ export function planPassword(user: User, config: CidaasPayloadConfig): PasswordP
   const p = user.password;
   if (p === undefined) return { kind: 'reset', because: 'no_password' };
   if (!isPasswordHash(p)) return { kind: 'reset', because: 'must_reset' };
-  const encoded = encodeForCidaas(p, config.hashAlgorithms, config.hashEncoding);
-  if (encoded.ok) return { kind: 'hash', info: encoded.value, via: 'native' };
-  switch (config.unsupportedHash) {
+  // The policy (reject | reset | verifier) is the shared one of src/hashes; only the shape is cidaas'.
+  const plan = planHash(
+    p,
+    {
+      target: 'cidaas',
+      algorithmTypeIds: config.hashAlgorithms,
+      ...(config.hashEncoding ? { options: config.hashEncoding } : {}),
+      verifierAlgorithmTypeId: config.verifierAlgorithmTypeId,
+    },
+    config.unsupportedHash,
+  );
+  switch (plan.action) {
+    case 'import':
+      return plan.target === 'cidaas' ? { kind: 'hash', info: plan.info, via: 'native' } : { kind: 'reject', reason: 'not a cidaas plan' };
+    case 'verifier':
+      return { kind: 'hash', info: plan.info, via: 'verifier' };
     case 'reset':
       return { kind: 'reset', because: 'unsupported_hash' };
-    case 'verifier':
-      // The verifier needs the salt and parameters too, not only the digest: the shared encoder keeps them.
-      return { kind: 'hash', info: cidaasVerifierInfo(p, config.verifierAlgorithmTypeId), via: 'verifier' };
     default:
-      return { kind: 'reject', reason: encoded.reason };
+      return { kind: 'reject', reason: plan.reason };
   }
 }
 
