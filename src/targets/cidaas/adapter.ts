@@ -30,7 +30,6 @@ export class CidaasAdapter implements SingleUserTarget {
   readonly name = 'cidaas';
   readonly capabilities: TargetCapabilities;
   private readonly session: TargetSession;
-  private readonly tokens: TokenCache;
   private readonly counters = { bisectionCalls: 0, unsupportedHashResets: 0, verifierHashes: 0 };
 
   constructor(private readonly config: CidaasTargetConfig) {
@@ -42,7 +41,7 @@ export class CidaasAdapter implements SingleUserTarget {
       keepAliveMs: config.keepAliveMs,
       ...(config.caFile ? { caFile: config.caFile } : {}),
     });
-    this.tokens = new TokenCache(
+    const tokens = new TokenCache(
       clientCredentials(http, {
         tokenPath: config.tokenPath ?? '/token-srv/token',
         clientId: config.clientId,
@@ -51,7 +50,7 @@ export class CidaasAdapter implements SingleUserTarget {
         auth: config.tokenAuth,
       }),
     );
-    this.session = new TargetSession(this.name, http, this.tokens, cidaasAuthAdvice(config.clientId));
+    this.session = new TargetSession(this.name, http, tokens, cidaasAuthAdvice(config.clientId));
   }
 
   open(): Promise<void> {
@@ -189,12 +188,7 @@ export class CidaasAdapter implements SingleUserTarget {
   }
 
   stats(): TargetStats {
-    return {
-      requests: this.session.counters.requests,
-      tokenFetches: this.tokens.fetchCount,
-      tokenRefreshesAfter401: this.session.counters.tokenRefreshesAfter401,
-      ...this.counters,
-    };
+    return { ...this.session.stats(), ...this.counters };
   }
 
   async close(): Promise<void> {

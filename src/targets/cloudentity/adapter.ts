@@ -40,7 +40,6 @@ export class CloudentityAdapter implements SingleUserTarget {
   readonly name = 'cloudentity';
   readonly capabilities: TargetCapabilities;
   private readonly session: TargetSession;
-  private readonly tokens: TokenCache;
   private readonly prefix: string;
   private readonly systemPrefix: string;
   private readonly ctx: BuildContext;
@@ -62,7 +61,7 @@ export class CloudentityAdapter implements SingleUserTarget {
       keepAliveMs: config.keepAliveMs,
       ...(config.caFile ? { caFile: config.caFile } : {}),
     });
-    this.tokens = new TokenCache(
+    const tokens = new TokenCache(
       clientCredentials(http, {
         tokenPath: (config.tokenPath ?? '/{tid}/system/oauth2/token').replaceAll(
           '{tid}',
@@ -77,7 +76,7 @@ export class CloudentityAdapter implements SingleUserTarget {
     this.session = new TargetSession(
       this.name,
       http,
-      this.tokens,
+      tokens,
       cloudentityAuthAdvice(config.clientId, config.tenantId),
     );
     const encodeOptions = config.hashEncoding;
@@ -263,12 +262,7 @@ export class CloudentityAdapter implements SingleUserTarget {
   }
 
   stats(): TargetStats {
-    return {
-      requests: this.session.counters.requests,
-      tokenFetches: this.tokens.fetchCount,
-      tokenRefreshesAfter401: this.session.counters.tokenRefreshesAfter401,
-      ...this.counters,
-    };
+    return { ...this.session.stats(), ...this.counters };
   }
 
   async close(): Promise<void> {

@@ -35,6 +35,11 @@ export class TargetSession {
     private readonly advice: AuthAdvice,
   ) {}
 
+  /** The transport half of `TargetStats`; adapters add their own counters. */
+  stats(): { requests: number; tokenFetches: number; tokenRefreshesAfter401: number } {
+    return { requests: this.counters.requests, tokenFetches: this.tokens.fetchCount, tokenRefreshesAfter401: this.counters.tokenRefreshesAfter401 };
+  }
+
   /** Fetch a token now so that a bad URL or bad credentials stop the run before any user is claimed. */
   async open(): Promise<void> {
     const t = await this.token();
