@@ -11,7 +11,7 @@ import { startCidaasEmulator } from '../emulators/cidaas/index.ts';
 import { openLedger } from '../ledger/index.ts';
 import { openPipeline } from '../engine/pipeline.ts';
 import { proveLogins, type LoginProof } from './login-proof.ts';
-import { generateSample, type SampleCounts } from './sample.ts';
+import { generateSample, SAMPLE_MAPPING_YAML, type SampleCounts } from './sample.ts';
 import { seededRandom } from './random.ts';
 
 export interface DemoOptions {
@@ -39,22 +39,7 @@ name: demo
 source:
   kind: csv
   path: ${JSON.stringify(csvPath)}
-mapping:
-  fields:
-    sourceId: id
-    email: { from: email, transform: [trim, lowercase] }
-    emailVerified: { from: email_verified, transform: boolean }
-    phone: phone
-    name.given: first_name
-    name.family: last_name
-    locale: locale
-    createdAt: { from: created_at, transform: datetime }
-  attributes:
-    customer_no: customer_no
-  password:
-    from: password_hash
-    format: auto
-target:
+${SAMPLE_MAPPING_YAML}target:
   kind: cidaas
   baseUrl: ${baseUrl}
   clientId: \${DEMO_CLIENT_ID}

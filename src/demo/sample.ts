@@ -35,6 +35,24 @@ const FIRST = ['Anna', 'Ben', 'Clara', 'David', 'Emma', 'Felix', 'Greta', 'Hugo'
 const LAST = ['Müller', 'Schmidt', 'Schneider', 'Fischer', 'Weber', 'Meyer', 'Wagner', 'Becker', 'Schulz', 'Hoffmann', "O'Brien", 'García', 'Nowak', 'Rossi', 'Dubois'];
 const DOMAINS = ['example.com', 'example.org', 'example.net', 'mail.example.de'];
 const LOCALES = ['de-DE', 'en-GB', 'en-US', 'fr-FR', 'pl-PL', ''];
+/** The `mapping:` section (YAML) that reads the sample's columns; shared by the demo and the tests. */
+export const SAMPLE_MAPPING_YAML = `mapping:
+  fields:
+    sourceId: id
+    email: { from: email, transform: [trim, lowercase] }
+    emailVerified: { from: email_verified, transform: boolean }
+    phone: phone
+    name.given: first_name
+    name.family: last_name
+    locale: locale
+    createdAt: { from: created_at, transform: datetime }
+  attributes:
+    customer_no: customer_no
+  password:
+    from: password_hash
+    format: auto
+`;
+
 const HEADER = ['id', 'email', 'email_verified', 'phone', 'first_name', 'last_name', 'locale', 'created_at', 'customer_no', 'password_hash'];
 
 /** Broken rows, by kind, at fixed positions: each is a mistake real exports contain. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SAMPLE_MAPPING_YAML } from '../../src/demo/sample.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 
@@ -35,7 +36,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   return startCli(args, env).done;
 }
 
-/** A CSV → cidaas config like the demo's, pointing at a test emulator. */
+/** A CSV → cidaas config for the demo sample's columns, pointing at a test emulator. */
 export async function writeCidaasConfig(dir: string, csvPath: string, baseUrl: string, extra = ''): Promise<string> {
   const file = path.join(dir, 'migration.yaml');
   await writeFile(
@@ -43,19 +44,7 @@ export async function writeCidaasConfig(dir: string, csvPath: string, baseUrl: s
     `version: 1
 name: e2e
 source: { kind: csv, path: ${JSON.stringify(csvPath)} }
-mapping:
-  fields:
-    sourceId: id
-    email: { from: email, transform: [trim, lowercase] }
-    emailVerified: { from: email_verified, transform: boolean }
-    phone: phone
-    name.given: first_name
-    name.family: last_name
-    locale: locale
-    createdAt: { from: created_at, transform: datetime }
-  attributes: { customer_no: customer_no }
-  password: { from: password_hash }
-target:
+${SAMPLE_MAPPING_YAML}target:
   kind: cidaas
   baseUrl: ${baseUrl}
   clientId: \${E2E_CLIENT_ID}
