@@ -56,6 +56,36 @@ export function fromBcrypt64(value: string): Buffer | undefined {
   return fromBase64(std.length % 4 === 1 ? std.slice(0, -1) : std);
 }
 
+/** bcrypt64 character code → the standard-alphabet character with the same 6 bits ('' outside the alphabet). */
+const BCRYPT64_TO_STD: readonly string[] = (() => {
+  const table: string[] = new Array<string>(128).fill('');
+  for (let i = 0; i < 64; i++) table[BCRYPT64.charCodeAt(i)] = STD[i] as string;
+  return table;
+})();
+
+/**
+ * The standard base64 of the first `bytes` bytes a bcrypt64 string encodes — what
+ * `toBase64(fromBcrypt64(value).subarray(0, bytes))` gives, without decoding to bytes: both
+ * alphabets carry the same bits, so only the characters change and the last one loses the bits
+ * past `bytes`. `value` must be exactly the characters those bytes need (22 for bcrypt's 16-byte
+ * salt, 31 for its 23-byte digest); anything else is undefined.
+ */
+export function bcrypt64ToBase64(value: string, bytes: number): string | undefined {
+  const chars = Math.ceil((bytes * 8) / 6);
+  if (value.length !== chars || bytes <= 0) return undefined;
+  let out = '';
+  for (let i = 0; i < chars - 1; i++) {
+    const std = BCRYPT64_TO_STD[value.charCodeAt(i)];
+    if (!std) return undefined;
+    out += std;
+  }
+  const last = BCRYPT64.indexOf(value.charAt(chars - 1));
+  if (last < 0) return undefined;
+  const usedBits = bytes * 8 - (chars - 1) * 6;
+  out += STD[last & ((0x3f << (6 - usedBits)) & 0x3f)] as string;
+  return out + (bytes % 3 === 1 ? '==' : bytes % 3 === 2 ? '=' : '');
+}
+
 /** crypt(3)/phpass little-endian 6-bit groups; used by phpass and Drupal. */
 export function cryptEncode64(input: Uint8Array, count: number): string {
   let out = '';

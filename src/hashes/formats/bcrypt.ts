@@ -1,6 +1,6 @@
 import type { PasswordHash } from '../../model/index.ts';
 import { ok, unrecognised } from '../describe.ts';
-import { fromBcrypt64, toBase64 } from '../encoding.ts';
+import { bcrypt64ToBase64 } from '../encoding.ts';
 import type { FormatFamily, IdentifyResult } from '../types.ts';
 
 const MCF = /^\$(2[abxy]?)\$(\d{2})\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$/;
@@ -18,10 +18,11 @@ export function parseBcryptMcf(value: string): BcryptParts | undefined {
   if (!m) return undefined;
   const cost = Number(m[2]);
   if (cost < 4 || cost > 31) return undefined;
-  const salt = fromBcrypt64(m[3] ?? '');
-  const hash = fromBcrypt64(m[4] ?? '');
-  if (!salt || !hash) return undefined;
-  return { variant: m[1] ?? '2b', cost, salt: toBase64(salt.subarray(0, 16)), hash: toBase64(hash.subarray(0, 23)) };
+  // bcrypt uses 16 of the salt's 22 characters' bytes and 23 of the digest's 31; the rest are padding bits.
+  const salt = bcrypt64ToBase64(m[3] ?? '', 16);
+  const hash = bcrypt64ToBase64(m[4] ?? '', 23);
+  if (salt === undefined || hash === undefined) return undefined;
+  return { variant: m[1] ?? '2b', cost, salt, hash };
 }
 
 function bcryptHash(
