@@ -1,4 +1,5 @@
 /** Date and time parsing for the `date`, `datetime` and epoch transforms. Results are always UTC ISO strings. */
+import { canonicalInstant } from './instant.ts';
 import { TransformError } from './transform-error.ts';
 
 const TOKEN = /YYYY|YY|MM|M|DD|D|HH|H|mm|ss|SSS/g;
@@ -120,6 +121,11 @@ export function parseDateTime(value: unknown, format?: string): string {
     throw new TransformError('expected a date-time string (for numbers use epoch-seconds or epoch-millis)');
   const text = value.trim();
   if (format) return isoInstant(toDate(byFormat(text, format)));
+  return canonicalInstant(text) ?? parseIsoDateTime(text);
+}
+
+/** Every ISO 8601 / SQL form `parseDateTime` takes without a format; the general path behind `canonicalInstant`. */
+export function parseIsoDateTime(text: string): string {
   const m = ISO_DATETIME.exec(text);
   if (!m) {
     const dm = ISO_DATE.exec(text);
