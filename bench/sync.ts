@@ -7,7 +7,7 @@
  *    lag = applied at the target minus the event's `time` (set when published); p50/p99.
  * The publisher runs in this process next to the sync (both share the 2 cores with the emulator).
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -114,6 +114,28 @@ function instrument(inbox: SqliteInbox): Record<string, { calls: number; ms: num
   return out;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+async function procCpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The local nats-server's pid, to report the broker's share of the 2 cores. */
+async function natsServerPid(): Promise<number | undefined> {
+  for (const d of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(d)) continue;
+    const cmd = await readFile(`/proc/${d}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.split('\0')[0]?.endsWith('nats-server')) return Number(d);
+  }
+  return undefined;
+}
+
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -138,10 +160,12 @@ async function throughputRun(url: string, run: number): Promise<number> {
   const target = createTarget(s.cfg.migration.target);
   const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
   const cpu0 = process.cpuUsage();
+  const others0 = await Promise.all([procCpuSeconds(emulatorPid), procCpuSeconds(natsPid)]);
   const t0 = Date.now();
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target });
   await h.untilDrained(50);
   const secs = (Date.now() - t0) / 1000;
+  const others1 = await Promise.all([procCpuSeconds(emulatorPid), procCpuSeconds(natsPid)]);
   await profiler?.stop(process.env.BENCH_PROFILE ?? '');
   const st = await inbox.stats();
   await h.stop();
@@ -152,7 +176,15 @@ async function throughputRun(url: string, run: number): Promise<number> {
   if (process.env.BENCH_DEBUG) console.log(calls);
   const cpu = process.cpuUsage(cpu0);
   const cores = (cpu.user + cpu.system) / 1e6 / secs;
-  console.log(`  throughput run ${run + 1}: ${st.applied + st.skipped} events in ${secs.toFixed(2)} s = ${Math.round(rate)} events/s (sync process used ${cores.toFixed(2)} cores)`);
+  const share = (i: number) => {
+    const a = others0[i];
+    const b = others1[i];
+    return a === undefined || b === undefined ? '?' : ((b - a) / secs).toFixed(2);
+  };
+  console.log(
+    `  throughput run ${run + 1}: ${st.applied + st.skipped} events in ${secs.toFixed(2)} s = ${Math.round(rate)} events/s ` +
+      `(cores used: sync ${cores.toFixed(2)}, emulator ${share(0)}, nats-server ${share(1)})`,
+  );
   return rate;
 }
 
@@ -191,6 +223,8 @@ async function latencyRun(url: string, rate: number, run: number): Promise<{ p50
 }
 
 const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000 });
+const emulatorPid = emulator.child.pid;
+const natsPid = await natsServerPid();
 console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared)`);
 const through: number[] = [];
 for (let r = 0; r < runs; r++) through.push(await throughputRun(emulator.url, r));
