@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { parseJson } from '../shared/body.ts';
 import type { EmuRequest, Reply } from '../shared/router.ts';
 import { authorize, type CidaasContext } from './context.ts';
-import { parseEntity, type EntityResult, type EntityRules, type ParsedEntity } from './entity.ts';
+import { parseEntity, type EntityResult, type EntityRules, type ParsedEntity, type ParsedIdentity } from './entity.ts';
 import { CIDAAS_CODE_INVALID_EMAIL, cidaasError } from './errors.ts';
 import type { CidaasClient } from './options.ts';
-import { keysOf, type CidaasUser, type Identity } from './store.ts';
+import type { CidaasUser, Identity } from './store.ts';
 
 type ProcessState = Record<string, unknown>;
 
@@ -69,31 +69,26 @@ function state(ctx: CidaasContext, sub: string, identifier: Record<string, strin
 /** Upsert by `sub`; without one, by (identifier, provider), as the migration docs describe. */
 function apply(ctx: CidaasContext, client: CidaasClient, entity: ParsedEntity, now: number): ProcessState {
   const { store } = ctx;
-  const keys = keysOf(entity.identities);
   let existing: CidaasUser | undefined;
   if (entity.sub !== undefined) {
     existing = store.bySub.get(entity.sub);
   } else {
-    for (const key of keys) {
-      const sub = store.findSubByKey(key);
-      if (sub !== undefined) existing = store.bySub.get(sub);
-      if (existing !== undefined) break;
-    }
+    const owner = store.identifiers.firstOwner(entity.identities);
+    if (owner !== undefined) existing = store.bySub.get(owner);
   }
-  const failureKey = entity.sub ?? existing?.sub ?? JSON.stringify(entity.identifier);
-  if (ctx.faults?.userFails(failureKey) === true) return failed(ctx, entity.identifier, 'user could not be processed');
-  if (store.conflictingKey(keys, existing?.sub ?? entity.sub) !== undefined) {
+  if (userFails(ctx, entity, existing)) return failed(ctx, entity.identifier, 'user could not be processed');
+  if (store.identifiers.conflicts(entity.identities, existing?.sub ?? entity.sub)) {
     return failed(ctx, entity.identifier, 'user identifier already exists');
   }
 
   if (existing === undefined) {
+    // The parsed entity is this request's own, so its objects are stored as they are, not copied.
     const user: CidaasUser = {
       sub: entity.sub ?? randomUUID(),
       userStatus: entity.userStatus,
       account: entity.account,
       identities: entity.identities.map(withIdentityId),
       customFields: entity.customFields,
-      keys,
       createdAt: now,
       updatedAt: now,
     };
@@ -133,8 +128,18 @@ function apply(ctx: CidaasContext, client: CidaasClient, entity: ParsedEntity, n
   return state(ctx, existing.sub, entity.identifier, 'UPDATED');
 }
 
-function withIdentityId(identity: Record<string, unknown> & { provider: string }): Identity {
-  return { ...identity, identityId: stringOr(identity['identityId'], randomUUID()) };
+/** Gives a parsed identity (owned by this request, so changed in place) the id it is stored under. */
+function withIdentityId(identity: ParsedIdentity): Identity {
+  const id = identity['identityId'];
+  identity['identityId'] = typeof id === 'string' && id !== '' ? id : randomUUID();
+  return identity as Identity;
+}
+
+/** Injected per-user failure, sticky per user: keyed by sub, or by identifier for a user without one. */
+function userFails(ctx: CidaasContext, entity: ParsedEntity, existing: CidaasUser | undefined): boolean {
+  const faults = ctx.faults;
+  if (faults === undefined || faults.options.userFailureRate <= 0) return false;
+  return faults.userFails(entity.sub ?? existing?.sub ?? JSON.stringify(entity.identifier));
 }
 
 function stringOr(value: unknown, fallback: string): string {

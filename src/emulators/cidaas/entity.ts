@@ -13,7 +13,7 @@ const IDENTITY_KEYS: ReadonlySet<string> = new Set([
   'locale', 'zoneinfo', 'profile', 'picture', 'website', 'address', 'street_address', 'provider', 'providerUserId',
   'identityCustomFields',
 ]);
-const PASSWORD_KEYS: ReadonlySet<string> = new Set(['password', 'password_hash_info']);
+const IDENTIFIER_FIELDS = ['email', 'mobile_number', 'username'] as const;
 
 export interface ParsedEntity {
   sub: string | undefined;
@@ -55,11 +55,19 @@ export function emailProblem(email: string, disposable: ReadonlySet<string>): st
 
 function identifierOf(identity: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of ['email', 'mobile_number', 'username']) {
+  for (const k of IDENTIFIER_FIELDS) {
     const v = identity[k];
     if (typeof v === 'string' && v !== '') out[k] = v;
   }
   return out;
+}
+
+function hasIdentifier(identity: Record<string, unknown>): boolean {
+  for (const k of IDENTIFIER_FIELDS) {
+    const v = identity[k];
+    if (typeof v === 'string' && v !== '') return true;
+  }
+  return false;
 }
 
 function parsePassword(raw: Record<string, unknown>, rules: EntityRules): StoredPassword | string | undefined {
@@ -89,7 +97,8 @@ function parsePassword(raw: Record<string, unknown>, rules: EntityRules): Stored
 function customFieldProblem(fields: unknown, setup: Record<string, CustomFieldSpec>, out: Record<string, unknown>): string | undefined {
   if (fields === undefined || fields === null) return undefined;
   if (!isObject(fields)) return 'invalid customFields';
-  for (const [key, value] of Object.entries(fields)) {
+  for (const key in fields) {
+    const value = fields[key];
     const spec = setup[key];
     if (spec === undefined) return `custom field ${key} does not exist`;
     if (spec.enabled === false) continue;
@@ -117,31 +126,63 @@ export function matchesType(value: unknown, type: CustomFieldSpec['type']): bool
   }
 }
 
-function toIdentity(raw: Record<string, unknown>, onlyIdentityKeys: boolean): ParsedIdentity {
-  const identity: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (PASSWORD_KEYS.has(k) || k === 'sub') continue;
-    if (!onlyIdentityKeys || IDENTITY_KEYS.has(k)) identity[k] = v;
-  }
-  const provider = typeof identity['provider'] === 'string' && identity['provider'] !== '' ? identity['provider'] : 'self';
-  identity['provider'] = provider;
+/** Keys that are neither identity nor account fields of the entity. */
+function entityLevel(k: string): boolean {
+  return k === 'sub' || k === 'userStatus' || k === 'customFields' || k === 'identities' || k === 'password' || k === 'password_hash_info';
+}
+
+function withProvider(identity: Record<string, unknown>): ParsedIdentity {
+  const provider = identity['provider'];
+  identity['provider'] = typeof provider === 'string' && provider !== '' ? provider : 'self';
   return identity as ParsedIdentity;
+}
+
+/** One element of `identities[]`: everything but the password and the sub. */
+function toIdentity(raw: Record<string, unknown>): ParsedIdentity {
+  const identity: Record<string, unknown> = {};
+  for (const k in raw) {
+    if (k !== 'password' && k !== 'password_hash_info' && k !== 'sub') identity[k] = raw[k];
+  }
+  return withProvider(identity);
+}
+
+type Split = { identities: ParsedIdentity[]; account: Record<string, unknown> } | undefined;
+
+/** Account-level fields and identities, in one pass over the keys (this runs for every imported user). */
+function split(raw: Record<string, unknown>): Split {
+  const account: Record<string, unknown> = {};
+  const list = raw['identities'];
+  if (list !== undefined) {
+    if (!Array.isArray(list) || list.length === 0 || !list.every(isObject)) return undefined;
+    for (const k in raw) if (!entityLevel(k)) account[k] = raw[k];
+    return { identities: (list as Record<string, unknown>[]).map(toIdentity), account };
+  }
+  // The flat `userEntityBasic` form mixes one identity's fields into the account.
+  const identity: Record<string, unknown> = {};
+  for (const k in raw) {
+    if (entityLevel(k)) continue;
+    if (IDENTITY_KEYS.has(k)) identity[k] = raw[k];
+    else account[k] = raw[k];
+  }
+  return { identities: [withProvider(identity)], account };
+}
+
+function usernameFieldSet(customFields: Record<string, unknown>, setup: Record<string, CustomFieldSpec>): boolean {
+  for (const k in customFields) {
+    const v = customFields[k];
+    if (setup[k]?.type === 'username' && typeof v === 'string' && v !== '') return true;
+  }
+  return false;
 }
 
 /** Splits one bulk entity (flat or with identities[]) into account, identities and password, and validates it. */
 export function parseEntity(raw: unknown, rules: EntityRules): EntityResult {
   if (!isObject(raw)) return { ok: false, problem: { kind: 'invalid', message: 'user entity must be an object' }, identifier: {} };
-  const hasIdentities = raw['identities'] !== undefined;
-  let identities: ParsedIdentity[];
-  if (hasIdentities) {
-    const list = raw['identities'];
-    if (!Array.isArray(list) || list.length === 0 || !list.every(isObject)) {
-      return { ok: false, problem: { kind: 'invalid', message: 'identities must be a non-empty array' }, identifier: {} };
-    }
-    identities = list.map((i) => toIdentity(i, false));
-  } else {
-    identities = [toIdentity(raw, true)];
+  const parts = split(raw);
+  if (parts === undefined) {
+    return { ok: false, problem: { kind: 'invalid', message: 'identities must be a non-empty array' }, identifier: {} };
   }
+  const { identities, account } = parts;
   const identifier = identifierOf(identities[0] as ParsedIdentity);
   const fail = (kind: EntityProblem['kind'], message: string): EntityResult => ({ ok: false, problem: { kind, message }, identifier });
 
@@ -153,13 +194,9 @@ export function parseEntity(raw: unknown, rules: EntityRules): EntityResult {
   const customFields: Record<string, unknown> = {};
   const fieldProblem = customFieldProblem(raw['customFields'], rules.customFields, customFields);
   if (fieldProblem !== undefined) return fail('invalid', fieldProblem);
-  const usernameField = Object.entries(customFields).some(
-    ([k, v]) => rules.customFields[k]?.type === 'username' && typeof v === 'string' && v !== '',
-  );
 
   for (const identity of identities) {
-    const hasIdentifier = Object.keys(identifierOf(identity)).length > 0;
-    if (!hasIdentifier && !usernameField) return fail('no-identifier', 'user identifier is required');
+    if (!hasIdentifier(identity) && !usernameFieldSet(customFields, rules.customFields)) return fail('no-identifier', 'user identifier is required');
     const email = identity['email'];
     if (email !== undefined && email !== null) {
       if (typeof email !== 'string') return fail('invalid-email', 'invalid email passed');
@@ -174,24 +211,23 @@ export function parseEntity(raw: unknown, rules: EntityRules): EntityResult {
 
   // The multi-identity example carries password_hash_info at account level; the flat form mixes both.
   let password = parsePassword(raw, rules);
-  if (password === undefined && hasIdentities) {
+  if (password === undefined && raw['identities'] !== undefined) {
     const selfIdentity = (raw['identities'] as Record<string, unknown>[]).find((i) => (i['provider'] ?? 'self') === 'self');
     if (selfIdentity !== undefined) password = parsePassword(selfIdentity, rules);
   }
   if (typeof password === 'string') return fail('invalid', password);
 
-  const account: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (k === 'identities' || k === 'customFields' || k === 'sub' || k === 'userStatus' || PASSWORD_KEYS.has(k)) continue;
-    if (!hasIdentities && IDENTITY_KEYS.has(k)) continue;
-    account[k] = v;
-  }
   return {
     ok: true,
     entity: {
       sub: sub as string | undefined,
       userStatus: status as CidaasUserStatus,
       userStatusGiven: raw['userStatus'] !== undefined,
-      account, identities, customFields, password, identifier },
+      account,
+      identities,
+      customFields,
+      password,
+      identifier,
+    },
   };
 }

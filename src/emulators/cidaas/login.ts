@@ -2,7 +2,6 @@ import { constantTimeEqual } from '../../hashes/primitives.ts';
 import { isObject, parseJson } from '../shared/body.ts';
 import type { EmuRequest, Reply } from '../shared/router.ts';
 import type { CidaasContext } from './context.ts';
-import { identifierKeys } from './store.ts';
 import { verifyCidaasHash } from './verify-hash.ts';
 
 export type LoginResult =
@@ -11,13 +10,9 @@ export type LoginResult =
 
 /** Looks the identifier up as email, mobile number or username of the given provider. */
 function findSub(ctx: CidaasContext, identifier: string, provider: string): string | undefined {
-  const candidates = [
-    ...identifierKeys({ email: identifier }, provider),
-    ...identifierKeys({ mobile_number: identifier }, provider),
-    ...identifierKeys({ username: identifier }, provider),
-  ];
-  for (const key of candidates) {
-    const sub = ctx.store.findSubByKey(key);
+  if (identifier !== '') {
+    const index = ctx.store.identifiers;
+    const sub = index.get(provider, 'email', identifier) ?? index.get(provider, 'mobile_number', identifier) ?? index.get(provider, 'username', identifier);
     if (sub !== undefined) return sub;
   }
   return ctx.store.bySub.has(identifier) ? identifier : undefined;

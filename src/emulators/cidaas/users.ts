@@ -4,7 +4,7 @@ import { authorize, type CidaasContext } from './context.ts';
 import { emailProblem, matchesType } from './entity.ts';
 import { CIDAAS_CODE_INVALID_EMAIL, cidaasError, cidaasOk } from './errors.ts';
 import { transitionAllowed } from './status.ts';
-import { keysOf, USER_STATUSES, type CidaasUser, type CidaasUserStatus, type Identity } from './store.ts';
+import { USER_STATUSES, type CidaasUser, type CidaasUserStatus, type Identity } from './store.ts';
 
 function findUser(ctx: CidaasContext, sub: string | undefined): CidaasUser | undefined {
   if (sub === undefined || sub === '' || sub === 'ANONYMOUS') return undefined;
@@ -103,7 +103,7 @@ export function handlePutUser(ctx: CidaasContext, req: EmuRequest): Reply {
   }
 
   const identities = user.identities.map((i, n) => (n === at ? next : i));
-  if (ctx.store.conflictingKey(keysOf(identities), user.sub) !== undefined) return cidaasError(417, 'user identifier already exists');
+  if (ctx.store.identifiers.conflicts(identities, user.sub)) return cidaasError(417, 'user identifier already exists');
 
   ctx.store.unindex(user);
   user.identities = identities;
