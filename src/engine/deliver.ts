@@ -3,6 +3,7 @@ import type { Outcome } from '../model/index.ts';
 import type { PlannedUser, Target } from '../targets/target.ts';
 import { AimdLimiter, sleep } from '../delivery/aimd.ts';
 import { RatePacer } from '../delivery/pacer.ts';
+import type { ReadyQueue } from './ready-queue.ts';
 
 export interface DeliverOptions {
   ledger: Ledger;
@@ -16,8 +17,8 @@ export interface DeliverOptions {
   signal?: AbortSignal;
   /** False while the source is still being staged: an empty queue then means "wait", not "done". */
   producerDone?: () => boolean;
-  /** Users staged but not settled yet; while staging, a call waits (briefly) for a full batch. */
-  backlog?: () => number;
+  /** Users staging leased to this run; sent before anything is claimed from the ledger. */
+  ready?: ReadyQueue;
   onSettled?: (s: SettleSummary, totals: DeliverTotals) => void;
 }
 
@@ -48,6 +49,13 @@ async function send(target: Target, batch: Batch): Promise<Outcome[]> {
   return [...a, ...b];
 }
 
+/** Return a leased batch that was never sent to the queue, due at once. */
+export function handBack(ledger: Ledger, batch: Batch): void {
+  if (batch.items.length === 0) return;
+  const outcomes = batch.items.map((i) => ({ sourceId: i.sourceId, kind: 'retryable' as const, reason: 'interrupted before sending' }));
+  ledger.settle(batch, outcomes, { maxAttempts: Number.MAX_SAFE_INTEGER, backoffMs: () => 0 });
+}
+
 /**
  * Drain the ledger's queue into the target with adaptive concurrency. Returns when nothing is
  * pending (or the signal fired and in-flight calls have settled).
@@ -67,23 +75,29 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
   // Each worker claims its next batch before it waits for a call slot, and gives the slot back as
   // soon as the answer is in, before settling: with a couple more workers than slots, a freed slot is
   // taken at once by a batch that is ready to go, so the ledger's work never sits on the critical path.
+  const { ready } = options;
   const worker = async (): Promise<void> => {
     for (;;) {
       if (signal.aborted) return;
-      if (options.producerDone?.() === false && (options.backlog?.() ?? Infinity) < options.batchSize && Date.now() - lastCall < FILL_WAIT_MS) {
+      const staging = options.producerDone?.() === false;
+      const sinceLastCall = Date.now() - lastCall;
+      if (staging && ready !== undefined && ready.size < options.batchSize && sinceLastCall < FILL_WAIT_MS) {
         // The source is still being read: a few ms buy a full batch instead of many small calls.
-        await sleep(5);
+        await ready.waitFor(options.batchSize, FILL_WAIT_MS - sinceLastCall);
         continue;
       }
+      const handedOver = ready?.take(options.batchSize) ?? [];
+      const batch: Batch = handedOver.length > 0 ? { owner, items: handedOver } : ledger.claim(owner, options.batchSize, options.leaseMs);
       lastCall = Date.now();
-      const batch = ledger.claim(owner, options.batchSize, options.leaseMs);
       if (batch.items.length === 0) {
-        const staging = options.producerDone?.() === false;
-        if (!staging && inFlight === 0 && !ledger.hasWork()) return;
+        if (!staging && inFlight === 0 && (ready?.size ?? 0) === 0 && !ledger.hasPending()) return;
         // Work is being staged, waiting for backoff, or held by a call that has not settled yet.
-        const due = ledger.nextDueAt();
-        const wait = staging ? 5 : Math.min(1000, Math.max(20, (due ?? Date.now() + 50) - Date.now()));
-        await sleep(wait);
+        if (staging && ready !== undefined) {
+          await ready.waitFor(1, 50);
+        } else {
+          const due = ledger.nextDueAt();
+          await sleep(staging ? 5 : Math.min(1000, Math.max(20, (due ?? Date.now() + 50) - Date.now())));
+        }
         continue;
       }
       inFlight += 1;
@@ -95,7 +109,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
           holdsSlot = true;
         } catch {
           // Interrupted while waiting: the batch was never sent; hand it straight back.
-          ledger.settle(batch, batch.items.map((i) => ({ sourceId: i.sourceId, kind: 'retryable' as const, reason: 'interrupted before sending' })), { maxAttempts: Number.MAX_SAFE_INTEGER, backoffMs: () => 0 });
+          handBack(ledger, batch);
           return;
         }
         const rateEpoch = await pacer.take();
@@ -130,7 +144,12 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
     }
   };
 
-  await Promise.all(Array.from({ length: options.concurrency.max + PREFETCH }, worker));
+  try {
+    await Promise.all(Array.from({ length: options.concurrency.max + PREFETCH }, worker));
+  } finally {
+    // Staging must not wait for room any more; whatever is still queued is handed back by the run.
+    ready?.close();
+  }
   if (fatal !== undefined) throw fatal;
   return { ...totals, limiter: limiter.snapshot() };
 }

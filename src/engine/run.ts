@@ -8,9 +8,11 @@ import type { Target } from '../targets/target.ts';
 import { backoffWithJitter } from '../delivery/backoff.ts';
 import { targetCensus } from './census.ts';
 import { decideDeletes, type DeleteDecision, type DeletePolicy } from './deletes.ts';
-import { deliver, type DeliverTotals } from './deliver.ts';
+import { deliver, handBack, type DeliverTotals } from './deliver.ts';
+import { ReadyQueue } from './ready-queue.ts';
 import { stageSource, type StageCounts } from './stage.ts';
 import { stageInThread } from './stage-thread.ts';
+import { Stager } from './stager.ts';
 
 const CURSOR_KEY = 'source_cursor';
 
@@ -70,14 +72,16 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     const incremental = since !== undefined;
     let deleteDecision: DeleteDecision = { kind: 'none' };
     let toSend = 0;
-    let sentSoFar = 0;
     let lastPoint = 0;
     const onChunk = (counts: StageCounts) => {
       toSend = counts.new + counts.changed + counts.queued;
       deps.onStageProgress?.(counts);
     };
-    // An embedded ledger file can be opened from a second thread: staging (parsing and mapping, the
-    // CPU-heavy half) then runs beside delivery instead of delaying every response it handles.
+    const batchSize = Math.min(config.target.batchSize, target.capabilities.maxBatch);
+    // New and changed users go from staging to delivery in memory, already leased in the ledger;
+    // a few rounds of full batches for every call slot keep the target busy without holding much.
+    const ready = new ReadyQueue(batchSize * (config.run.concurrency + 2) * 2);
+    const stager = new Stager({ ledger, runId, handoff: { owner, leaseMs: config.run.leaseMs, ready } });
     const stageInProcess = (): Promise<{ counts: StageCounts; census: CensusReport }> => {
       const { census, add } = targetCensus(target);
       return stageSource({
@@ -89,14 +93,16 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
         ...(since !== undefined ? { since } : {}),
         inspect: add,
         onChunk,
+        handoff: { owner, leaseMs: config.run.leaseMs, ready },
       }).then((counts) => ({ counts, census: census.toJSON() }));
     };
-    const file = ledger.file;
+    // With the config's folder known, reading and mapping (the CPU-heavy half of staging) run on a
+    // second thread beside delivery; this thread stays the ledger's only writer.
     const staging =
-      deps.baseDir !== undefined && file !== undefined && file !== ':memory:'
+      deps.baseDir !== undefined
         ? stageInThread(
-            { config, baseDir: deps.baseDir, ledgerFile: file, runId, ...(since !== undefined ? { since } : {}) },
-            { ...(signal ? { signal } : {}), onChunk },
+            { config, baseDir: deps.baseDir, ...(since !== undefined ? { since } : {}) },
+            { stager, ready, ...(signal ? { signal } : {}), onChunk },
           )
         : stageInProcess();
     const staged$ = staging.then(
@@ -117,7 +123,6 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
         throw err;
       },
     );
-    const batchSize = Math.min(config.target.batchSize, target.capabilities.maxBatch);
     // Delivery starts while the source is still being read: the target's latency hides the parsing.
     const delivering = deliver({
       ledger,
@@ -129,9 +134,8 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       retry: { maxAttempts: config.run.maxAttempts, backoffMs: (n) => backoffWithJitter(n) },
       ...(signal ? { signal } : {}),
       producerDone: () => stagingDone,
-      backlog: () => toSend - sentSoFar,
+      ready,
       onSettled: (_s, totals) => {
-        sentSoFar = totals.users + totals.retried;
         deps.onDeliverProgress?.(totals, toSend);
         const now = Date.now();
         if (now - lastPoint >= 1000) {
@@ -141,6 +145,8 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       },
     });
     const [stagedResult, result] = await Promise.allSettled([staged$, delivering]);
+    // Interrupted or failed: users staged for this run but never sent go back to the queue.
+    handBack(ledger, { owner, items: ready.drain() });
     if (stagedResult.status === 'rejected') throw stagedResult.reason;
     if (result.status === 'rejected') throw result.reason;
     const { counts: staged, census } = stagedResult.value;

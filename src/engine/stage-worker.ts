@@ -1,64 +1,90 @@
 /**
- * Worker-thread entry: reads the source, maps and stages it into the ledger through its own SQLite
- * connection, so the main thread's event loop is left to delivery. No top-level await: the tsx
- * bootstrap loads this module with require().
+ * Worker-thread entry: reads the source, maps, serialises and fingerprints it, and posts the chunks
+ * to the main thread, which writes them to the ledger. The thread never touches the ledger, so the
+ * one writer (the main thread) never waits on a lock. No top-level await: the tsx bootstrap loads
+ * this module with require().
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MigrationConfig } from '../config/schema.ts';
 import type { HashCensus } from '../hashes/census.ts';
-import { SqliteLedger } from '../ledger/sqlite.ts';
+import type { SourceReject, StagedUser } from '../ledger/index.ts';
+import type { User } from '../model/index.ts';
 import { targetCensus } from './census.ts';
 import { openPipeline } from './pipeline.ts';
-import { stageSource, type StageCounts } from './stage.ts';
+import { prepareChunks } from './prepare.ts';
 
 export interface StageWorkerInput {
   config: MigrationConfig;
   baseDir: string;
-  ledgerFile: string;
-  runId: number;
   since?: string;
+  chunkSize: number;
+  /** Chunks posted but not yet written by the main thread; bounds this thread's memory. */
+  window: number;
 }
 
 export type StageWorkerMessage =
-  | { type: 'progress'; counts: StageCounts }
-  | { type: 'done'; counts: StageCounts; census: ReturnType<HashCensus['toJSON']> }
+  | { type: 'chunk'; seq: number; users: StagedUser[]; rejects: SourceReject[]; read: number; cursor?: string }
+  | { type: 'done'; census: ReturnType<HashCensus['toJSON']> }
   | { type: 'error'; message: string; name: string };
+
+/** From the main thread: a chunk was written, and these of its users will be sent. */
+export type StageWorkerCommand = { type: 'ack'; seq: number; send: number[] } | { type: 'abort' };
 
 const input = workerData as StageWorkerInput;
 const abort = new AbortController();
-parentPort?.on('message', (m: { type: string }) => {
-  if (m.type === 'abort') abort.abort(new Error('interrupted'));
+const unacked = new Map<number, User[]>();
+let onAck: (() => void) | undefined;
+let add: ((user: User) => unknown) | undefined;
+
+parentPort?.on('message', (m: StageWorkerCommand) => {
+  if (m.type === 'abort') {
+    abort.abort(new Error('interrupted'));
+  } else {
+    const mapped = unacked.get(m.seq);
+    unacked.delete(m.seq);
+    // The census counts only users that will be sent, which only the ledger can tell.
+    if (mapped !== undefined) for (const i of m.send) if (mapped[i] !== undefined) add?.(mapped[i]);
+  }
+  onAck?.();
 });
 const post = (m: StageWorkerMessage) => parentPort?.postMessage(m);
+const acked = (limit: number) =>
+  new Promise<void>((resolve) => {
+    const check = () => {
+      if (unacked.size <= limit || abort.signal.aborted) {
+        onAck = undefined;
+        resolve();
+      } else onAck = check;
+    };
+    check();
+  });
 
 void (async () => {
-  const ledger = new SqliteLedger(input.ledgerFile);
   const { source, mapper, target } = await openPipeline(input.config, input.baseDir);
-  const { census, add } = targetCensus(target);
-  let last = 0;
+  const census = targetCensus(target);
+  add = census.add;
   let outcome: StageWorkerMessage;
   try {
-    const counts = await stageSource({
-      ledger,
-      runId: input.runId,
+    let seq = 0;
+    for await (const chunk of prepareChunks({
       source,
       mapper,
+      chunkSize: input.chunkSize,
       signal: abort.signal,
       ...(input.since !== undefined ? { since: input.since } : {}),
-      inspect: add,
-      onChunk: (c) => {
-        const now = Date.now();
-        if (now - last < 100) return;
-        last = now;
-        post({ type: 'progress', counts: { ...c } });
-      },
-    });
-    outcome = { type: 'done', counts, census: census.toJSON() };
+    })) {
+      seq += 1;
+      unacked.set(seq, chunk.mapped);
+      const { users, rejects, read, cursor } = chunk;
+      post({ type: 'chunk', seq, users, rejects, read, ...(cursor !== undefined ? { cursor } : {}) });
+      await acked(input.window - 1);
+    }
+    await acked(0);
+    outcome = { type: 'done', census: census.census.toJSON() };
   } catch (err) {
     outcome = { type: 'error', message: err instanceof Error ? err.message : String(err), name: err instanceof Error ? err.name : 'Error' };
   }
   // Closed before answering: the main thread ends this thread as soon as it has the answer.
   await target.close();
-  ledger.close();
   post(outcome);
 })();

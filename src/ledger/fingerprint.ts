@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Canonical JSON (sorted keys, no undefined) so the same user always hashes the same. */
 function canonical(value: unknown): string {
@@ -12,7 +12,7 @@ function canonical(value: unknown): string {
 
 /** Content fingerprint of a mapped user: equal fingerprints mean nothing to send. */
 export function fingerprint(value: unknown): string {
-  return createHash('sha256').update(canonical(value)).digest('base64url').slice(0, 32);
+  return hash('sha256', canonical(value), 'base64url').slice(0, 32);
 }
 
 /**
@@ -21,5 +21,6 @@ export function fingerprint(value: unknown): string {
  * canonicalising serialisation on the hot path.
  */
 export function fingerprintJson(json: string): string {
-  return createHash('sha256').update(json).digest('base64url').slice(0, 32);
+  // The one-shot digest: a third of the cost of a Hash object per user.
+  return hash('sha256', json, 'base64url').slice(0, 32);
 }

@@ -9,15 +9,23 @@ export type LedgerState =
   | 'deleted'; // removed from the target after it disappeared from the source
 
 export type StageResult =
-  | { kind: 'new' | 'changed' | 'unchanged' | 'queued' | 'dead' }
+  /** To be sent. `leased`: already leased to the staging run, which sends it without a claim. */
+  | { kind: 'new' | 'changed'; leased: boolean; knownToTarget: boolean }
+  | { kind: 'unchanged' | 'queued' | 'dead' }
   | { kind: 'duplicate'; firstPosition: string };
 
 export interface StagedUser {
-  user: User;
+  sourceId: string;
   /** The user as JSON; its hash is the fingerprint, and it is what the ledger stores. */
   json: string;
   fingerprint: string;
   position: string;
+}
+
+/** Lease new and changed users to this owner while staging them (see `Ledger.stage`). */
+export interface StageLease {
+  owner: string;
+  until: number;
 }
 
 export interface ClaimedItem {
@@ -106,7 +114,11 @@ export interface Ledger {
   setMeta(key: string, value: string): void;
   beginRun(kind: string): number;
   finishRun(runId: number, status: string, summary: Record<string, unknown>): void;
-  stage(runId: number, users: StagedUser[]): StageResult[];
+  /**
+   * Record a chunk of the source. New and changed users become pending, or with `lease` are leased
+   * to that owner at once, for a run that hands them to its delivery in memory.
+   */
+  stage(runId: number, users: StagedUser[], lease?: StageLease): StageResult[];
   recordRejects(runId: number, rejects: SourceReject[]): void;
   rejectsOf(runId: number, limit?: number): SourceReject[];
   /** Read-only lookup for `plan`: what the ledger knows of these users. */
@@ -125,7 +137,8 @@ export interface Ledger {
   missingFrom(runId: number): { count: number; sample: string[] };
   queueDeletes(runId: number): number;
   retryDead(filter?: { reason?: string }): number;
-  hasWork(now?: number): boolean;
+  /** Whether users wait in the queue (leases are their holder's own business). */
+  hasPending(): boolean;
   /** Earliest time a pending user may be sent again, if any is waiting. */
   nextDueAt(): number | undefined;
   stats(): LedgerStats;

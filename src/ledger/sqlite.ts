@@ -15,9 +15,10 @@ import type {
   SettleSummary,
   SourceReject,
   StagedUser,
+  StageLease,
   StageResult,
 } from './ledger.ts';
-import { SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './schema-sqlite.ts';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './schema-sqlite.ts';
 import { isOwnerAlive } from './owner.ts';
 
 export class LedgerBusyError extends Error {}
@@ -59,6 +60,11 @@ export class SqliteLedger implements Ledger {
       this.db.prepare(`INSERT INTO meta(key, value) VALUES ('schema_version', ?)`).run(String(SQLITE_SCHEMA_VERSION));
     } else if (Number(version) > SQLITE_SCHEMA_VERSION) {
       throw new Error(`${file} was written by a newer ciam-migrate (ledger schema ${version})`);
+    } else if (Number(version) < SQLITE_SCHEMA_VERSION) {
+      this.db.transaction(() => {
+        for (let v = Number(version) + 1; v <= SQLITE_SCHEMA_VERSION; v++) this.db.exec(SQLITE_MIGRATIONS[v] ?? '');
+        this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SQLITE_SCHEMA_VERSION));
+      }).immediate();
     }
     this.q = {
       getUser: this.db.prepare<[string], UserRow>(
@@ -67,6 +73,12 @@ export class SqliteLedger implements Ledger {
       insertUser: this.db.prepare(
         `INSERT INTO users (source_id, fingerprint, op, state, position, seen_run, updated_at)
          VALUES (?, ?, 'upsert', 'pending', ?, ?, ?)`,
+      ),
+      // A new user handed straight to the run's delivery: leased from the start, so it never enters
+      // the pending index and needs no claim.
+      insertLeased: this.db.prepare(
+        `INSERT INTO users (source_id, fingerprint, op, state, lease_owner, lease_until, leased_fingerprint, position, seen_run, updated_at)
+         VALUES (?, ?, 'upsert', 'leased', ?, ?, ?, ?, ?, ?)`,
       ),
       putPayload: this.db.prepare(
         `INSERT INTO payloads (source_id, json) VALUES (?, ?) ON CONFLICT(source_id) DO UPDATE SET json = excluded.json`,
@@ -82,14 +94,16 @@ export class SqliteLedger implements Ledger {
          WHERE source_id = ?`,
       ),
       touchUser: this.db.prepare(`UPDATE users SET seen_run = ?, position = ? WHERE source_id = ?`),
-      // Two index range scans instead of one OR, which SQLite would answer with a full table scan.
+      requeueLeased: this.db.prepare(
+        `UPDATE users SET fingerprint = ?, op = 'upsert', state = 'leased', lease_owner = ?, lease_until = ?, leased_fingerprint = ?,
+           attempts = 0, not_before = 0, last_error = NULL, error_code = NULL, position = ?, seen_run = ?, updated_at = ?
+         WHERE source_id = ?`,
+      ),
+      // Only pending users are claimed: leases belong to a live process (acquire() takes back those
+      // of a dead one), so a lease never has to be found by a scan while the run goes on.
       claim: this.db.prepare(
         `UPDATE users SET state = 'leased', lease_owner = @owner, lease_until = @until, leased_fingerprint = fingerprint
-         WHERE source_id IN (
-           SELECT source_id FROM users WHERE state = 'pending' AND not_before <= @now
-           UNION ALL
-           SELECT source_id FROM users WHERE state = 'leased' AND lease_until < @now
-           LIMIT @max)
+         WHERE source_id IN (SELECT source_id FROM users WHERE state = 'pending' AND not_before <= @now LIMIT @max)
          RETURNING source_id, fingerprint, op, synced_fingerprint, attempts`,
       ),
       // One statement for all users of a call that succeeded alike: the common case by far.
@@ -112,9 +126,7 @@ export class SqliteLedger implements Ledger {
            last_error = @reason, error_code = @code, updated_at = @now
          WHERE source_id = @sourceId AND lease_owner = @owner`,
       ),
-      hasWork: this.db.prepare(
-        `SELECT 1 FROM users WHERE state = 'pending' OR state = 'leased' LIMIT 1`,
-      ),
+      hasPending: this.db.prepare(`SELECT 1 FROM users WHERE state = 'pending' LIMIT 1`),
       countByState: this.db.prepare<[], { state: LedgerState; n: number }>(
         `SELECT state, COUNT(*) AS n FROM users GROUP BY state`,
       ),
@@ -194,24 +206,29 @@ export class SqliteLedger implements Ledger {
     this.q.finishRun.run(new Date().toISOString(), status, JSON.stringify(summary), runId);
   }
 
-  stage(runId: number, users: StagedUser[]): StageResult[] {
+  stage(runId: number, users: StagedUser[], lease?: StageLease): StageResult[] {
     const now = Date.now();
     return this.db.transaction(() =>
-      users.map(({ user, json, fingerprint, position }): StageResult => {
-        const row = this.q.getUser.get(user.sourceId);
+      users.map(({ sourceId, json, fingerprint, position }): StageResult => {
+        const row = this.q.getUser.get(sourceId);
         if (row === undefined) {
-          this.q.insertUser.run(user.sourceId, fingerprint, position, runId, now);
-          this.q.putPayload.run(user.sourceId, json);
-          return { kind: 'new' };
+          if (lease) this.q.insertLeased.run(sourceId, fingerprint, lease.owner, lease.until, fingerprint, position, runId, now);
+          else this.q.insertUser.run(sourceId, fingerprint, position, runId, now);
+          this.q.putPayload.run(sourceId, json);
+          return { kind: 'new', leased: lease !== undefined, knownToTarget: false };
         }
         if (row.seen_run === runId) return { kind: 'duplicate', firstPosition: row.position ?? 'unknown' };
         if (row.fingerprint === fingerprint && row.op === 'upsert') {
-          this.q.touchUser.run(runId, position, user.sourceId);
+          this.q.touchUser.run(runId, position, sourceId);
           return { kind: row.state === 'synced' ? 'unchanged' : row.state === 'dead' ? 'dead' : 'queued' };
         }
-        this.q.requeueUser.run(fingerprint, position, runId, now, user.sourceId);
-        this.q.putPayload.run(user.sourceId, json);
-        return { kind: 'changed' };
+        // A user leased by a call still in flight stays leased: its settle sees the new fingerprint
+        // and queues it again, so the change is never lost nor sent twice at once.
+        const leased = lease !== undefined && row.state !== 'leased';
+        if (leased) this.q.requeueLeased.run(fingerprint, lease.owner, lease.until, fingerprint, position, runId, now, sourceId);
+        else this.q.requeueUser.run(fingerprint, position, runId, now, sourceId);
+        this.q.putPayload.run(sourceId, json);
+        return { kind: 'changed', leased, knownToTarget: row.synced_fingerprint !== null };
       }),
     ).immediate();
   }
@@ -349,8 +366,8 @@ export class SqliteLedger implements Ledger {
     return (filter.reason === undefined ? stmt.run() : stmt.run(`%${filter.reason}%`)).changes;
   }
 
-  hasWork(): boolean {
-    return this.q.hasWork.get() !== undefined;
+  hasPending(): boolean {
+    return this.q.hasPending.get() !== undefined;
   }
 
   nextDueAt(): number | undefined {

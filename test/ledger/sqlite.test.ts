@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprint, SqliteLedger, type RetryPolicy } from '../../src/ledger/index.ts';
 import { User } from '../../src/model/index.ts';
@@ -13,7 +14,7 @@ function user(id: string, email = `${id}@example.com`) {
 
 function staged(id: string, email?: string, position = `line ${id}`) {
   const u = user(id, email);
-  return { user: u, json: JSON.stringify(u), fingerprint: fingerprint(u), position };
+  return { sourceId: u.sourceId, json: JSON.stringify(u), fingerprint: fingerprint(u), position };
 }
 
 describe('SqliteLedger', () => {
@@ -52,14 +53,44 @@ describe('SqliteLedger', () => {
     expect(results[1]).toEqual({ kind: 'duplicate', firstPosition: 'line 2' });
   });
 
-  it('never hands the same user to two workers while a lease is live, and takes it back after expiry', () => {
+  it('never hands the same user to two workers while its holder lives, even past the lease time', () => {
     const run = ledger.beginRun('run');
     ledger.stage(run, [staged('a')]);
     const now = Date.now();
     expect(ledger.claim('w1', 10, 1000, now).items).toHaveLength(1);
     expect(ledger.claim('w2', 10, 1000, now + 500).items).toHaveLength(0);
-    const taken = ledger.claim('w2', 10, 1000, now + 1500);
-    expect(taken.items.map((i) => i.sourceId)).toEqual(['a']);
+    expect(ledger.claim('w2', 10, 1000, now + 1500).items).toHaveLength(0);
+  });
+
+  it('stages new users leased to the run when asked, outside the queue, and settles them', () => {
+    const run = ledger.beginRun('run');
+    const lease = { owner: 'me', until: Date.now() + 60_000 };
+    expect(ledger.stage(run, [staged('a'), staged('b')], lease)).toEqual([
+      { kind: 'new', leased: true, knownToTarget: false },
+      { kind: 'new', leased: true, knownToTarget: false },
+    ]);
+    expect(ledger.claim('w2', 10, 60_000).items).toHaveLength(0);
+    expect(ledger.hasPending()).toBe(false);
+    const batch = { owner: 'me', items: ['a', 'b'].map((id) => ({ sourceId: id, op: 'upsert' as const, fingerprint: staged(id).fingerprint, user: undefined, knownToTarget: false, attempts: 0 })) };
+    ledger.settle(batch, [{ sourceId: 'a', kind: 'ok', action: 'created' }, { sourceId: 'b', kind: 'retryable', reason: 'HTTP 503' }], policy);
+    expect(ledger.stats().byState).toMatchObject({ synced: 1, pending: 1, leased: 0 });
+    const run2 = ledger.beginRun('run');
+    expect(ledger.stage(run2, [staged('a', 'new-a@example.com')], lease)).toEqual([{ kind: 'changed', leased: true, knownToTarget: true }]);
+  });
+
+  it('upgrades a ledger written with the first schema', () => {
+    ledger.close();
+    const db = new Database(file);
+    db.exec(`UPDATE meta SET value = '1' WHERE key = 'schema_version'; DROP INDEX users_pending; CREATE INDEX users_queue ON users(state, not_before);`);
+    db.close();
+    ledger = new SqliteLedger(file);
+    const check = new Database(file, { readonly: true });
+    const indexes = check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users'`).pluck().all();
+    const version = check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get();
+    check.close();
+    expect(indexes).toContain('users_pending');
+    expect(indexes).not.toContain('users_queue');
+    expect(version).toBe('2');
   });
 
   it('retries with backoff, then dead-letters with the last reason', () => {
@@ -87,7 +118,7 @@ describe('SqliteLedger', () => {
     ledger.settle(batch, [{ sourceId: 'a', kind: 'rejected', reason: 'invalid email passed' }], policy);
     const run2 = ledger.beginRun('run');
     expect(ledger.stage(run2, [staged('a')])[0]).toEqual({ kind: 'dead' });
-    expect(ledger.hasWork()).toBe(false);
+    expect(ledger.hasPending()).toBe(false);
   });
 
   it('treats a user the target did not answer for as retryable instead of losing it', () => {
@@ -136,7 +167,7 @@ describe('SqliteLedger', () => {
     const run2 = ledger.beginRun('run');
     ledger.stage(run2, [staged('a')]);
     expect(ledger.missingFrom(run2)).toEqual({ count: 1, sample: ['b'] });
-    expect(ledger.hasWork()).toBe(false);
+    expect(ledger.hasPending()).toBe(false);
     expect(ledger.queueDeletes(run2)).toBe(1);
     const del = ledger.claim('w', 10, 60_000);
     expect(del.items[0]).toMatchObject({ sourceId: 'b', op: 'delete' });

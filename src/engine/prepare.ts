@@ -1,0 +1,62 @@
+import { fingerprintJson, type SourceReject, type StagedUser } from '../ledger/index.ts';
+import type { Mapper } from '../mapping/index.ts';
+import type { User } from '../model/index.ts';
+import type { Source } from '../sources/source.ts';
+
+/** A chunk of the source, mapped and serialised, ready for the ledger. */
+export interface PreparedChunk {
+  users: StagedUser[];
+  /** The mapped users, index for index with `users` (kept where they were made, for the census). */
+  mapped: User[];
+  rejects: SourceReject[];
+  /** Records read so far, valid or not. */
+  read: number;
+  /** The change cursor of the last record read, for sources that read incrementally. */
+  cursor?: string;
+}
+
+export interface PrepareOptions {
+  source: Source;
+  mapper: Mapper;
+  signal?: AbortSignal;
+  /** Read only records changed since this cursor (incremental sources). */
+  since?: string;
+  chunkSize: number;
+}
+
+/**
+ * Stream the source through the mapping in chunks: parsing, mapping, serialising and hashing, the
+ * CPU-heavy half of staging, with nothing written yet. Memory is bounded by the chunk size.
+ */
+export async function* prepareChunks(options: PrepareOptions): AsyncGenerator<PreparedChunk> {
+  const { source, mapper, signal, chunkSize } = options;
+  let chunk: PreparedChunk = { users: [], mapped: [], rejects: [], read: 0 };
+  let read = 0;
+  let cursor: string | undefined;
+  const cut = (): PreparedChunk => {
+    const out = { ...chunk, read, ...(cursor !== undefined ? { cursor } : {}) };
+    chunk = { users: [], mapped: [], rejects: [], read };
+    return out;
+  };
+  for await (const record of source.read(signal, options.since !== undefined ? { since: options.since } : {})) {
+    read += 1;
+    // Incremental sources return records oldest change first, so the last cursor is the newest.
+    if (record.cursor !== undefined) cursor = record.cursor;
+    if (record.error !== undefined) {
+      chunk.rejects.push({ position: record.position, sourceId: undefined, reason: record.error });
+    } else {
+      const mapped = await mapper.map(record);
+      if (mapped.ok) {
+        const json = JSON.stringify(mapped.user);
+        chunk.users.push({ sourceId: mapped.user.sourceId, json, fingerprint: fingerprintJson(json), position: record.position });
+        chunk.mapped.push(mapped.user);
+      } else {
+        const id = record.data['sourceId'] ?? undefined;
+        chunk.rejects.push({ position: record.position, sourceId: typeof id === 'string' ? id : undefined, reason: mapped.reason });
+      }
+    }
+    if (chunk.users.length + chunk.rejects.length >= chunkSize) yield cut();
+    if (signal?.aborted) break;
+  }
+  yield cut();
+}

@@ -1,0 +1,107 @@
+import type { ClaimedItem } from '../ledger/index.ts';
+import type { User } from '../model/index.ts';
+
+/** A user staged and leased to this run, waiting in memory for a call. */
+export interface ReadyUser {
+  sourceId: string;
+  fingerprint: string;
+  json: string;
+  knownToTarget: boolean;
+}
+
+/**
+ * Users that staging leased to this run, handed to delivery in memory: no claim and no second read
+ * of their payload. The ledger already holds each of them as leased, so a crash loses nothing (the
+ * next run takes the leases back). Bounded: staging waits while the queue is at its high-water mark.
+ */
+export class ReadyQueue {
+  private items: ReadyUser[] = [];
+  private head = 0;
+  private waiters: Array<() => void> = [];
+  private spaceListeners: Array<() => void> = [];
+  private closed = false;
+
+  constructor(readonly highWater: number) {}
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  hasRoom(): boolean {
+    return this.closed || this.size < this.highWater;
+  }
+
+  /** Delivery has stopped: staging must not wait for room any more (what is left is handed back). */
+  close(): void {
+    this.closed = true;
+    for (const l of [...this.spaceListeners]) l();
+  }
+
+  push(users: ReadyUser[]): void {
+    if (users.length === 0) return;
+    for (const u of users) this.items.push(u);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Up to `max` users as claimed items, oldest first; their payload is parsed only now. */
+  take(max: number): ClaimedItem[] {
+    const end = Math.min(this.items.length, this.head + max);
+    const out: ClaimedItem[] = [];
+    for (let i = this.head; i < end; i++) {
+      const u = this.items[i] as ReadyUser;
+      out.push({ sourceId: u.sourceId, op: 'upsert', fingerprint: u.fingerprint, user: JSON.parse(u.json) as User, knownToTarget: u.knownToTarget, attempts: 0 });
+    }
+    this.head = end;
+    // Compact once the consumed prefix dominates, so the array does not grow without bound.
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    if (out.length > 0 && this.hasRoom()) for (const l of [...this.spaceListeners]) l();
+    return out;
+  }
+
+  /** Everything still waiting (e.g. on interruption), as claimed items to hand back to the ledger. */
+  drain(): ClaimedItem[] {
+    return this.take(this.size);
+  }
+
+  /** Resolves when at least `n` users wait, or after `ms`. */
+  waitFor(n: number, ms: number): Promise<void> {
+    if (this.size >= n) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+        resolve();
+      };
+      const check = () => {
+        if (this.size >= n) done();
+        else this.waiters.push(check);
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.push(check);
+    });
+  }
+
+  /** Resolves once the queue is below its high-water mark. */
+  whenRoom(): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const off = this.onSpace(() => {
+        off();
+        resolve();
+      });
+    });
+  }
+
+  /** Called whenever taking users frees room below the high-water mark. */
+  onSpace(listener: () => void): () => void {
+    this.spaceListeners.push(listener);
+    return () => {
+      this.spaceListeners = this.spaceListeners.filter((l) => l !== listener);
+    };
+  }
+}

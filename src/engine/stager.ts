@@ -1,0 +1,65 @@
+import type { Ledger, SourceReject, StageLease } from '../ledger/index.ts';
+import type { PreparedChunk } from './prepare.ts';
+import type { ReadyQueue, ReadyUser } from './ready-queue.ts';
+
+export interface StageCounts {
+  read: number;
+  new: number;
+  changed: number;
+  unchanged: number;
+  queued: number;
+  dead: number;
+  rejected: number;
+  /** The change cursor of the last record read, for sources that read incrementally. */
+  cursor?: string;
+}
+
+export interface StagerOptions {
+  ledger: Ledger;
+  runId: number;
+  /** Hand new and changed users to this run's delivery in memory, leased to `owner`. */
+  handoff?: { owner: string; leaseMs: number; ready: ReadyQueue };
+}
+
+/**
+ * Writes prepared chunks into the ledger, one transaction each, and keeps the run's counts. The
+ * only writer of the ledger during a run (delivery settles on the same thread), so the two never
+ * wait on each other's locks.
+ */
+export class Stager {
+  readonly counts: StageCounts = { read: 0, new: 0, changed: 0, unchanged: 0, queued: 0, dead: 0, rejected: 0 };
+
+  constructor(private readonly options: StagerOptions) {}
+
+  /** Stage one chunk; returns the indices of its users that will be sent (new or changed). */
+  stage(chunk: Omit<PreparedChunk, 'mapped'>): number[] {
+    const { ledger, runId, handoff } = this.options;
+    const rejects: SourceReject[] = [...chunk.rejects];
+    const toSend: number[] = [];
+    if (chunk.users.length > 0) {
+      const lease: StageLease | undefined = handoff ? { owner: handoff.owner, until: Date.now() + handoff.leaseMs } : undefined;
+      const ready: ReadyUser[] = [];
+      ledger.stage(runId, chunk.users, lease).forEach((r, i) => {
+        const u = chunk.users[i];
+        if (u === undefined) return;
+        if (r.kind === 'duplicate') {
+          rejects.push({ position: u.position, sourceId: u.sourceId, reason: `duplicate legacy id (first seen at ${r.firstPosition}); this record was skipped` });
+          return;
+        }
+        this.counts[r.kind] += 1;
+        if (r.kind === 'new' || r.kind === 'changed') {
+          toSend.push(i);
+          if (r.leased) ready.push({ sourceId: u.sourceId, fingerprint: u.fingerprint, json: u.json, knownToTarget: r.knownToTarget });
+        }
+      });
+      handoff?.ready.push(ready);
+    }
+    if (rejects.length > 0) {
+      this.counts.rejected += rejects.length;
+      ledger.recordRejects(runId, rejects);
+    }
+    this.counts.read = chunk.read;
+    if (chunk.cursor !== undefined) this.counts.cursor = chunk.cursor;
+    return toSend;
+  }
+}
