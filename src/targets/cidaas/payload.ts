@@ -69,12 +69,12 @@ export function buildCidaasEntity(user: User, config: CidaasPayloadConfig): Buil
   if (password.kind === 'reject') return { ok: false, reason: password.reason, code: 'unsupported_hash' };
   const sub = cidaasSub(user.sourceId, config);
 
+  // Built field by field rather than with spreads: this runs once per user on the delivery thread.
   const entity: CidaasUserEntity = { sub, userStatus: config.statusMap[user.status] };
-  const customFields: Record<string, unknown> = { ...user.attributes };
-  if (config.displayNameField && user.name?.display !== undefined)
-    customFields[config.displayNameField] = user.name.display;
-  if (Object.keys(customFields).length > 0) entity.customFields = customFields;
-  if (user.roles.length > 0) entity.roles = [...user.roles];
+  const customFields: Record<string, unknown> = Object.assign({}, user.attributes);
+  if (config.displayNameField && user.name?.display !== undefined) customFields[config.displayNameField] = user.name.display;
+  if (hasKeys(customFields)) entity.customFields = customFields;
+  if (user.roles.length > 0) entity.roles = user.roles.slice();
   if (user.groups.length > 0) entity.groups = user.groups.map((groupId) => ({ sub, groupId }));
   entity.mfa_enabled = user.mfa.length > 0;
   if (password.kind === 'hash') entity.password_hash_info = password.info;
@@ -83,18 +83,21 @@ export function buildCidaasEntity(user: User, config: CidaasPayloadConfig): Buil
   if (user.lastLoginAt) entity.lastLoggedInTime = user.lastLoginAt;
 
   const local = hasLocalIdentifier(user) ? selfIdentity(user, config.provider) : undefined;
-  if (user.identities.length === 0 && local) {
-    return { ok: true, entity: { ...entity, ...local }, password };
-  }
+  if (user.identities.length === 0 && local) return { ok: true, entity: Object.assign(entity, local), password };
   // The identities form: one account, one identity per way of logging in, all under the same sub.
-  const socials: CidaasIdentity[] = user.identities.map((i) => ({
-    sub,
-    provider: i.provider,
-    providerUserId: i.providerUserId,
-    ...(user.email !== undefined ? { email: user.email } : {}),
-  }));
-  const identities = local ? [{ sub, ...local }, ...socials] : withProfile(socials, user);
-  return { ok: true, entity: { ...entity, identities }, password };
+  const socials: CidaasIdentity[] = user.identities.map((i) => {
+    const identity: CidaasIdentity = { sub, provider: i.provider, providerUserId: i.providerUserId };
+    if (user.email !== undefined) identity.email = user.email;
+    return identity;
+  });
+  const identities = local ? [Object.assign({ sub }, local), ...socials] : withProfile(socials, user);
+  entity.identities = identities;
+  return { ok: true, entity, password };
+}
+
+function hasKeys(o: object): boolean {
+  for (const key in o) if (Object.hasOwn(o, key)) return true;
+  return false;
 }
 
 function hasLocalIdentifier(user: User): boolean {
@@ -102,52 +105,60 @@ function hasLocalIdentifier(user: User): boolean {
 }
 
 function selfIdentity(user: User, provider: string): CidaasIdentity {
-  return compact({ provider, ...identifiers(user), ...profile(user) });
+  const identity: CidaasIdentity = { provider };
+  putIdentifiers(identity, user);
+  putProfile(identity, user);
+  return identity;
 }
 
 /** Without a local identity the profile still has to land somewhere: on the first social identity. */
 function withProfile(socials: CidaasIdentity[], user: User): CidaasIdentity[] {
   const [first, ...rest] = socials;
-  return first ? [compact({ ...first, ...profile(user) }), ...rest] : [];
-}
-
-function identifiers(user: User): CidaasIdentity {
-  return {
-    username: user.username,
-    email: user.email,
-    email_verified: user.email !== undefined ? (user.emailVerified ?? false) : undefined,
-    mobile_number: user.phone,
-    mobile_number_verified: user.phone !== undefined ? (user.phoneVerified ?? false) : undefined,
-  };
-}
-
-function profile(user: User): CidaasIdentity {
-  return {
-    given_name: user.name?.given,
-    family_name: user.name?.family,
-    middle_name: user.name?.middle,
-    nickname: user.name?.nickname,
-    gender: user.gender,
-    birthdate: user.birthdate,
-    locale: user.locale,
-    zoneinfo: user.zoneinfo,
-    picture: user.picture,
-    address: user.address ? address(user.address) : undefined,
-  };
-}
-
-function address(a: NonNullable<User['address']>): CidaasAddress {
-  return compact({
-    formatted: a.formatted,
-    street_address: a.street,
-    locality: a.locality,
-    region: a.region,
-    postal_code: a.postalCode,
-    country: a.country,
-  });
+  if (!first) return [];
+  putProfile(first, user);
+  return [first, ...rest];
 }
 
 /** Leave absent fields out: cidaas treats an explicit null as "unassign". */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+function put<K extends keyof CidaasIdentity>(o: CidaasIdentity, key: K, value: CidaasIdentity[K] | undefined): void {
+  if (value !== undefined) o[key] = value;
+}
+
+function putIdentifiers(o: CidaasIdentity, user: User): void {
+  put(o, 'username', user.username);
+  if (user.email !== undefined) {
+    o.email = user.email;
+    o.email_verified = user.emailVerified ?? false;
+  }
+  if (user.phone !== undefined) {
+    o.mobile_number = user.phone;
+    o.mobile_number_verified = user.phoneVerified ?? false;
+  }
+}
+
+function putProfile(o: CidaasIdentity, user: User): void {
+  const name = user.name;
+  if (name !== undefined) {
+    put(o, 'given_name', name.given);
+    put(o, 'family_name', name.family);
+    put(o, 'middle_name', name.middle);
+    put(o, 'nickname', name.nickname);
+  }
+  put(o, 'gender', user.gender);
+  put(o, 'birthdate', user.birthdate);
+  put(o, 'locale', user.locale);
+  put(o, 'zoneinfo', user.zoneinfo);
+  put(o, 'picture', user.picture);
+  if (user.address) o.address = address(user.address);
+}
+
+function address(a: NonNullable<User['address']>): CidaasAddress {
+  const out: CidaasAddress = {};
+  if (a.formatted !== undefined) out.formatted = a.formatted;
+  if (a.street !== undefined) out.street_address = a.street;
+  if (a.locality !== undefined) out.locality = a.locality;
+  if (a.region !== undefined) out.region = a.region;
+  if (a.postalCode !== undefined) out.postal_code = a.postalCode;
+  if (a.country !== undefined) out.country = a.country;
+  return out;
 }
