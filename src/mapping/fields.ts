@@ -4,13 +4,13 @@ import { getPath, isAbsent } from './path.ts';
 import { TransformError } from './transform-error.ts';
 import { applyTransform, splitList, toBoolean, toE164 } from './transforms.ts';
 
-type SpecOptions = Exclude<FieldSpec, string>;
+export type SpecOptions = Exclude<FieldSpec, string>;
 
 /** Canonical User fields a mapping may write, and how a source value is coerced into each. */
-const COERCE: Record<
+export const COERCE: Readonly<Record<
   string,
   'string' | 'boolean' | 'datetime' | 'date' | 'phone' | 'email' | 'list' | 'array' | 'name'
-> = {
+>> = {
   sourceId: 'string',
   status: 'string',
   email: 'email',
@@ -44,8 +44,8 @@ const COERCE: Record<
   lastLoginAt: 'datetime',
 };
 
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+export const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export const MAPPABLE_FIELDS: ReadonlySet<string> = new Set(Object.keys(COERCE));
 
@@ -73,7 +73,8 @@ function transforms(spec: SpecOptions): Transform[] {
 }
 
 /**
- * Resolves one field spec against a record. Returns `undefined` when the source has no value (and
+ * Resolves one field spec against a record: the reference semantics of a field mapping, kept
+ * readable; the mapper runs compile.ts's specialisation of it, held equal by test/mapping/compile.test.ts. Returns `undefined` when the source has no value (and
  * no default), so the field is left out. Throws TransformError when a value cannot be converted.
  */
 export function resolveField(spec: SpecOptions, data: Record<string, unknown>, target?: string): unknown {
@@ -130,7 +131,7 @@ function coerce(target: string, value: unknown, spec: SpecOptions): unknown {
   }
 }
 
-function scalarText(value: unknown): string {
+export function scalarText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
     return String(value);
@@ -139,7 +140,7 @@ function scalarText(value: unknown): string {
 }
 
 /** Custom attributes take text, numbers, booleans, null and lists of text. */
-function attributeValue(value: unknown): unknown {
+export function attributeValue(value: unknown): unknown {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null)
     return value;
   if (typeof value === 'bigint') return value.toString();

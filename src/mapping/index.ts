@@ -1,12 +1,14 @@
 import type { FieldSpec, Mapping } from '../config/mapping.ts';
 import { User, type MfaFactor } from '../model/index.ts';
 import type { RawRecord } from '../sources/source.ts';
-import { MAPPABLE_FIELDS, normaliseSpec, resolveField } from './fields.ts';
+import { fastUser } from '../model/fast-user.ts';
+import { compileField } from './compile.ts';
+import { MAPPABLE_FIELDS, normaliseSpec } from './fields.ts';
 import { loadUserModule, type UserModule } from './module.ts';
-import { mapPassword } from './password.ts';
-import { setPath } from './path.ts';
+import { compilePassword } from './password.ts';
+import { compileSetter } from './path.ts';
 import { issuesToReason } from './reason.ts';
-import { mapTotp } from './totp.ts';
+import { compileTotp } from './totp.ts';
 import { TransformError } from './transform-error.ts';
 
 export type MapResult = { ok: true; user: User } | { ok: false; reason: string };
@@ -25,16 +27,27 @@ export interface MapperOptions {
 export { mergeMappings } from './merge.ts';
 import { mergeMappings } from './merge.ts';
 
-/** Builds a mapper from the declarative config (plus the source's preset and an optional user module). */
+/**
+ * Builds a mapper from the declarative config (plus the source's preset and an optional user module).
+ * The mapping is compiled once into one resolver per field (compile.ts), and a user that passes
+ * is validated by `fastUser` rather than zod's generic walk; a user that does not still gets
+ * zod's reason. The bulk path maps every user of a migration, so per-record work counts.
+ */
 export async function createMapper(mapping: Mapping, options: MapperOptions = {}): Promise<Mapper> {
   const merged = options.preset ? mergeMappings(options.preset, mapping) : mapping;
   checkMapping(merged);
-  const fields = Object.entries(merged.fields).map(
-    ([target, spec]) => [target, normaliseSpec(spec)] as const,
-  );
-  const attributes = Object.entries(merged.attributes ?? {}).map(
-    ([name, spec]) => [name, normaliseSpec(spec)] as const,
-  );
+  const fields = Object.entries(merged.fields).map(([target, spec]) => ({
+    resolve: compileField(normaliseSpec(spec), target),
+    set: compileSetter(target),
+    where: target,
+  }));
+  const attributes = Object.entries(merged.attributes ?? {}).map(([name, spec]) => ({
+    resolve: compileField(normaliseSpec(spec)),
+    name,
+    where: `attributes.${name}`,
+  }));
+  const password = merged.password ? compilePassword(merged.password) : undefined;
+  const totp = merged.totp ? compileTotp(merged.totp) : undefined;
   const userModule: UserModule | undefined = merged.module
     ? await loadUserModule(merged.module, options.baseDir)
     : undefined;
@@ -44,33 +57,35 @@ export async function createMapper(mapping: Mapping, options: MapperOptions = {}
       if (record.error !== undefined) return { ok: false, reason: record.error };
       const data = record.data;
       const user: Record<string, unknown> = {};
-      for (const [target, spec] of fields) {
+      for (const field of fields) {
+        let value: unknown;
         try {
-          const value = resolveField(spec, data, target);
-          if (value !== undefined) setPath(user, target, value);
+          value = field.resolve(data);
         } catch (e) {
-          return { ok: false, reason: `${target}: ${errorMessage(e)}` };
+          return { ok: false, reason: `${field.where}: ${errorMessage(e)}` };
         }
+        if (value !== undefined) field.set(user, value);
       }
       if (attributes.length > 0) {
         const attrs: Record<string, unknown> = {};
-        for (const [name, spec] of attributes) {
+        for (const attribute of attributes) {
+          let value: unknown;
           try {
-            const value = resolveField(spec, data);
-            if (value !== undefined) attrs[name] = value;
+            value = attribute.resolve(data);
           } catch (e) {
-            return { ok: false, reason: `attributes.${name}: ${errorMessage(e)}` };
+            return { ok: false, reason: `${attribute.where}: ${errorMessage(e)}` };
           }
+          if (value !== undefined) attrs[attribute.name] = value;
         }
         user.attributes = attrs;
       }
-      if (merged.password) {
-        const p = mapPassword(merged.password, data);
+      if (password) {
+        const p = password(data);
         if (!p.ok) return p;
         if (p.password) user.password = p.password;
       }
-      if (merged.totp) {
-        const t = mapTotp(merged.totp, data);
+      if (totp) {
+        const t = totp(data);
         if (!t.ok) return t;
         if (t.factor) user.mfa = [...((user.mfa as MfaFactor[] | undefined) ?? []), t.factor];
       }
@@ -87,6 +102,8 @@ export async function createMapper(mapping: Mapping, options: MapperOptions = {}
           return { ok: false, reason: `mapping module failed: ${errorMessage(e)}` };
         }
       }
+      const fast = fastUser(candidate);
+      if (fast !== undefined) return { ok: true, user: fast };
       const parsed = User.safeParse(candidate);
       if (!parsed.success) return { ok: false, reason: issuesToReason(parsed.error.issues) };
       return { ok: true, user: parsed.data };

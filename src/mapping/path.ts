@@ -20,9 +20,34 @@ export function getPath(data: Record<string, unknown>, path: string): unknown {
   return current;
 }
 
+/** `getPath` for one path, with the split done once: the mapper reads the same paths for every record. */
+export function compileGetter(path: string): (data: Record<string, unknown>) => unknown {
+  if (!path.includes('.')) return (data) => (Object.hasOwn(data, path) ? data[path] : undefined);
+  return (data) => getPath(data, path);
+}
+
 /** Empty strings (a blank CSV cell), null and undefined all mean "the source has no value". */
 export function isAbsent(value: unknown): boolean {
   return value === undefined || value === null || value === '';
+}
+
+/** `setPath` for one path, with the split done once. */
+export function compileSetter(path: string): (target: Record<string, unknown>, value: unknown) => void {
+  const parts = path.split('.');
+  const [head, leaf] = parts;
+  if (parts.length === 1 && head !== undefined) return (target, value) => void (target[head] = value);
+  if (parts.length === 2 && head !== undefined && leaf !== undefined)
+    return (target, value) => {
+      const next = target[head];
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+        const created: Record<string, unknown> = {};
+        created[leaf] = value;
+        target[head] = created;
+      } else {
+        (next as Record<string, unknown>)[leaf] = value;
+      }
+    };
+  return (target, value) => setPath(target, path, value);
 }
 
 export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
