@@ -4,6 +4,7 @@ import type { TokenStore } from '../shared/tokens.ts';
 import type { EmulatorStats } from '../shared/types.ts';
 import { cidaasError } from './errors.ts';
 import type { CidaasClient, CidaasEmulatorOptions } from './options.ts';
+import type { EntityRules } from './rules.ts';
 import type { CidaasStore } from './store.ts';
 
 export interface CidaasContext {
@@ -13,6 +14,8 @@ export interface CidaasContext {
   stats: EmulatorStats;
   clients: ReadonlyMap<string, CidaasClient>;
   disposableDomains: ReadonlySet<string>;
+  /** The field setup every entity is checked against; fixed for the emulator's life. */
+  rules: EntityRules;
   /** Set once the server runs; per-user failure injection reads it. */
   faults?: FaultInjector;
 }

@@ -17,7 +17,14 @@ function normalised(identity: Record<string, unknown>, field: IdentifierField): 
   return field === 'mobile_number' ? v : v.toLowerCase();
 }
 
-export type IndexedIdentity = Record<string, unknown> & { provider: string };
+/** An identity as stored, or as sent (then its provider defaults to `self`, as it is stored). */
+export type IndexedIdentity = Record<string, unknown>;
+
+/** The provider an identity is stored and indexed under. */
+export function providerOf(identity: IndexedIdentity): string {
+  const provider = identity['provider'];
+  return typeof provider === 'string' && provider !== '' ? provider : 'self';
+}
 
 export class IdentifierIndex {
   private readonly providers = new Map<string, ProviderIndex>();
@@ -34,7 +41,7 @@ export class IdentifierIndex {
   /** The first owner of any identifier of the identities, in identity then field order. */
   firstOwner(identities: readonly IndexedIdentity[]): string | undefined {
     for (const identity of identities) {
-      const p = this.providers.get(identity.provider);
+      const p = this.providers.get(providerOf(identity));
       if (p === undefined) continue;
       for (const field of FIELDS) {
         const value = normalised(identity, field);
@@ -48,7 +55,7 @@ export class IdentifierIndex {
   /** Whether any identifier of the identities belongs to a user other than `sub`. */
   conflicts(identities: readonly IndexedIdentity[], sub: string | undefined): boolean {
     for (const identity of identities) {
-      const p = this.providers.get(identity.provider);
+      const p = this.providers.get(providerOf(identity));
       if (p === undefined) continue;
       for (const field of FIELDS) {
         const value = normalised(identity, field);
@@ -61,10 +68,10 @@ export class IdentifierIndex {
 
   add(identities: readonly IndexedIdentity[], sub: string): void {
     for (const identity of identities) {
-      let p = this.providers.get(identity.provider);
+      let p = this.providers.get(providerOf(identity));
       if (p === undefined) {
         p = { email: new Map(), mobile_number: new Map(), username: new Map() };
-        this.providers.set(identity.provider, p);
+        this.providers.set(providerOf(identity), p);
       }
       for (const field of FIELDS) {
         const value = normalised(identity, field);
@@ -76,7 +83,7 @@ export class IdentifierIndex {
   /** Drops the identities' entries that still point at `sub` (another user may have taken one since). */
   remove(identities: readonly IndexedIdentity[], sub: string): void {
     for (const identity of identities) {
-      const p = this.providers.get(identity.provider);
+      const p = this.providers.get(providerOf(identity));
       if (p === undefined) continue;
       for (const field of FIELDS) {
         const value = normalised(identity, field);

@@ -8,8 +8,10 @@ import type { CidaasContext } from './context.ts';
 import { cidaasError } from './errors.ts';
 import { checkLogin, handleLogin, type LoginResult } from './login.ts';
 import { resolveCidaasOptions, type CidaasEmulatorInput } from './options.ts';
+import { entityRules } from './rules.ts';
 import { CidaasStore, type CidaasUser } from './store.ts';
 import { handleToken } from './token.ts';
+import { buildPending } from './upsert.ts';
 import { handleGetUser, handlePurge, handlePutUser, handleScheduleDeletion } from './users.ts';
 
 export { CIDAAS_SCOPES, DEFAULT_DISPOSABLE_DOMAINS, defaultCidaasClient, resolveCidaasOptions } from './options.ts';
@@ -34,13 +36,16 @@ export interface CidaasEmulatorHandle extends EmulatorHandle {
 export async function startCidaasEmulator(input: CidaasEmulatorInput = {}): Promise<CidaasEmulatorHandle> {
   const options = resolveCidaasOptions(input);
   const stats = emptyStats();
+  const disposableDomains = new Set(options.disposableDomains.map((d) => d.toLowerCase()));
+  const rules = entityRules(options, disposableDomains);
   const ctx: CidaasContext = {
     options,
-    store: new CidaasStore(),
+    store: new CidaasStore((pending) => buildPending(pending, rules)),
     tokens: new TokenStore(options.clock),
     stats,
     clients: new Map(options.clients.map((c) => [c.clientId, c])),
-    disposableDomains: new Set(options.disposableDomains.map((d) => d.toLowerCase())),
+    disposableDomains,
+    rules,
   };
   const sweep = (): void => {
     if (ctx.store.scheduled.size > 0) stats.usersDeleted += ctx.store.sweep(options.clock());
@@ -79,7 +84,7 @@ export async function startCidaasEmulator(input: CidaasEmulatorInput = {}): Prom
         path: '/_emulator/state',
         handler: () => {
           sweep();
-          return { status: 200, body: { users: [...ctx.store.bySub.values()].map(stateView) } };
+          return { status: 200, body: { users: ctx.store.all().map(stateView) } };
         },
       },
       { method: 'GET', path: '/_emulator/stats', handler: () => ({ status: 200, body: { ...stats } }) },
@@ -103,7 +108,7 @@ export async function startCidaasEmulator(input: CidaasEmulatorInput = {}): Prom
     port: running.port,
     stats: () => ({ ...stats, byStatus: { ...stats.byStatus } }),
     reset,
-    users: () => [...ctx.store.bySub.values()],
+    users: () => ctx.store.all(),
     login: (identifier, password, provider) => checkLogin(ctx, identifier, password, provider),
     async close() {
       clearInterval(timer);

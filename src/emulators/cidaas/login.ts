@@ -15,13 +15,13 @@ function findSub(ctx: CidaasContext, identifier: string, provider: string): stri
     const sub = index.get(provider, 'email', identifier) ?? index.get(provider, 'mobile_number', identifier) ?? index.get(provider, 'username', identifier);
     if (sub !== undefined) return sub;
   }
-  return ctx.store.bySub.has(identifier) ? identifier : undefined;
+  return ctx.store.has(identifier) ? identifier : undefined;
 }
 
 /** Would this password log in on a real tenant? Only VERIFIED users can log in (contract §3.2). */
 export async function checkLogin(ctx: CidaasContext, identifier: string, password: string, provider = 'self'): Promise<LoginResult> {
   const sub = findSub(ctx, identifier, provider);
-  const user = sub !== undefined ? ctx.store.bySub.get(sub) : undefined;
+  const user = sub !== undefined ? ctx.store.get(sub) : undefined;
   if (user === undefined) return { ok: false, reason: 'unknown user' };
   if (user.userStatus === 'LOCKED') return { ok: false, reason: 'locked', sub: user.sub };
   if (user.userStatus !== 'VERIFIED') return { ok: false, reason: 'inactive', sub: user.sub };

@@ -24,12 +24,28 @@ export interface CidaasUser {
   updatedAt: number;
 }
 
+/**
+ * A user the bulk import created and nothing has read since: the checked entity as sent, built into
+ * a CidaasUser the first time anything reads it. Building it later gives the same user (the build is
+ * a pure function of the entity and the fixed field setup; its random identityIds are drawn then
+ * instead of at import), and an imported user that is only stored costs one object besides its parse.
+ */
+export class PendingUser {
+  constructor(
+    readonly sub: string,
+    readonly raw: Record<string, unknown>,
+    readonly createdAt: number,
+  ) {}
+}
+
 /** Users by sub, with an (identifier, provider) index for the documented upsert fallback. */
 export class CidaasStore {
-  readonly bySub = new Map<string, CidaasUser>();
+  private readonly bySub = new Map<string, CidaasUser | PendingUser>();
   readonly identifiers = new IdentifierIndex();
   /** sub → due time; kept apart so the sweep never walks all users. */
   readonly scheduled = new Map<string, number>();
+
+  constructor(private readonly build: (pending: PendingUser) => CidaasUser) {}
 
   clear(): void {
     this.bySub.clear();
@@ -41,9 +57,33 @@ export class CidaasStore {
     return this.bySub.size;
   }
 
-  put(user: CidaasUser): void {
+  has(sub: string): boolean {
+    return this.bySub.has(sub);
+  }
+
+  get(sub: string): CidaasUser | undefined {
+    const user = this.bySub.get(sub);
+    return user instanceof PendingUser ? this.settle(user) : user;
+  }
+
+  /** Every user, in creation order. */
+  all(): CidaasUser[] {
+    const out: CidaasUser[] = [];
+    for (const user of this.bySub.values()) out.push(user instanceof PendingUser ? this.settle(user) : user);
+    return out;
+  }
+
+  private settle(pending: PendingUser): CidaasUser {
+    const user = this.build(pending);
+    // Same key, so the user keeps its place in creation order.
     this.bySub.set(user.sub, user);
-    this.identifiers.add(user.identities, user.sub);
+    return user;
+  }
+
+  /** Stores a new user as its checked entity; `identities` are the entity's identities as sent. */
+  putPending(user: PendingUser, identities: readonly Record<string, unknown>[]): void {
+    this.bySub.set(user.sub, user);
+    this.identifiers.add(identities, user.sub);
   }
 
   /** Call before changing a stored user's identities, and `index` after. */
@@ -56,7 +96,7 @@ export class CidaasStore {
   }
 
   delete(sub: string): boolean {
-    const user = this.bySub.get(sub);
+    const user = this.get(sub);
     if (user === undefined) return false;
     this.unindex(user);
     this.bySub.delete(sub);

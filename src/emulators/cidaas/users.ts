@@ -1,14 +1,14 @@
 import { isObject, parseJson } from '../shared/body.ts';
 import type { EmuRequest, Reply } from '../shared/router.ts';
 import { authorize, type CidaasContext } from './context.ts';
-import { emailProblem, matchesType } from './entity.ts';
+import { emailProblem, matchesType } from './rules.ts';
 import { CIDAAS_CODE_INVALID_EMAIL, cidaasError, cidaasOk } from './errors.ts';
 import { transitionAllowed } from './status.ts';
 import { USER_STATUSES, type CidaasUser, type CidaasUserStatus, type Identity } from './store.ts';
 
 function findUser(ctx: CidaasContext, sub: string | undefined): CidaasUser | undefined {
   if (sub === undefined || sub === '' || sub === 'ANONYMOUS') return undefined;
-  return ctx.store.bySub.get(sub);
+  return ctx.store.get(sub);
 }
 
 /** What the admin GET returns: the stored profile without any credential. */
