@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { fastE164 } from './phone.ts';
 import type { FieldSpec, Transform } from '../config/mapping.ts';
 import { fromEpoch, parseDate, parseDateTime } from './dates.ts';
 import { TransformError } from './transform-error.ts';
@@ -37,6 +38,11 @@ export function toNumber(value: unknown): number {
 
 export function toE164(value: unknown, defaultRegion?: string): string {
   const raw = text(value, 'a phone number').trim();
+  const fast = fastE164(raw);
+  if (fast !== undefined) {
+    if (fast === false) throw new TransformError('not a valid phone number');
+    return fast;
+  }
   const phone = parsePhoneNumberFromString(raw, defaultRegion?.toUpperCase() as CountryCode | undefined);
   if (!phone || !phone.isValid()) {
     const hint =
