@@ -37,9 +37,17 @@ export function detectFamily(value: string): FormatFamily | undefined {
   return FAMILIES.find((f) => f.detect(value));
 }
 
+/** Format name (lower case) → family; identify asks once per stored hash, so the lookup is a map. */
+const BY_FORMAT: ReadonlyMap<string, FormatFamily> = (() => {
+  const map = new Map<string, FormatFamily>();
+  // The first family naming a format wins, as a search in FAMILIES order would find it.
+  for (const family of FAMILIES) for (const name of family.formats) if (!map.has(name)) map.set(name, family);
+  return map;
+})();
+
 export function familyForFormat(format: string): FormatFamily | undefined {
   const name = format.split(':', 1)[0]?.toLowerCase() ?? '';
-  return FAMILIES.find((f) => f.formats.includes(name));
+  return BY_FORMAT.get(name);
 }
 
 /** Every format name `mapping.password.format` accepts (besides `auto`). */

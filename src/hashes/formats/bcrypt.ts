@@ -30,14 +30,16 @@ function bcryptHash(
   mcf: string,
   algorithm: PasswordHash['algorithm'],
   format: string,
-  extra: Record<string, string | number> = {},
+  extra?: Record<string, string | number>,
 ): IdentifyResult {
   const p = parseBcryptMcf(mcf);
   if (!p) return unrecognised(encoded, 'malformed bcrypt string');
+  const params: Record<string, string | number> = { variant: p.variant, cost: p.cost, mcf };
+  if (extra) Object.assign(params, extra);
   return ok({
     algorithm,
     format,
-    params: { variant: p.variant, cost: p.cost, mcf, ...extra },
+    params,
     salt: p.salt,
     hash: p.hash,
     encoded,
