@@ -46,7 +46,7 @@ export function fastUser(input: unknown): User | undefined {
     if (!name) return undefined;
     out.name = name;
   }
-  for (const key of ['locale', 'zoneinfo'] as const) {
+  for (const key of LOCALE_KEYS) {
     if (key in input) {
       if (typeof input[key] !== 'string') return undefined;
       out[key] = input[key];
@@ -56,7 +56,7 @@ export function fastUser(input: unknown): User | undefined {
     if (typeof input.birthdate !== 'string' || !DATE.test(input.birthdate)) return undefined;
     out.birthdate = input.birthdate;
   }
-  for (const key of ['gender', 'picture'] as const) {
+  for (const key of PROFILE_KEYS) {
     if (key in input) {
       if (typeof input[key] !== 'string') return undefined;
       out[key] = input[key];
@@ -72,7 +72,7 @@ export function fastUser(input: unknown): User | undefined {
     if (!password) return undefined;
     out.password = password;
   }
-  for (const key of ['mfa', 'identities'] as const) {
+  for (const key of NESTED_KEYS) {
     // Rare and nested: zod's own schema for the one field is still far cheaper than the whole user.
     if (!(key in input)) {
       out[key] = [];
@@ -82,7 +82,7 @@ export function fastUser(input: unknown): User | undefined {
     if (!parsed.success) return undefined;
     out[key] = parsed.data;
   }
-  for (const key of ['groups', 'roles'] as const) {
+  for (const key of LIST_KEYS) {
     const list = key in input ? nonEmptyStrings(input[key]) : [];
     if (!list) return undefined;
     out[key] = list;
@@ -90,7 +90,7 @@ export function fastUser(input: unknown): User | undefined {
   const attributes = 'attributes' in input ? attributeRecord(input.attributes) : {};
   if (!attributes) return undefined;
   out.attributes = attributes;
-  for (const key of ['createdAt', 'updatedAt', 'lastLoginAt'] as const) {
+  for (const key of INSTANT_KEYS) {
     if (key in input) {
       if (typeof input[key] !== 'string' || !DATETIME.test(input[key])) return undefined;
       out[key] = input[key];
@@ -117,12 +117,22 @@ const FIELDS: ReadonlySet<string> = new Set(Object.keys(User.shape));
 const STATUSES: ReadonlySet<string> = new Set(UserStatus.options);
 const ALGORITHMS: ReadonlySet<string> = new Set(HashAlgorithm.options);
 const NAME_KEYS = ['given', 'family', 'middle', 'nickname', 'display'] as const;
+const LOCALE_KEYS = ['locale', 'zoneinfo'] as const;
+const PROFILE_KEYS = ['gender', 'picture'] as const;
+const NESTED_KEYS = ['mfa', 'identities'] as const;
+const LIST_KEYS = ['groups', 'roles'] as const;
+const INSTANT_KEYS = ['createdAt', 'updatedAt', 'lastLoginAt'] as const;
 const ADDRESS_KEYS = ['formatted', 'street', 'locality', 'region', 'postalCode', 'country'] as const;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value) as unknown;
-  return (proto === Object.prototype || proto === null) && Object.getOwnPropertySymbols(value).length === 0;
+  return proto === Object.prototype || proto === null;
+}
+
+/** zod's objects skip symbol keys (for…in), but its records check them: records must have none. */
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return isPlainObject(value) && Object.getOwnPropertySymbols(value).length === 0;
 }
 
 function nonEmpty(value: unknown): value is string {
@@ -164,7 +174,7 @@ function strings(value: unknown[]): string[] | undefined {
 }
 
 function attributeRecord(value: unknown): Record<string, unknown> | undefined {
-  if (!isPlainObject(value)) return undefined;
+  if (!isPlainRecord(value)) return undefined;
   const out: Record<string, unknown> = {};
   for (const key in value) {
     if (key === '__proto__') return undefined;
@@ -199,7 +209,7 @@ function userPassword(value: unknown): Record<string, unknown> | undefined {
 }
 
 function paramRecord(value: unknown): Record<string, string | number | boolean> | undefined {
-  if (!isPlainObject(value)) return undefined;
+  if (!isPlainRecord(value)) return undefined;
   const out: Record<string, string | number | boolean> = {};
   for (const key in value) {
     if (key === '__proto__') return undefined;

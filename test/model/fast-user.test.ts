@@ -140,6 +140,15 @@ describe('fastUser', () => {
     );
   });
 
+  it('drops symbol keys of objects as zod does, and leaves records with symbol keys to zod', () => {
+    const s = Symbol('s');
+    const user = { sourceId: 'a', email: 'a@example.org', [s]: 1, name: { given: 'x', [s]: 2 }, password: { mustReset: true, [s]: 3 } };
+    expect(User.safeParse(user).success).toBe(true);
+    expect(fastUser(user)).toStrictEqual(User.parse(user));
+    expect(Object.getOwnPropertySymbols(fastUser(user) ?? {})).toEqual([]);
+    expect(fastUser({ sourceId: 'a', email: 'a@example.org', attributes: { [s]: 1 } })).toBeUndefined();
+  });
+
   it('leaves what it does not know to zod', () => {
     expect(fastUser({ sourceId: 'a', email: 'a@example.org', extra: 1 })).toBeUndefined();
     expect(fastUser({ sourceId: 'a', email: 'a@example.org', locale: undefined })).toBeUndefined();
