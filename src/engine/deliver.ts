@@ -1,5 +1,5 @@
 import type { Batch, ClaimedItem, Ledger, RetryPolicy, SettleSummary } from '../ledger/index.ts';
-import type { Outcome } from '../model/index.ts';
+import type { Outcome, User } from '../model/index.ts';
 import type { PlannedUser, Target } from '../targets/target.ts';
 import { AimdLimiter, sleep } from '../delivery/aimd.ts';
 import { RatePacer } from '../delivery/pacer.ts';
@@ -34,9 +34,13 @@ export interface DeliverTotals extends SettleSummary {
 }
 
 function plannedUsers(items: ClaimedItem[]): PlannedUser[] {
-  return items.flatMap((i) =>
-    i.op === 'upsert' && i.user !== undefined ? [{ sourceId: i.sourceId, user: i.user, knownToTarget: i.knownToTarget }] : [],
-  );
+  const out: PlannedUser[] = [];
+  for (const i of items) {
+    if (i.op !== 'upsert') continue;
+    const user = i.user ?? (i.json !== undefined ? (JSON.parse(i.json) as User) : undefined);
+    if (user !== undefined) out.push({ sourceId: i.sourceId, user, knownToTarget: i.knownToTarget });
+  }
+  return out;
 }
 
 async function send(target: Target, batch: Batch): Promise<Outcome[]> {

@@ -1,5 +1,4 @@
 import type { ClaimedItem } from '../ledger/index.ts';
-import type { User } from '../model/index.ts';
 
 /** A user staged and leased to this run, waiting in memory for a call. */
 export interface ReadyUser {
@@ -45,13 +44,13 @@ export class ReadyQueue {
     for (const w of waiters) w();
   }
 
-  /** Up to `max` users as claimed items, oldest first; their payload is parsed only now. */
+  /** Up to `max` users as claimed items, oldest first; their payload stays JSON until sent. */
   take(max: number): ClaimedItem[] {
     const end = Math.min(this.items.length, this.head + max);
     const out: ClaimedItem[] = [];
     for (let i = this.head; i < end; i++) {
       const u = this.items[i] as ReadyUser;
-      out.push({ sourceId: u.sourceId, op: 'upsert', fingerprint: u.fingerprint, user: JSON.parse(u.json) as User, knownToTarget: u.knownToTarget, attempts: 0 });
+      out.push({ sourceId: u.sourceId, op: 'upsert', fingerprint: u.fingerprint, user: undefined, json: u.json, knownToTarget: u.knownToTarget, attempts: 0 });
     }
     this.head = end;
     // Compact once the consumed prefix dominates, so the array does not grow without bound.

@@ -33,6 +33,8 @@ export interface ClaimedItem {
   op: 'upsert' | 'delete';
   fingerprint: string;
   user: User | undefined;
+  /** The payload still as JSON, parsed only when the call is made (keeps waiting batches small). */
+  json?: string;
   knownToTarget: boolean;
   attempts: number;
 }

@@ -50,8 +50,8 @@ export class SqliteLedger implements Ledger {
     // Staging and delivery write from two threads; write transactions start IMMEDIATE, so a writer
     // waits here for the lock instead of failing on a stale read snapshot.
     this.db.pragma('busy_timeout = 30000');
-    // 32 MiB of page cache keeps the queue's hot pages in memory without growing with the ledger.
-    this.db.pragma('cache_size = -32768');
+    // 16 MiB of page cache keeps the queue's hot pages in memory without growing with the ledger.
+    this.db.pragma('cache_size = -16384');
     this.db.exec(SQLITE_SCHEMA);
     const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as
       | string

@@ -5,13 +5,13 @@ const users = (from: number, n: number) =>
   Array.from({ length: n }, (_, i) => ({ sourceId: `u${from + i}`, fingerprint: `f${from + i}`, json: JSON.stringify({ sourceId: `u${from + i}` }), knownToTarget: false }));
 
 describe('ReadyQueue', () => {
-  it('hands users out oldest first, as claimed items with their parsed payload', () => {
+  it('hands users out oldest first, as claimed items with their payload', () => {
     const q = new ReadyQueue(10);
     q.push(users(0, 3));
     q.push(users(3, 2));
     const first = q.take(4);
     expect(first.map((i) => i.sourceId)).toEqual(['u0', 'u1', 'u2', 'u3']);
-    expect(first[0]).toMatchObject({ op: 'upsert', fingerprint: 'f0', attempts: 0, user: { sourceId: 'u0' } });
+    expect(first[0]).toMatchObject({ op: 'upsert', fingerprint: 'f0', attempts: 0, json: '{"sourceId":"u0"}' });
     expect(q.drain().map((i) => i.sourceId)).toEqual(['u4']);
     expect(q.size).toBe(0);
   });
