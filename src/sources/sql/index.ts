@@ -1,7 +1,5 @@
 import type { SqlSourceConfig } from '../../config/source.ts';
 import type { RawRecord, ReadOptions, Source } from '../source.ts';
-import { readMysql } from './mysql.ts';
-import { readPostgres } from './postgres.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -19,10 +17,11 @@ export class SqlSource implements Source {
   async *read(signal?: AbortSignal, options: ReadOptions = {}): AsyncIterable<RawRecord> {
     const since = options.since ?? (this.config.since === undefined ? undefined : String(this.config.since));
     const { sql, params } = this.statement(since);
+    // The driver loads only when it is used: each costs a few hundred ms of start-up, on every thread.
     const rows =
       this.config.driver === 'postgres'
-        ? readPostgres(this.config, sql, params, signal)
-        : readMysql(this.config, sql, params, signal);
+        ? (await import('./postgres.ts')).readPostgres(this.config, sql, params, signal)
+        : (await import('./mysql.ts')).readMysql(this.config, sql, params, signal);
     let n = 0;
     for await (const row of rows) {
       n++;
