@@ -3,10 +3,12 @@
  * `READY <url>` on stdout. Options come as one JSON argument: `{kind, ...emulator options}`.
  * With `EMULATOR_CPU_PROFILE=DIR` it writes a .cpuprofile of its whole life into DIR on SIGTERM
  * (Node refuses --cpu-prof in NODE_OPTIONS, and bench/lib.ts owns this process's command line).
+ * With `EMULATOR_GC_SUMMARY=1` it prints the count and main-thread time of each kind of GC to stderr.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
+import { constants, PerformanceObserver, type NodeGCPerformanceDetail } from 'node:perf_hooks';
 import { startCidaasEmulator } from '../src/emulators/cidaas/index.ts';
 
 const profileDir = process.env['EMULATOR_CPU_PROFILE'];
@@ -16,6 +18,24 @@ if (session) {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
 }
+
+const gcKinds: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+const gc = new Map<string, { count: number; ms: number }>();
+const gcObserver = process.env['EMULATOR_GC_SUMMARY'] ? new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const name = gcKinds[(entry.detail as NodeGCPerformanceDetail).kind] ?? 'other';
+    const s = gc.get(name) ?? { count: 0, ms: 0 };
+    s.count++;
+    s.ms += entry.duration;
+    gc.set(name, s);
+  }
+}) : undefined;
+gcObserver?.observe({ entryTypes: ['gc'] });
 
 const { kind, ...options } = JSON.parse(process.argv[2] ?? '{}') as { kind?: string } & Record<string, unknown>;
 // Cloudentity is loaded on demand so a cidaas-only run does not depend on it.
@@ -35,6 +55,7 @@ process.on('SIGTERM', () => {
       mkdirSync(profileDir, { recursive: true });
       writeFileSync(path.join(profileDir, `emulator-${process.pid}.cpuprofile`), JSON.stringify(profile));
     }
+    if (gcObserver) process.stderr.write(`emulator GC ${JSON.stringify(Object.fromEntries([...gc].map(([k, v]) => [k, { count: v.count, ms: Math.round(v.ms) }])))}\n`);
     process.exit(0);
   })();
 });
