@@ -72,13 +72,13 @@ export class SqliteLedger implements Ledger {
       ),
       insertUser: this.db.prepare(
         `INSERT INTO users (source_id, fingerprint, op, state, position, seen_run, updated_at)
-         VALUES (?, ?, 'upsert', 'pending', ?, ?, ?)`,
+         VALUES (?, ?, 'upsert', 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       // A new user handed straight to the run's delivery: leased from the start, so it never enters
       // the pending index and needs no claim.
       insertLeased: this.db.prepare(
         `INSERT INTO users (source_id, fingerprint, op, state, lease_owner, lease_until, leased_fingerprint, position, seen_run, updated_at)
-         VALUES (?, ?, 'upsert', 'leased', ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, 'upsert', 'leased', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       putPayload: this.db.prepare(
         `INSERT INTO payloads (source_id, json) VALUES (?, ?) ON CONFLICT(source_id) DO UPDATE SET json = excluded.json`,
@@ -210,13 +210,15 @@ export class SqliteLedger implements Ledger {
     const now = Date.now();
     return this.db.transaction(() =>
       users.map(({ sourceId, json, fingerprint, position }): StageResult => {
-        const row = this.q.getUser.get(sourceId);
-        if (row === undefined) {
-          if (lease) this.q.insertLeased.run(sourceId, fingerprint, lease.owner, lease.until, fingerprint, position, runId, now);
-          else this.q.insertUser.run(sourceId, fingerprint, position, runId, now);
+        // Insert first: in a first load nearly every user is new, and the lookup comes for free.
+        const inserted = lease
+          ? this.q.insertLeased.run(sourceId, fingerprint, lease.owner, lease.until, fingerprint, position, runId, now)
+          : this.q.insertUser.run(sourceId, fingerprint, position, runId, now);
+        if (inserted.changes === 1) {
           this.q.putPayload.run(sourceId, json);
           return { kind: 'new', leased: lease !== undefined, knownToTarget: false };
         }
+        const row = this.q.getUser.get(sourceId) as UserRow;
         if (row.seen_run === runId) return { kind: 'duplicate', firstPosition: row.position ?? 'unknown' };
         if (row.fingerprint === fingerprint && row.op === 'upsert') {
           this.q.touchUser.run(runId, position, sourceId);
