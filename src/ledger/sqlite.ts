@@ -44,6 +44,9 @@ export class SqliteLedger implements Ledger {
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    // Takes effect only when the file is created. Bigger pages mean shallower trees and fewer pages
+    // written per commit for keys that arrive in no particular order: staging measured ~35 % cheaper.
+    this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a process crash; only an OS crash may lose the last commits.
     this.db.pragma('synchronous = NORMAL');
