@@ -56,12 +56,13 @@ export function fromBcrypt64(value: string): Buffer | undefined {
   return fromBase64(std.length % 4 === 1 ? std.slice(0, -1) : std);
 }
 
-/** bcrypt64 character code → the standard-alphabet character with the same 6 bits ('' outside the alphabet). */
-const BCRYPT64_TO_STD: readonly string[] = (() => {
-  const table: string[] = new Array<string>(128).fill('');
-  for (let i = 0; i < 64; i++) table[BCRYPT64.charCodeAt(i)] = STD[i] as string;
+/** bcrypt64 character code → the standard-alphabet character code with the same 6 bits (0 outside the alphabet). */
+const BCRYPT64_TO_STD: Uint8Array = (() => {
+  const table = new Uint8Array(128);
+  for (let i = 0; i < 64; i++) table[BCRYPT64.charCodeAt(i)] = STD.charCodeAt(i);
   return table;
 })();
+const EQUALS = '='.charCodeAt(0);
 
 /**
  * The standard base64 of the first `bytes` bytes a bcrypt64 string encodes — what
@@ -73,17 +74,21 @@ const BCRYPT64_TO_STD: readonly string[] = (() => {
 export function bcrypt64ToBase64(value: string, bytes: number): string | undefined {
   const chars = Math.ceil((bytes * 8) / 6);
   if (value.length !== chars || bytes <= 0) return undefined;
-  let out = '';
+  const padding = bytes % 3 === 0 ? 0 : 3 - (bytes % 3);
+  // Character codes first, one string at the end: a string grown by += is a chain of cons
+  // cells, and these strings live as long as the migrated user does.
+  const codes = new Array<number>(chars + padding);
   for (let i = 0; i < chars - 1; i++) {
     const std = BCRYPT64_TO_STD[value.charCodeAt(i)];
     if (!std) return undefined;
-    out += std;
+    codes[i] = std;
   }
   const last = BCRYPT64.indexOf(value.charAt(chars - 1));
   if (last < 0) return undefined;
   const usedBits = bytes * 8 - (chars - 1) * 6;
-  out += STD[last & ((0x3f << (6 - usedBits)) & 0x3f)] as string;
-  return out + (bytes % 3 === 1 ? '==' : bytes % 3 === 2 ? '=' : '');
+  codes[chars - 1] = STD.charCodeAt(last & ((0x3f << (6 - usedBits)) & 0x3f));
+  for (let i = 0; i < padding; i++) codes[chars + i] = EQUALS;
+  return String.fromCharCode(...codes);
 }
 
 /** crypt(3)/phpass little-endian 6-bit groups; used by phpass and Drupal. */

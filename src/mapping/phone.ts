@@ -53,15 +53,17 @@ export function fastE164(raw: string): string | false | undefined {
   for (let end = 2; end <= 4; end++) {
     const plan = planFor(raw.slice(1, end));
     if (plan === false) continue;
-    return plan === null ? undefined : check(plan, raw.slice(end));
+    return plan === null ? undefined : check(plan, raw, raw.slice(end));
   }
   return undefined;
 }
 
-function check(plan: Plan, digits: string): string | false {
+function check(plan: Plan, raw: string, digits: string): string | false {
   const national = nationalNumber(plan, digits);
   if (national.length < MIN_NATIONAL || national.length > MAX_NATIONAL) return false;
-  return plan.pattern.test(national) ? `+${plan.callingCode}${national}` : false;
+  if (!plan.pattern.test(national)) return false;
+  // Usually the input already is the E.164 form; returning it allocates nothing.
+  return national === digits ? raw : `+${plan.callingCode}${national}`;
 }
 
 /** The library's extractNationalNumber: strip a national prefix only where the result still fits. */
