@@ -8,7 +8,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
-import { constants, PerformanceObserver, type NodeGCPerformanceDetail } from 'node:perf_hooks';
+import { constants, PerformanceObserver, type NodeGCPerformanceDetail, type PerformanceEntry } from 'node:perf_hooks';
 import { startCidaasEmulator } from '../src/emulators/cidaas/index.ts';
 
 const profileDir = process.env['EMULATOR_CPU_PROFILE'];
@@ -28,7 +28,7 @@ const gcKinds: Record<number, string> = {
 const gc = new Map<string, { count: number; ms: number }>();
 const gcObserver = process.env['EMULATOR_GC_SUMMARY'] ? new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
-    const name = gcKinds[(entry.detail as NodeGCPerformanceDetail).kind] ?? 'other';
+    const name = gcKinds[((entry as PerformanceEntry & { detail?: NodeGCPerformanceDetail }).detail?.kind ?? -1)] ?? 'other';
     const s = gc.get(name) ?? { count: 0, ms: 0 };
     s.count++;
     s.ms += entry.duration;
