@@ -72,18 +72,24 @@ const EQUALS = '='.charCodeAt(0);
  * salt, 31 for its 23-byte digest); anything else is undefined.
  */
 export function bcrypt64ToBase64(value: string, bytes: number): string | undefined {
+  if (value.length !== Math.ceil((bytes * 8) / 6)) return undefined;
+  return bcrypt64SliceToBase64(value, 0, bytes);
+}
+
+/** `bcrypt64ToBase64` of the characters from `start` on, without cutting them out first. */
+export function bcrypt64SliceToBase64(value: string, start: number, bytes: number): string | undefined {
   const chars = Math.ceil((bytes * 8) / 6);
-  if (value.length !== chars || bytes <= 0) return undefined;
+  if (bytes <= 0 || start < 0 || start + chars > value.length) return undefined;
   const padding = bytes % 3 === 0 ? 0 : 3 - (bytes % 3);
   // Character codes first, one string at the end: a string grown by += is a chain of cons
   // cells, and these strings live as long as the migrated user does.
   const codes = new Array<number>(chars + padding);
   for (let i = 0; i < chars - 1; i++) {
-    const std = BCRYPT64_TO_STD[value.charCodeAt(i)];
+    const std = BCRYPT64_TO_STD[value.charCodeAt(start + i)];
     if (!std) return undefined;
     codes[i] = std;
   }
-  const last = BCRYPT64.indexOf(value.charAt(chars - 1));
+  const last = BCRYPT64.indexOf(value.charAt(start + chars - 1));
   if (last < 0) return undefined;
   const usedBits = bytes * 8 - (chars - 1) * 6;
   codes[chars - 1] = STD.charCodeAt(last & ((0x3f << (6 - usedBits)) & 0x3f));

@@ -1,9 +1,7 @@
 import type { PasswordHash } from '../../model/index.ts';
 import { ok, unrecognised } from '../describe.ts';
-import { bcrypt64ToBase64 } from '../encoding.ts';
+import { bcrypt64SliceToBase64 } from '../encoding.ts';
 import type { FormatFamily, IdentifyResult } from '../types.ts';
-
-const MCF = /^\$(2[abxy]?)\$(\d{2})\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$/;
 
 interface BcryptParts {
   variant: string;
@@ -12,18 +10,33 @@ interface BcryptParts {
   hash: string;
 }
 
-/** Split a `$2?$cc$<salt><digest>` string; undefined when it is not a well-formed bcrypt string. */
+/**
+ * Split a `$2?$cc$<salt><digest>` string (`^\$(2[abxy]?)\$(\d{2})\$([./A-Za-z0-9]{22})([./A-Za-z0-9]{31})$`);
+ * undefined when it is not a well-formed bcrypt string. Read by position rather than by that
+ * regex: every migrated bcrypt user passes here, and a match would allocate five strings.
+ */
 export function parseBcryptMcf(value: string): BcryptParts | undefined {
-  const m = MCF.exec(value);
-  if (!m) return undefined;
-  const cost = Number(m[2]);
+  const variantEnd = value.charCodeAt(2) === DOLLAR ? 2 : 3;
+  if (value.length !== variantEnd + 57 || value.charCodeAt(0) !== DOLLAR || value.charCodeAt(1) !== TWO) return undefined;
+  if (variantEnd === 3 && !VARIANT_LETTERS.includes(value.charAt(2))) return undefined;
+  if (value.charCodeAt(variantEnd) !== DOLLAR || value.charCodeAt(variantEnd + 3) !== DOLLAR) return undefined;
+  const tens = value.charCodeAt(variantEnd + 1) - ZERO;
+  const ones = value.charCodeAt(variantEnd + 2) - ZERO;
+  if (tens < 0 || tens > 9 || ones < 0 || ones > 9) return undefined;
+  const cost = tens * 10 + ones;
   if (cost < 4 || cost > 31) return undefined;
   // bcrypt uses 16 of the salt's 22 characters' bytes and 23 of the digest's 31; the rest are padding bits.
-  const salt = bcrypt64ToBase64(m[3] ?? '', 16);
-  const hash = bcrypt64ToBase64(m[4] ?? '', 23);
+  // The translation refuses any character outside bcrypt's alphabet, as the pattern does.
+  const salt = bcrypt64SliceToBase64(value, variantEnd + 4, 16);
+  const hash = bcrypt64SliceToBase64(value, variantEnd + 26, 23);
   if (salt === undefined || hash === undefined) return undefined;
-  return { variant: m[1] ?? '2b', cost, salt, hash };
+  return { variant: value.slice(1, variantEnd), cost, salt, hash };
 }
+
+const DOLLAR = 0x24;
+const TWO = 0x32;
+const ZERO = 0x30;
+const VARIANT_LETTERS = 'abxy';
 
 function bcryptHash(
   encoded: string,
