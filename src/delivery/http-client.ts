@@ -21,6 +21,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Sent as `application/json` unless `form` is given. */
   json?: unknown;
+  /** Already serialised JSON, sent as it is (bodies assembled from pre-encoded parts). */
+  jsonText?: string;
   form?: Record<string, string>;
   timeoutMs?: number;
 }
@@ -72,8 +74,8 @@ export class HttpClient {
     if (req.form) {
       body = new URLSearchParams(req.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
-    } else if (req.json !== undefined) {
-      body = JSON.stringify(req.json);
+    } else if (req.jsonText !== undefined || req.json !== undefined) {
+      body = req.jsonText ?? JSON.stringify(req.json);
       headers['content-type'] = 'application/json';
     }
     const timeout = req.timeoutMs ?? this.options.timeoutMs;

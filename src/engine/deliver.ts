@@ -1,9 +1,9 @@
-import type { Batch, ClaimedItem, Ledger, RetryPolicy, SettleSummary } from '../ledger/index.ts';
+import type { Batch, Ledger, RetryPolicy, SettleSummary } from '../ledger/index.ts';
 import type { Outcome, User } from '../model/index.ts';
-import type { PlannedUser, Target } from '../targets/target.ts';
+import type { EncodedPlannedUser, PlannedUser, Target } from '../targets/target.ts';
 import { AimdLimiter, sleep } from '../delivery/aimd.ts';
 import { RatePacer } from '../delivery/pacer.ts';
-import type { ReadyQueue } from './ready-queue.ts';
+import type { DeliveryItem, ReadyQueue } from './ready-queue.ts';
 
 export interface DeliverOptions {
   ledger: Ledger;
@@ -33,23 +33,34 @@ export interface DeliverTotals extends SettleSummary {
   users: number;
 }
 
-function plannedUsers(items: ClaimedItem[]): PlannedUser[] {
-  const out: PlannedUser[] = [];
-  for (const i of items) {
-    if (i.op !== 'upsert') continue;
-    const user = i.user ?? (i.json !== undefined ? (JSON.parse(i.json) as User) : undefined);
-    if (user !== undefined) out.push({ sourceId: i.sourceId, user, knownToTarget: i.knownToTarget });
-  }
-  return out;
+function parsed(i: DeliveryItem): User | undefined {
+  return i.user ?? (i.json !== undefined ? (JSON.parse(i.json) as User) : undefined);
 }
 
-async function send(target: Target, batch: Batch): Promise<Outcome[]> {
-  const upserts = plannedUsers(batch.items);
+function upsertOf(target: Target, items: DeliveryItem[]): Promise<Outcome[]> {
+  const upserts = items.filter((i) => i.op === 'upsert');
+  if (upserts.length === 0) return Promise.resolve([]);
+  if (target.encodeForBulk !== undefined && target.upsertEncoded !== undefined) {
+    // Users staging encoded ahead go as they are; the others are encoded here, the same way.
+    const encoded: EncodedPlannedUser[] = [];
+    for (const i of upserts) {
+      const user = i.payload === undefined ? parsed(i) : undefined;
+      const payload = i.payload ?? (user !== undefined ? target.encodeForBulk(user).payload : undefined);
+      if (payload !== undefined) encoded.push({ sourceId: i.sourceId, knownToTarget: i.knownToTarget, payload });
+    }
+    return target.upsertEncoded(encoded);
+  }
+  const planned: PlannedUser[] = [];
+  for (const i of upserts) {
+    const user = parsed(i);
+    if (user !== undefined) planned.push({ sourceId: i.sourceId, user, knownToTarget: i.knownToTarget });
+  }
+  return target.upsert(planned);
+}
+
+async function send(target: Target, batch: { items: DeliveryItem[] }): Promise<Outcome[]> {
   const deletes = batch.items.filter((i) => i.op === 'delete').map((i) => i.sourceId);
-  const [a, b] = await Promise.all([
-    upserts.length > 0 ? target.upsert(upserts) : [],
-    deletes.length > 0 ? target.remove(deletes) : [],
-  ]);
+  const [a, b] = await Promise.all([upsertOf(target, batch.items), deletes.length > 0 ? target.remove(deletes) : []]);
   return [...a, ...b];
 }
 

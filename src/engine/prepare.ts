@@ -2,12 +2,15 @@ import { fingerprintJson, type SourceReject, type StagedUser } from '../ledger/i
 import type { Mapper } from '../mapping/index.ts';
 import type { User } from '../model/index.ts';
 import type { Source } from '../sources/source.ts';
+import type { BulkEncoding } from '../targets/target.ts';
 
 /** A chunk of the source, mapped and serialised, ready for the ledger. */
 export interface PreparedChunk {
   users: StagedUser[];
   /** The mapped users, index for index with `users` (kept where they were made, for the census). */
   mapped: User[];
+  /** Index for index with `users`: the target's encoding, for users encoded ahead (see `encode`). */
+  encoded: Array<BulkEncoding | undefined>;
   rejects: SourceReject[];
   /** Records read so far, valid or not. */
   read: number;
@@ -22,6 +25,8 @@ export interface PrepareOptions {
   /** Read only records changed since this cursor (incremental sources). */
   since?: string;
   chunkSize: number;
+  /** Encode a user for the target's bulk call now (undefined: leave it to delivery). */
+  encode?: (user: User) => BulkEncoding | undefined;
 }
 
 /**
@@ -30,12 +35,12 @@ export interface PrepareOptions {
  */
 export async function* prepareChunks(options: PrepareOptions): AsyncGenerator<PreparedChunk> {
   const { source, mapper, signal, chunkSize } = options;
-  let chunk: PreparedChunk = { users: [], mapped: [], rejects: [], read: 0 };
+  let chunk: PreparedChunk = { users: [], mapped: [], encoded: [], rejects: [], read: 0 };
   let read = 0;
   let cursor: string | undefined;
   const cut = (): PreparedChunk => {
     const out = { ...chunk, read, ...(cursor !== undefined ? { cursor } : {}) };
-    chunk = { users: [], mapped: [], rejects: [], read };
+    chunk = { users: [], mapped: [], encoded: [], rejects: [], read };
     return out;
   };
   for await (const record of source.read(signal, options.since !== undefined ? { since: options.since } : {})) {
@@ -50,6 +55,7 @@ export async function* prepareChunks(options: PrepareOptions): AsyncGenerator<Pr
         const json = JSON.stringify(mapped.user);
         chunk.users.push({ sourceId: mapped.user.sourceId, json, fingerprint: fingerprintJson(json), position: record.position });
         chunk.mapped.push(mapped.user);
+        chunk.encoded.push(options.encode?.(mapped.user));
       } else {
         const id = record.data['sourceId'] ?? undefined;
         chunk.rejects.push({ position: record.position, sourceId: typeof id === 'string' ? id : undefined, reason: mapped.reason });

@@ -1,4 +1,8 @@
 import type { ClaimedItem } from '../ledger/index.ts';
+import type { BulkPayload } from '../targets/target.ts';
+
+/** A claimed item that may carry the target's encoding, made ahead by staging. */
+export type DeliveryItem = ClaimedItem & { payload?: BulkPayload };
 
 /** A user staged and leased to this run, waiting in memory for a call. */
 export interface ReadyUser {
@@ -6,6 +10,8 @@ export interface ReadyUser {
   fingerprint: string;
   json: string;
   knownToTarget: boolean;
+  /** The target's encoding, when staging made it ahead (see `Target.encodeForBulk`). */
+  payload?: BulkPayload;
 }
 
 /**
@@ -45,12 +51,14 @@ export class ReadyQueue {
   }
 
   /** Up to `max` users as claimed items, oldest first; their payload stays JSON until sent. */
-  take(max: number): ClaimedItem[] {
+  take(max: number): DeliveryItem[] {
     const end = Math.min(this.items.length, this.head + max);
-    const out: ClaimedItem[] = [];
+    const out: DeliveryItem[] = [];
     for (let i = this.head; i < end; i++) {
       const u = this.items[i] as ReadyUser;
-      out.push({ sourceId: u.sourceId, op: 'upsert', fingerprint: u.fingerprint, user: undefined, json: u.json, knownToTarget: u.knownToTarget, attempts: 0 });
+      const item: DeliveryItem = { sourceId: u.sourceId, op: 'upsert', fingerprint: u.fingerprint, user: undefined, json: u.json, knownToTarget: u.knownToTarget, attempts: 0 };
+      if (u.payload !== undefined) item.payload = u.payload;
+      out.push(item);
     }
     this.head = end;
     // Compact once the consumed prefix dominates, so the array does not grow without bound.
@@ -63,7 +71,7 @@ export class ReadyQueue {
   }
 
   /** Everything still waiting (e.g. on interruption), as claimed items to hand back to the ledger. */
-  drain(): ClaimedItem[] {
+  drain(): DeliveryItem[] {
     return this.take(this.size);
   }
 

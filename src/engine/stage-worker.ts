@@ -9,9 +9,10 @@ import type { MigrationConfig } from '../config/schema.ts';
 import type { HashCensus } from '../hashes/census.ts';
 import type { SourceReject, StagedUser } from '../ledger/index.ts';
 import type { User } from '../model/index.ts';
-import { targetCensus } from './census.ts';
+import type { BulkPayload } from '../targets/target.ts';
+import { passwordFormat, targetCensus } from './census.ts';
 import { openPipeline } from './pipeline.ts';
-import { prepareChunks } from './prepare.ts';
+import { prepareChunks, type PreparedChunk } from './prepare.ts';
 
 export interface StageWorkerInput {
   config: MigrationConfig;
@@ -23,7 +24,7 @@ export interface StageWorkerInput {
 }
 
 export type StageWorkerMessage =
-  | { type: 'chunk'; seq: number; users: StagedUser[]; rejects: SourceReject[]; read: number; cursor?: string }
+  | { type: 'chunk'; seq: number; users: StagedUser[]; payloads?: Array<BulkPayload | undefined>; rejects: SourceReject[]; read: number; cursor?: string }
   | { type: 'done'; census: ReturnType<HashCensus['toJSON']> }
   | { type: 'error'; message: string; name: string };
 
@@ -32,18 +33,32 @@ export type StageWorkerCommand = { type: 'ack'; seq: number; send: number[] } | 
 
 const input = workerData as StageWorkerInput;
 const abort = new AbortController();
-const unacked = new Map<number, User[]>();
+const unacked = new Map<number, Pick<PreparedChunk, 'mapped' | 'encoded'>>();
 let onAck: (() => void) | undefined;
-let add: ((user: User) => unknown) | undefined;
+let census: ReturnType<typeof targetCensus> | undefined;
+/**
+ * Encoding for the target ahead pays off when most users are sent (a first load) and is waste when
+ * most are unchanged (a delta): follow what the ledger said about the last chunk.
+ */
+let encodeAhead = true;
 
 parentPort?.on('message', (m: StageWorkerCommand) => {
   if (m.type === 'abort') {
     abort.abort(new Error('interrupted'));
   } else {
-    const mapped = unacked.get(m.seq);
+    const chunk = unacked.get(m.seq);
     unacked.delete(m.seq);
-    // The census counts only users that will be sent, which only the ledger can tell.
-    if (mapped !== undefined) for (const i of m.send) if (mapped[i] !== undefined) add?.(mapped[i]);
+    if (chunk !== undefined) {
+      // The census counts only users that will be sent, which only the ledger can tell.
+      for (const i of m.send) {
+        const user = chunk.mapped[i];
+        const encoded = chunk.encoded[i];
+        if (user === undefined) continue;
+        if (encoded !== undefined) census?.addPreview(passwordFormat(user), encoded.preview);
+        else census?.add(user);
+      }
+      if (chunk.mapped.length > 0) encodeAhead = m.send.length * 2 >= chunk.mapped.length;
+    }
   }
   onAck?.();
 });
@@ -61,8 +76,9 @@ const acked = (limit: number) =>
 
 void (async () => {
   const { source, mapper, target } = await openPipeline(input.config, input.baseDir);
-  const census = targetCensus(target);
-  add = census.add;
+  census = targetCensus(target);
+  const encodeForBulk = target.encodeForBulk?.bind(target);
+  const encode = encodeForBulk && ((user: User) => (encodeAhead ? encodeForBulk(user) : undefined));
   let outcome: StageWorkerMessage;
   try {
     let seq = 0;
@@ -71,12 +87,14 @@ void (async () => {
       mapper,
       chunkSize: input.chunkSize,
       signal: abort.signal,
+      ...(encode ? { encode } : {}),
       ...(input.since !== undefined ? { since: input.since } : {}),
     })) {
       seq += 1;
-      unacked.set(seq, chunk.mapped);
+      unacked.set(seq, { mapped: chunk.mapped, encoded: chunk.encoded });
       const { users, rejects, read, cursor } = chunk;
-      post({ type: 'chunk', seq, users, rejects, read, ...(cursor !== undefined ? { cursor } : {}) });
+      const payloads = chunk.encoded.some((e) => e !== undefined) ? chunk.encoded.map((e) => e?.payload) : undefined;
+      post({ type: 'chunk', seq, users, rejects, read, ...(payloads ? { payloads } : {}), ...(cursor !== undefined ? { cursor } : {}) });
       await acked(input.window - 1);
     }
     await acked(0);

@@ -1,4 +1,5 @@
 import type { Ledger, SourceReject, StageLease } from '../ledger/index.ts';
+import type { BulkPayload } from '../targets/target.ts';
 import type { PreparedChunk } from './prepare.ts';
 import type { ReadyQueue, ReadyUser } from './ready-queue.ts';
 
@@ -13,6 +14,12 @@ export interface StageCounts {
   /** The change cursor of the last record read, for sources that read incrementally. */
   cursor?: string;
 }
+
+/** A prepared chunk as the ledger writer needs it: users, the target's encodings, rejects. */
+export type StagerChunk = Pick<PreparedChunk, 'users' | 'rejects' | 'read' | 'cursor'> & {
+  /** Index for index with `users`, for users the staging thread encoded ahead. */
+  payloads?: Array<BulkPayload | undefined>;
+};
 
 export interface StagerOptions {
   ledger: Ledger;
@@ -32,7 +39,7 @@ export class Stager {
   constructor(private readonly options: StagerOptions) {}
 
   /** Stage one chunk; returns the indices of its users that will be sent (new or changed). */
-  stage(chunk: Omit<PreparedChunk, 'mapped'>): number[] {
+  stage(chunk: StagerChunk): number[] {
     const { ledger, runId, handoff } = this.options;
     const rejects: SourceReject[] = [...chunk.rejects];
     const toSend: number[] = [];
@@ -49,7 +56,10 @@ export class Stager {
         this.counts[r.kind] += 1;
         if (r.kind === 'new' || r.kind === 'changed') {
           toSend.push(i);
-          if (r.leased) ready.push({ sourceId: u.sourceId, fingerprint: u.fingerprint, json: u.json, knownToTarget: r.knownToTarget });
+          if (r.leased) {
+            const payload = chunk.payloads?.[i];
+            ready.push({ sourceId: u.sourceId, fingerprint: u.fingerprint, json: u.json, knownToTarget: r.knownToTarget, ...(payload !== undefined ? { payload } : {}) });
+          }
         }
       });
       handoff?.ready.push(ready);

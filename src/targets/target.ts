@@ -43,6 +43,25 @@ export interface UserPreview {
   mfaLost: number;
 }
 
+/**
+ * A user prepared for a bulk call ahead of time, on the staging thread: everything `upsert` would
+ * compute per user, done once. Plain data, so it can cross threads; `payload` is the adapter's own.
+ */
+export interface BulkEncoding {
+  preview: UserPreview;
+  payload: BulkPayload;
+}
+
+/** Adapter-specific, structured-clonable: strings, numbers, booleans, arrays and plain objects. */
+export type BulkPayload = Readonly<Record<string, string | number | boolean | readonly string[]>>;
+
+/** One pre-encoded user as the engine hands it back for sending. */
+export interface EncodedPlannedUser {
+  sourceId: string;
+  knownToTarget: boolean;
+  payload: BulkPayload;
+}
+
 export interface Target {
   readonly name: string;
   readonly capabilities: TargetCapabilities;
@@ -58,6 +77,13 @@ export interface Target {
    * throws only the fatal errors of `errors.ts` (auth refused, target unreachable at start, config).
    */
   upsert(users: PlannedUser[]): Promise<Outcome[]>;
+  /**
+   * Optional pair: `encodeForBulk` does the per-user work of `upsert` ahead (the engine runs it on the
+   * staging thread, with its own instance of the adapter), and `upsertEncoded` sends such users with
+   * the same outcomes `upsert` would give. The preview is the census's, so nothing is computed twice.
+   */
+  encodeForBulk?(user: User): BulkEncoding;
+  upsertEncoded?(users: EncodedPlannedUser[]): Promise<Outcome[]>;
   remove(sourceIds: string[]): Promise<Outcome[]>;
   stats?(): TargetStats;
   close(): Promise<void>;

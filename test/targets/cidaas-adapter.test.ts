@@ -129,6 +129,37 @@ describe('cidaas adapter against the emulator', () => {
     expect(await state(emu.url)).toHaveLength(1);
   });
 
+  it('sends users encoded ahead by another instance (as the staging thread does) exactly like upsert', async () => {
+    const id = identify(bcrypt);
+    if (!id.ok) throw new Error('bcrypt not identified');
+    const t2 = target(emu.url, { hashAlgorithms: { sha256: 'SHA256' } });
+    const staging = target(emu.url, { hashAlgorithms: { sha256: 'SHA256' } });
+    try {
+      const users = [fullUser('e-1'), minimalUser('e-2', { email: 'e-2@mailinator.com' }), minimalUser('e-3', { password: id.hash })];
+      // Across threads the encodings travel by structured clone.
+      const encoded = structuredClone(users.map((u) => staging.encodeForBulk?.(u)));
+      expect(encoded.map((e) => e?.preview)).toEqual(users.map((u) => staging.preview(u)));
+      const out = await t2.upsertEncoded?.(users.map((u, i) => ({ sourceId: u.sourceId, knownToTarget: false, payload: encoded[i]?.payload ?? {} })));
+      const viaUpsert = await (async () => {
+        emu.reset();
+        return t2.upsert(users.map((u) => planned(u)));
+      })();
+      // What the emulator makes up itself (ids, timestamps) differs from one import to the next.
+      const ours = (users: Record<string, unknown>[]) =>
+        JSON.parse(JSON.stringify(users, (k, v: unknown) => (['createdAt', 'updatedAt', 'identityId'].includes(k) ? undefined : v))) as unknown;
+      const stateViaUpsert = ours(await state(emu.url));
+      expect(out).toEqual(viaUpsert);
+      const kinds = Object.fromEntries((out ?? []).map((o) => [o.sourceId, o.kind === 'rejected' ? o.code : o.kind]));
+      expect(kinds).toEqual({ 'e-1': 'ok', 'e-2': 'invalid_email', 'e-3': 'unsupported_hash' });
+      emu.reset();
+      await t2.upsertEncoded?.(users.map((u, i) => ({ sourceId: u.sourceId, knownToTarget: false, payload: encoded[i]?.payload ?? {} })));
+      expect(ours(await state(emu.url))).toEqual(stateViaUpsert);
+    } finally {
+      await t2.close();
+      await staging.close();
+    }
+  });
+
   it('forces a reset for a user without a password', async () => {
     await t.upsert([planned(minimalUser('np-1'))]);
     expect(await login(emu.url, 'np-1@example.com', 'anything')).toMatchObject({

@@ -10,21 +10,34 @@ import { isRetryableStatus, rejectionCode, retryableFrom } from '../common/class
 import { TargetSession } from '../common/session.ts';
 import { mapLimited, singleOutcome } from '../common/single-call.ts';
 import { TargetConfigError } from '../errors.ts';
-import type { PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats, UserPreview } from '../target.ts';
+import type {
+  BulkEncoding,
+  EncodedPlannedUser,
+  PlannedUser,
+  SingleUserTarget,
+  TargetCapabilities,
+  TargetStats,
+  UserPreview,
+} from '../target.ts';
 import { cidaasAuthAdvice } from './auth-advice.ts';
 import { cidaasCapabilities } from './capabilities.ts';
 import { countMfaLost } from '../../hashes/totp.ts';
 import { buildCidaasEntity, cidaasSub, planPassword } from './payload.ts';
 import { cidaasErrorMessage, outcomesFromStates, parseProcessStates } from './response.ts';
 import type { SentEntity } from './response.ts';
-import type { CidaasUserEntity } from './types.ts';
 
 const BULK_PATH = '/users-srv/user/bulk';
 const DELETE_CONCURRENCY = 4;
 
 interface Built extends SentEntity {
-  entity: CidaasUserEntity;
+  /** The entity as JSON: request bodies are assembled from these without serialising again. */
+  entity: string;
 }
+
+/** What `encodeForBulk` hands the engine for one user (see `Target.encodeForBulk`). */
+type EncodedCidaasUser =
+  | { kind: 'ok'; sub: string; ids: readonly string[]; entity: string; password: 'native' | 'verifier' | 'reset' | 'reset-unsupported' }
+  | { kind: 'refused'; reason: string; code: string };
 
 export class CidaasAdapter implements SingleUserTarget {
   readonly name = 'cidaas';
@@ -66,25 +79,42 @@ export class CidaasAdapter implements SingleUserTarget {
     return { ...base, password: plan.via === 'verifier' ? 'verifier' : 'import' };
   }
 
-  async upsert(users: PlannedUser[]): Promise<Outcome[]> {
+  encodeForBulk(user: User): BulkEncoding {
+    const b = buildCidaasEntity(user, this.config);
+    const mfa = countMfaLost(user.mfa, 'cidaas');
+    const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
+    if (!b.ok) {
+      return { preview: { ...base, password: 'reject', reason: b.reason }, payload: { kind: 'refused', reason: b.reason, code: b.code } satisfies EncodedCidaasUser };
+    }
+    const plan = b.password;
+    const password: Extract<EncodedCidaasUser, { kind: 'ok' }>['password'] =
+      plan.kind === 'hash' ? plan.via : plan.because === 'unsupported_hash' ? 'reset-unsupported' : 'reset';
+    const preview: UserPreview =
+      plan.kind === 'hash'
+        ? { ...base, password: plan.via === 'verifier' ? 'verifier' : 'import' }
+        : { ...base, password: 'reset', reason: plan.because.replace(/_/g, ' ') };
+    const payload: EncodedCidaasUser = { kind: 'ok', sub: b.entity.sub, ids: identifiersOf(user), entity: JSON.stringify(b.entity), password };
+    return { preview, payload };
+  }
+
+  upsert(users: PlannedUser[]): Promise<Outcome[]> {
+    return this.upsertEncoded(
+      users.map((p) => ({ sourceId: p.sourceId, knownToTarget: p.knownToTarget, payload: this.encodeForBulk(p.user).payload })),
+    );
+  }
+
+  async upsertEncoded(users: EncodedPlannedUser[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     const built: Built[] = [];
-    for (const p of users) {
-      const b = buildCidaasEntity(p.user, this.config);
-      if (!b.ok) {
-        outcomes.push({ sourceId: p.sourceId, kind: 'rejected', reason: b.reason, code: b.code });
+    for (const u of users) {
+      const p = u.payload as EncodedCidaasUser;
+      if (p.kind === 'refused') {
+        outcomes.push({ sourceId: u.sourceId, kind: 'rejected', reason: p.reason, code: p.code });
         continue;
       }
-      if (b.password.kind === 'reset' && b.password.because === 'unsupported_hash')
-        this.counters.unsupportedHashResets++;
-      if (b.password.kind === 'hash' && b.password.via === 'verifier') this.counters.verifierHashes++;
-      built.push({
-        sourceId: p.sourceId,
-        sub: b.entity.sub,
-        knownToTarget: p.knownToTarget,
-        identifiers: identifiersOf(p.user),
-        entity: b.entity,
-      });
+      if (p.password === 'reset-unsupported') this.counters.unsupportedHashResets++;
+      if (p.password === 'verifier') this.counters.verifierHashes++;
+      built.push({ sourceId: u.sourceId, sub: p.sub, knownToTarget: u.knownToTarget, identifiers: [...p.ids], entity: p.entity });
     }
     if (built.length > 0) {
       // cidaas answers per user, but may still refuse a whole request for one bad entity (400/417).
@@ -100,7 +130,7 @@ export class CidaasAdapter implements SingleUserTarget {
   }
 
   private async sendBulk(items: Built[]): Promise<BatchResult> {
-    const ex = await this.session.send({ method: 'POST', path: BULK_PATH, json: items.map((i) => i.entity) });
+    const ex = await this.session.send({ method: 'POST', path: BULK_PATH, jsonText: `[${items.map((i) => i.entity).join(',')}]` });
     if (ex.kind === 'retryable') return ex;
     const { res } = ex;
     if (res.status >= 200 && res.status < 300) {
