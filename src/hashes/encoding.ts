@@ -56,6 +56,17 @@ export function fromBcrypt64(value: string): Buffer | undefined {
   return fromBase64(std.length % 4 === 1 ? std.slice(0, -1) : std);
 }
 
+/** One reusable code array per length: String.fromCharCode(...codes) needs the exact length, not a fresh array. */
+const SCRATCH: number[][] = [];
+function scratchCodes(length: number): number[] {
+  let codes = SCRATCH[length];
+  if (codes === undefined) {
+    codes = new Array<number>(length).fill(0);
+    SCRATCH[length] = codes;
+  }
+  return codes;
+}
+
 /** bcrypt64 character code → the standard-alphabet character code with the same 6 bits (0 outside the alphabet). */
 const BCRYPT64_TO_STD: Uint8Array = (() => {
   const table = new Uint8Array(128);
@@ -83,7 +94,7 @@ export function bcrypt64SliceToBase64(value: string, start: number, bytes: numbe
   const padding = bytes % 3 === 0 ? 0 : 3 - (bytes % 3);
   // Character codes first, one string at the end: a string grown by += is a chain of cons
   // cells, and these strings live as long as the migrated user does.
-  const codes = new Array<number>(chars + padding);
+  const codes = scratchCodes(chars + padding);
   for (let i = 0; i < chars - 1; i++) {
     const std = BCRYPT64_TO_STD[value.charCodeAt(start + i)];
     if (!std) return undefined;

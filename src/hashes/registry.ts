@@ -45,9 +45,16 @@ const BY_FORMAT: ReadonlyMap<string, FormatFamily> = (() => {
   return map;
 })();
 
+/** Configured format strings seen so far (a config names few; the bound keeps odd callers harmless). */
+const RESOLVED = new Map<string, FormatFamily | undefined>();
+
 export function familyForFormat(format: string): FormatFamily | undefined {
+  if (RESOLVED.has(format)) return RESOLVED.get(format);
   const name = format.split(':', 1)[0]?.toLowerCase() ?? '';
-  return BY_FORMAT.get(name);
+  const family = BY_FORMAT.get(name);
+  if (RESOLVED.size >= 256) RESOLVED.clear();
+  RESOLVED.set(format, family);
+  return family;
 }
 
 /** Every format name `mapping.password.format` accepts (besides `auto`). */
