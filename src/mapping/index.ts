@@ -57,7 +57,8 @@ export async function createMapper(mapping: Mapping, options: MapperOptions = {}
       if (record.error !== undefined) return { ok: false, reason: record.error };
       const data = record.data;
       const user: Record<string, unknown> = {};
-      for (const field of fields) {
+      for (let i = 0; i < fields.length; i++) {
+        const field = fields[i] as (typeof fields)[number];
         let value: unknown;
         try {
           value = field.resolve(data);
@@ -68,7 +69,8 @@ export async function createMapper(mapping: Mapping, options: MapperOptions = {}
       }
       if (attributes.length > 0) {
         const attrs: Record<string, unknown> = {};
-        for (const attribute of attributes) {
+        for (let i = 0; i < attributes.length; i++) {
+          const attribute = attributes[i] as (typeof attributes)[number];
           let value: unknown;
           try {
             value = attribute.resolve(data);

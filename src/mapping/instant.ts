@@ -47,13 +47,15 @@ function daysIn(year: number, month: number): number {
 }
 
 const ZERO_MILLIS = Array.from('.000Z', (c) => c.charCodeAt(0));
+/** Reused for every result: only the string made from it outlives the call. */
+const CODES = new Array<number>(24).fill(0);
 
 /**
  * `${text.slice(0, 19)}.000Z` as one flat string: a concatenation would be a cons cell holding a
  * slice of the source text, and the result lives as long as the migrated user does.
  */
 function withZeroMillis(text: string): string {
-  const codes = new Array<number>(24);
+  const codes = CODES;
   for (let i = 0; i < 19; i++) codes[i] = text.charCodeAt(i);
   for (let i = 0; i < 5; i++) codes[19 + i] = ZERO_MILLIS[i] as number;
   return String.fromCharCode(...codes);

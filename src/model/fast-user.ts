@@ -46,7 +46,8 @@ export function fastUser(input: unknown): User | undefined {
     if (!name) return undefined;
     out.name = name;
   }
-  for (const key of LOCALE_KEYS) {
+  for (let i = 0; i < LOCALE_KEYS.length; i++) {
+    const key = LOCALE_KEYS[i] as (typeof LOCALE_KEYS)[number];
     if (key in input) {
       if (typeof input[key] !== 'string') return undefined;
       out[key] = input[key];
@@ -56,7 +57,8 @@ export function fastUser(input: unknown): User | undefined {
     if (typeof input.birthdate !== 'string' || !DATE.test(input.birthdate)) return undefined;
     out.birthdate = input.birthdate;
   }
-  for (const key of PROFILE_KEYS) {
+  for (let i = 0; i < PROFILE_KEYS.length; i++) {
+    const key = PROFILE_KEYS[i] as (typeof PROFILE_KEYS)[number];
     if (key in input) {
       if (typeof input[key] !== 'string') return undefined;
       out[key] = input[key];
@@ -72,7 +74,8 @@ export function fastUser(input: unknown): User | undefined {
     if (!password) return undefined;
     out.password = password;
   }
-  for (const key of NESTED_KEYS) {
+  for (let i = 0; i < NESTED_KEYS.length; i++) {
+    const key = NESTED_KEYS[i] as (typeof NESTED_KEYS)[number];
     // Rare and nested: zod's own schema for the one field is still far cheaper than the whole user.
     if (!(key in input)) {
       out[key] = [];
@@ -82,7 +85,8 @@ export function fastUser(input: unknown): User | undefined {
     if (!parsed.success) return undefined;
     out[key] = parsed.data;
   }
-  for (const key of LIST_KEYS) {
+  for (let i = 0; i < LIST_KEYS.length; i++) {
+    const key = LIST_KEYS[i] as (typeof LIST_KEYS)[number];
     const list = key in input ? nonEmptyStrings(input[key]) : [];
     if (!list) return undefined;
     out[key] = list;
@@ -90,7 +94,8 @@ export function fastUser(input: unknown): User | undefined {
   const attributes = 'attributes' in input ? attributeRecord(input.attributes) : {};
   if (!attributes) return undefined;
   out.attributes = attributes;
-  for (const key of INSTANT_KEYS) {
+  for (let i = 0; i < INSTANT_KEYS.length; i++) {
+    const key = INSTANT_KEYS[i] as (typeof INSTANT_KEYS)[number];
     if (key in input) {
       if (typeof input[key] !== 'string' || !DATETIME.test(input[key])) return undefined;
       out[key] = input[key];
@@ -148,8 +153,14 @@ function stringObject(value: unknown, keys: readonly string[]): Record<string, s
     count++;
   }
   const out: Record<string, string> = {};
-  for (const key of keys) if (key in value) out[key] = value[key] as string;
-  return Object.keys(out).length === count ? out : undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (key in value) {
+      out[key] = value[key] as string;
+      count--;
+    }
+  }
+  return count === 0 ? out : undefined;
 }
 
 function nonEmptyStrings(value: unknown): string[] | undefined {
