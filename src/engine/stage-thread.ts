@@ -5,7 +5,7 @@ import type { StageCounts, Stager } from './stager.ts';
 import type { StageWorkerCommand, StageWorkerInput, StageWorkerMessage } from './stage-worker.ts';
 
 /** Staging holds a few chunks of users at a time: a small heap keeps the process's memory flat. */
-const STAGING_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
+const STAGING_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 48 };
 /** Users per chunk: one ledger transaction on the main thread, short enough not to delay responses. */
 const CHUNK = 200;
 /** Chunks in transit between the threads. */
