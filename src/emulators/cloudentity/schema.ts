@@ -60,13 +60,29 @@ export const SCHEMAS: Record<'users' | 'user_credentials' | 'user_identifiers' |
   },
 };
 
+/**
+ * RFC 3339 check (the pattern, then Date.parse for the ranges), remembered: every record of an
+ * import carries two to four of them and a user's records mostly repeat the same instants.
+ */
+const dateTimes = new Map<string, boolean>();
+
+function isDateTime(value: string): boolean {
+  let ok = dateTimes.get(value);
+  if (ok === undefined) {
+    ok = DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
+    if (dateTimes.size >= 4096) dateTimes.clear();
+    dateTimes.set(value, ok);
+  }
+  return ok;
+}
+
 export function checkField(value: unknown, type: FieldType): string | undefined {
   if (Array.isArray(type)) return typeof value === 'string' && type.includes(value) ? undefined : `must be one of ${type.join(', ')}`;
   switch (type) {
     case 'string':
       return typeof value === 'string' && value !== '' ? undefined : 'must be a non-empty string';
     case 'date-time':
-      return typeof value === 'string' && DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : 'must be an RFC 3339 date-time';
+      return typeof value === 'string' && isDateTime(value) ? undefined : 'must be an RFC 3339 date-time';
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'must be a boolean';
     case 'object':
@@ -77,19 +93,20 @@ export function checkField(value: unknown, type: FieldType): string | undefined 
   return 'unknown type';
 }
 
-export function checkRecord(rec: unknown, schema: RecordSchema, mode: 'spec' | 'docs', path: string, out: Problem[]): void {
+/** Checks record `index` of the dump array `array`; its path (`users[3]`) is only built for a problem. */
+export function checkRecord(rec: unknown, schema: RecordSchema, mode: 'spec' | 'docs', array: string, index: number, out: Problem[]): void {
   if (!isObject(rec)) {
-    out.push({ path, message: 'must be an object' });
+    out.push({ path: `${array}[${index}]`, message: 'must be an object' });
     return;
   }
   for (const field of schema.required[mode]) {
-    if (rec[field] === undefined || rec[field] === null) out.push({ path: `${path}.${field}`, message: 'is required' });
+    if (rec[field] === undefined || rec[field] === null) out.push({ path: `${array}[${index}].${field}`, message: 'is required' });
   }
-  for (const [field, type] of Object.entries(schema.fields)) {
+  for (const field in schema.fields) {
     const value = rec[field];
     if (value === undefined || value === null) continue;
-    const problem = checkField(value, type);
-    if (problem !== undefined) out.push({ path: `${path}.${field}`, message: problem });
+    const problem = checkField(value, schema.fields[field] as FieldType);
+    if (problem !== undefined) out.push({ path: `${array}[${index}].${field}`, message: problem });
   }
 }
 
@@ -113,7 +130,9 @@ export function checkHashedPassword(hashed: unknown, path: string, out: Problem[
   const params = config[method as string];
   if (params === undefined || params === null) return;
   if (!isObject(params)) return void out.push({ path: `${path}.config.${String(method)}`, message: 'must be an object' });
-  for (const [field, type] of Object.entries(HASH_PARAMS[method as string] ?? {})) {
+  const fields = HASH_PARAMS[method as string] ?? {};
+  for (const field in fields) {
+    const type = fields[field] as FieldType;
     const value = params[field];
     if (value === undefined || value === null || (type === 'string' && value === '')) continue;
     const problem = checkField(value, type);

@@ -1,3 +1,5 @@
+import { StringTable } from '../shared/string-table.ts';
+
 /** Records are kept as sent (TenantDump shapes), indexed by id and linked by user_id. */
 export type Rec = Record<string, unknown> & { id: string };
 export type UserRec = Rec & { tenant_id: string; user_pool_id: string; status: string };
@@ -12,48 +14,62 @@ export interface PoolRec extends Record<string, unknown> {
   identifier_case_insensitive?: boolean;
 }
 
+/** What the store keeps about a user besides its record: the ETag version and its sub-records' ids. */
+class UserMeta {
+  /** Bumped on every write to the user or its sub-records. */
+  version = 0;
+  /** Ids per kind in insertion order; most users have one or two of each, so arrays, created on first use. */
+  readonly ids: Partial<Record<Kind, string[]>> = {};
+}
+
+const NO_IDS: readonly string[] = [];
+
 export class CloudentityStore {
   readonly pools = new Map<string, PoolRec>();
   readonly users = new Map<string, UserRec>();
   readonly credentials = new Map<string, LinkedRec>();
   readonly identifiers = new Map<string, LinkedRec>();
   readonly addresses = new Map<string, LinkedRec>();
-  /** `${pool}\0${identifier_lc}` → identifier record id: the per-pool uniqueness index. */
-  readonly identifierIndex = new Map<string, string>();
-  private readonly children = new Map<string, Record<Kind, Set<string>>>();
-  /** ETag source: bumped on every write to a user or its sub-records. */
-  private readonly versions = new Map<string, number>();
+  /** pool → identifier_lc → identifier record id: the per-pool uniqueness index. */
+  private readonly identifierIndex = new Map<string, StringTable<string>>();
+  private readonly meta = new StringTable<UserMeta>();
 
   clear(): void {
-    for (const m of [this.users, this.credentials, this.identifiers, this.addresses, this.identifierIndex, this.children, this.versions]) m.clear();
+    for (const m of [this.users, this.credentials, this.identifiers, this.addresses, this.identifierIndex]) m.clear();
+    this.meta.clear();
   }
 
   map(kind: Kind): Map<string, LinkedRec> {
     return kind === 'credentials' ? this.credentials : kind === 'identifiers' ? this.identifiers : this.addresses;
   }
 
-  childIds(userId: string, kind: Kind): Set<string> {
-    let c = this.children.get(userId);
-    if (c === undefined) {
-      c = { credentials: new Set(), identifiers: new Set(), addresses: new Set() };
-      this.children.set(userId, c);
-    }
-    return c[kind];
+  /** Ids of a user's sub-records of one kind, in the order they were written; a copy-free view, so do not hold it across writes. */
+  childIds(userId: string, kind: Kind): readonly string[] {
+    return this.meta.get(userId)?.ids[kind] ?? NO_IDS;
   }
 
   childrenOf(userId: string, kind: Kind): LinkedRec[] {
-    const ids = this.children.get(userId)?.[kind];
-    if (ids === undefined) return [];
     const map = this.map(kind);
-    return [...ids].map((id) => map.get(id)).filter((r): r is LinkedRec => r !== undefined);
+    return this.childIds(userId, kind)
+      .map((id) => map.get(id))
+      .filter((r): r is LinkedRec => r !== undefined);
   }
 
   etag(userId: string): string {
-    return `"${userId}.${this.versions.get(userId) ?? 0}"`;
+    return `"${userId}.${this.meta.get(userId)?.version ?? 0}"`;
+  }
+
+  private metaOf(userId: string): UserMeta {
+    let m = this.meta.get(userId);
+    if (m === undefined) {
+      m = new UserMeta();
+      this.meta.set(userId, m);
+    }
+    return m;
   }
 
   touch(userId: string): void {
-    this.versions.set(userId, (this.versions.get(userId) ?? 0) + 1);
+    this.metaOf(userId).version++;
   }
 
   putUser(user: UserRec): void {
@@ -63,12 +79,12 @@ export class CloudentityStore {
 
   putChild(kind: Kind, rec: LinkedRec): void {
     const map = this.map(kind);
-    const previous = map.get(rec.id);
-    if (previous !== undefined) this.removeChild(kind, rec.id);
+    if (map.has(rec.id)) this.removeChild(kind, rec.id);
     map.set(rec.id, rec);
-    this.childIds(rec.user_id, kind).add(rec.id);
-    if (kind === 'identifiers') this.identifierIndex.set(indexKey(rec.user_pool_id, rec['identifier_lc']), rec.id);
-    this.touch(rec.user_id);
+    const meta = this.metaOf(rec.user_id);
+    (meta.ids[kind] ??= []).push(rec.id);
+    if (kind === 'identifiers') this.poolIndex(rec.user_pool_id).set(String(rec['identifier_lc']), rec.id);
+    meta.version++;
   }
 
   removeChild(kind: Kind, id: string): void {
@@ -76,10 +92,13 @@ export class CloudentityStore {
     const rec = map.get(id);
     if (rec === undefined) return;
     map.delete(id);
-    this.children.get(rec.user_id)?.[kind].delete(id);
+    const ids = this.meta.get(rec.user_id)?.ids[kind];
+    const at = ids?.indexOf(id) ?? -1;
+    if (at >= 0) ids?.splice(at, 1);
     if (kind === 'identifiers') {
-      const key = indexKey(rec.user_pool_id, rec['identifier_lc']);
-      if (this.identifierIndex.get(key) === id) this.identifierIndex.delete(key);
+      const index = this.identifierIndex.get(rec.user_pool_id);
+      const lc = String(rec['identifier_lc']);
+      if (index?.get(lc) === id) index.delete(lc);
     }
     this.touch(rec.user_id);
   }
@@ -90,18 +109,22 @@ export class CloudentityStore {
       for (const id of [...this.childIds(userId, kind)]) this.removeChild(kind, id);
     }
     this.users.delete(userId);
-    this.children.delete(userId);
-    this.versions.delete(userId);
+    this.meta.delete(userId);
     return true;
   }
 
   /** Identifier record owning `identifier_lc` in a pool. */
   identifierOwner(poolId: string, identifierLc: string): LinkedRec | undefined {
-    const id = this.identifierIndex.get(indexKey(poolId, identifierLc));
+    const id = this.identifierIndex.get(poolId)?.get(identifierLc);
     return id === undefined ? undefined : this.identifiers.get(id);
   }
-}
 
-export function indexKey(poolId: string, identifierLc: unknown): string {
-  return `${poolId}\u0000${String(identifierLc)}`;
+  private poolIndex(poolId: string): StringTable<string> {
+    let index = this.identifierIndex.get(poolId);
+    if (index === undefined) {
+      index = new StringTable();
+      this.identifierIndex.set(poolId, index);
+    }
+    return index;
+  }
 }
