@@ -99,7 +99,7 @@ async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
 /** Counts inbox calls and time spent in them (BENCH_DEBUG=1). */
 function instrument(inbox: SqliteInbox): Record<string, { calls: number; ms: number; items: number }> {
   const out: Record<string, { calls: number; ms: number; items: number }> = {};
-  for (const name of ['append', 'claim', 'settle'] as const) {
+  for (const name of ['append', 'claim', 'settle', 'settleAndClaim'] as const) {
     const orig = inbox[name].bind(inbox) as (...a: unknown[]) => Promise<unknown>;
     const rec = (out[name] = { calls: 0, ms: 0, items: 0 });
     (inbox as unknown as Record<string, unknown>)[name] = async (...a: unknown[]) => {
@@ -107,7 +107,8 @@ function instrument(inbox: SqliteInbox): Record<string, { calls: number; ms: num
       const r = await orig(...a);
       rec.calls += 1;
       rec.ms += performance.now() - t;
-      rec.items += Array.isArray(a[name === 'settle' ? 1 : 0]) ? (a[name === 'settle' ? 1 : 0] as unknown[]).length : Array.isArray(r) ? r.length : 0;
+      const arg = a[name.startsWith('settle') ? 1 : 0];
+      rec.items += Array.isArray(arg) ? arg.length : Array.isArray(r) ? r.length : 0;
       return r;
     };
   }
@@ -183,7 +184,7 @@ async function throughputRun(url: string, run: number): Promise<number> {
   };
   console.log(
     `  throughput run ${run + 1}: ${st.applied + st.skipped} events in ${secs.toFixed(2)} s = ${Math.round(rate)} events/s ` +
-      `(cores used: sync ${cores.toFixed(2)}, emulator ${share(0)}, nats-server ${share(1)})`,
+      `(cores used: sync ${cores.toFixed(2)}, emulator ${share(0)}, nats-server ${share(1)}; sync CPU ${Math.round((cores * secs * 1e6) / events)} µs/event)`,
   );
   return rate;
 }

@@ -1,10 +1,19 @@
+import type Database from 'better-sqlite3';
+import { migrateInboxV1 } from './inbox-sqlite-migrate.ts';
+
 /**
  * Tables of the event inbox. They live next to the bulk ledger's tables (same file, own
  * connection, `inbox_` prefix) so one file holds the whole migration's truth and one backup covers it.
+ *
+ * Version 2 deduplicates on `dedupe_key` (an integer slot, see inbox-dedupe-key.ts) instead of a
+ * unique index over (source, event_id). Version 1 files are migrated on open.
  */
-export const INBOX_SCHEMA = `
+export const INBOX_SCHEMA_VERSION = 2;
+
+export const INBOX_EVENTS_TABLE = `
 CREATE TABLE IF NOT EXISTS inbox_events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  dedupe_key INTEGER NOT NULL,
   source TEXT NOT NULL,
   event_id TEXT NOT NULL,
   subject TEXT NOT NULL,
@@ -13,9 +22,12 @@ CREATE TABLE IF NOT EXISTS inbox_events (
   time TEXT NOT NULL,
   received_at INTEGER NOT NULL,
   data TEXT,
-  state TEXT NOT NULL DEFAULT 'pending',
-  UNIQUE (source, event_id)
-);
+  state TEXT NOT NULL DEFAULT 'pending'
+)`;
+
+const INBOX_SCHEMA = `
+${INBOX_EVENTS_TABLE};
+CREATE UNIQUE INDEX IF NOT EXISTS inbox_events_dedupe ON inbox_events (dedupe_key);
 CREATE INDEX IF NOT EXISTS inbox_events_pending ON inbox_events (subject, version, seq) WHERE state = 'pending';
 
 CREATE TABLE IF NOT EXISTS inbox_users (
@@ -31,7 +43,14 @@ CREATE TABLE IF NOT EXISTS inbox_users (
   lease_owner TEXT,
   lease_until INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS inbox_users_ready ON inbox_users (oldest_pending_at) WHERE pending > 0;
+-- Lag and backlog: the oldest pending user, leased or not.
+CREATE INDEX IF NOT EXISTS inbox_users_pending ON inbox_users (oldest_pending_at) WHERE pending > 0;
+-- Claims read three small queues, so they never walk past users that are leased or waiting for a
+-- retry (with a deep backlog, thousands are in flight at once, and all of them are the oldest):
+-- users ready now, oldest first; users waiting for a retry; leases (expired ones are taken over).
+CREATE INDEX IF NOT EXISTS inbox_users_fresh ON inbox_users (oldest_pending_at) WHERE pending > 0 AND lease_until = 0 AND next_due = 0;
+CREATE INDEX IF NOT EXISTS inbox_users_retrying ON inbox_users (next_due) WHERE next_due > 0;
+CREATE INDEX IF NOT EXISTS inbox_users_leased ON inbox_users (lease_until) WHERE lease_until > 0;
 
 CREATE TABLE IF NOT EXISTS inbox_dead (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -50,6 +69,30 @@ CREATE UNIQUE INDEX IF NOT EXISTS inbox_dead_event ON inbox_dead (source, event_
 CREATE TABLE IF NOT EXISTS inbox_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS inbox_rate (bucket INTEGER PRIMARY KEY, applied INTEGER NOT NULL);
 `;
+
+/**
+ * Creates the inbox tables, or brings an older inbox up to date. The version is in `inbox_meta`;
+ * an inbox without it but with `inbox_events` was written by version 1. A newer inbox is refused:
+ * this code would not know what its tables mean.
+ */
+export function prepareInboxSchema(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS inbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    const stored = db.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
+    const hasEvents = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox_events'`).get() !== undefined;
+    const version = stored !== undefined ? Number(stored) : hasEvents ? 1 : INBOX_SCHEMA_VERSION;
+    if (version > INBOX_SCHEMA_VERSION) {
+      throw new Error(
+        `${file}: the event inbox was written by a newer ciam-migrate (inbox schema ${version}, this version reads up to ${INBOX_SCHEMA_VERSION}); upgrade ciam-migrate`,
+      );
+    }
+    if (version === 1) migrateInboxV1(db, INBOX_EVENTS_TABLE);
+    db.exec(INBOX_SCHEMA);
+    db.prepare(`INSERT INTO inbox_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(
+      String(INBOX_SCHEMA_VERSION),
+    );
+  }).immediate();
+}
 
 /** Width of one bucket of the applied-events rate, and how many buckets make the window. */
 export const RATE_BUCKET_MS = 10_000;

@@ -9,15 +9,20 @@ import type {
   InboxRetryPolicy,
   InboxStats,
   IncomingEvent,
+  NextClaim,
   SettleTotals,
   UserSettlement,
 } from './inbox.ts';
-import type { SqliteInboxOptions } from './inbox-sqlite.ts';
+import type { Answer, InboxCall } from './inbox-group-commit.ts';
+import { fromRows, toStored, type ClaimedRow, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
 
 /**
- * The SQLite inbox on a thread of its own, so its statements run beside the decoding, payload
- * building and HTTP of the main thread instead of between them. Same contract, same file; calls
- * are answered in order. The retry policy's backoff function stays here: only its result crosses.
+ * The SQLite inbox on a thread of its own, so its statements and fsyncs run beside the decoding,
+ * payload building and HTTP of the main thread instead of between them; and since calls queue up
+ * there while a commit is in progress, they commit in groups. Same contract, same file.
+ *
+ * Payloads cross as JSON text (serialized here, parsed here): cheaper to copy than objects, and the
+ * inbox stores text anyway. The retry policy's backoff function stays here: only its result crosses.
  */
 export class ThreadedSqliteInbox implements EventInbox {
   private readonly worker: Worker;
@@ -27,15 +32,15 @@ export class ThreadedSqliteInbox implements EventInbox {
 
   constructor(file: string, options: SqliteInboxOptions = {}) {
     this.worker = startWorker(new URL(`./inbox-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url), { file, options });
-    this.worker.on('message', (m: { id: number; result?: unknown; error?: string }) => {
+    this.worker.on('message', (m: { id: number; answer: Answer }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
-      if (m.error !== undefined) p.reject(new Error(m.error));
-      else p.resolve(m.result);
+      if (m.answer.ok) p.resolve(m.answer.result);
+      else p.reject(new Error(m.answer.error));
     });
     const fail = (err: Error) => {
-      this.failed = err;
+      this.failed ??= err;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
@@ -43,55 +48,79 @@ export class ThreadedSqliteInbox implements EventInbox {
     this.worker.on('exit', (code) => fail(new Error(`inbox thread exited (${code})`)));
   }
 
-  private call<T>(method: string, ...args: unknown[]): Promise<T> {
+  private send<T>(message: { call: InboxCall } | { close: true }): Promise<T> {
     if (this.failed) return Promise.reject(this.failed);
     const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, method, args });
+      this.worker.postMessage({ id, ...message });
     });
   }
 
+  private call<T>(call: InboxCall): Promise<T> {
+    return this.send({ call });
+  }
+
   append(events: IncomingEvent[], now?: number): Promise<AppendResult> {
-    return this.call('append', events, now);
+    return this.call({ method: 'append', args: [toStored(events), now] });
   }
-  claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser?: number, now?: number): Promise<ClaimedUser[]> {
-    return this.call('claim', owner, maxUsers, leaseMs, maxEventsPerUser, now);
+
+  async claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser = 100, now?: number): Promise<ClaimedUser[]> {
+    return fromRows(await this.call<ClaimedRow[]>({ method: 'claim', args: [{ owner, maxUsers, leaseMs, maxEventsPerUser }, now] }));
   }
+
   async settle(owner: string, settlements: UserSettlement[], policy: InboxRetryPolicy, now?: number): Promise<SettleTotals> {
-    // Resolve backoff delays here (the policy is a function); the worker gets plain numbers.
-    const resolved = settlements.map((s) => (s.kind === 'retry' && s.retryAfterMs === undefined ? { ...s, backoffFrom: true } : s));
-    const attempts = resolved.some((s) => 'backoffFrom' in s) ? await this.call<Record<string, number>>('attemptsOf', resolved.filter((s) => 'backoffFrom' in s).map((s) => s.subject)) : {};
-    const plain = resolved.map((s) => {
-      if (!('backoffFrom' in s)) return s;
-      const { backoffFrom: _b, ...rest } = s;
-      return { ...rest, retryAfterMs: policy.backoffMs?.((attempts[s.subject] ?? 0) + 1) ?? 1000 };
-    });
-    return this.call('settle', owner, plain, { maxAttempts: policy.maxAttempts }, now);
+    return this.call({ method: 'settle', args: [owner, await this.resolveBackoff(settlements, policy), policy.maxAttempts, now] });
   }
+
+  async settleAndClaim(
+    owner: string,
+    settlements: UserSettlement[],
+    policy: InboxRetryPolicy,
+    next: NextClaim,
+    now?: number,
+  ): Promise<{ totals: SettleTotals; claimed: ClaimedUser[] }> {
+    const plain = await this.resolveBackoff(settlements, policy);
+    const r = await this.call<{ totals: SettleTotals; claimed: ClaimedRow[] }>({
+      method: 'settleAndClaim',
+      args: [owner, plain, policy.maxAttempts, { owner, ...next }, now],
+    });
+    return { totals: r.totals, claimed: fromRows(r.claimed) };
+  }
+
+  /** Retries without a delay from the target get one from the policy, which needs their attempts so far. */
+  private async resolveBackoff(settlements: UserSettlement[], policy: InboxRetryPolicy): Promise<UserSettlement[]> {
+    const open = settlements.filter((s) => s.kind === 'retry' && s.retryAfterMs === undefined).map((s) => s.subject);
+    if (open.length === 0) return settlements;
+    const attempts = await this.call<Record<string, number>>({ method: 'attemptsOf', args: [open] });
+    return settlements.map((s) =>
+      s.kind === 'retry' && s.retryAfterMs === undefined ? { ...s, retryAfterMs: policy.backoffMs?.((attempts[s.subject] ?? 0) + 1) ?? 1000 } : s,
+    );
+  }
+
   releaseOwner(owner: string): Promise<void> {
-    return this.call('releaseOwner', owner);
+    return this.call<number>({ method: 'releaseOwner', args: [owner] }).then(() => undefined);
   }
   releaseDeadOwners(): Promise<number> {
-    return this.call('releaseDeadOwners');
+    return this.call({ method: 'releaseDeadOwners', args: [] });
   }
   stats(now?: number): Promise<InboxStats> {
-    return this.call('stats', now);
+    return this.call({ method: 'stats', args: [now] });
   }
   backlog(now?: number): Promise<{ backlog: number; lagMs: number }> {
-    return this.call('backlog', now);
+    return this.call({ method: 'backlog', args: [now] });
   }
   deadLetters(limit?: number): Promise<DeadLetter[]> {
-    return this.call('deadLetters', limit);
+    return this.call({ method: 'deadLetters', args: [limit] });
   }
   prune(before: number, limit?: number): Promise<number> {
-    return this.call('prune', before, limit);
+    return this.call({ method: 'prune', args: [before, limit] });
   }
   retryDead(): Promise<number> {
-    return this.call('retryDead');
+    return this.call({ method: 'retryDead', args: [] });
   }
   async close(): Promise<void> {
-    if (!this.failed) await this.call('close');
+    if (!this.failed) await this.send({ close: true });
     await this.worker.terminate();
   }
 }

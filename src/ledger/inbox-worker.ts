@@ -1,30 +1,54 @@
 /**
- * Worker side of `inbox-threaded.ts`: owns the SQLite connection and runs one inbox call at a
- * time, in arrival order. Messages are `{id, method, args}`; answers `{id, result}` or `{id, error}`.
+ * Worker side of `inbox-threaded.ts`: owns the SQLite connection. Calls that arrive while a group
+ * is being committed wait in `queue` and form the next group (see inbox-group-commit.ts). Messages
+ * are `{id, call}` or `{id, close: true}`; answers `{id, answer}`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isOwnerAlive } from './owner.ts';
-import { SqliteInbox, type SqliteInboxOptions } from './inbox-sqlite.ts';
+import { runGroup, type InboxCall } from './inbox-group-commit.ts';
+import { InboxStore, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
 
-interface Call {
-  id: number;
-  method: string;
-  args: unknown[];
-}
+type Message = { id: number; call: InboxCall } | { id: number; close: true };
 
 const { file, options } = workerData as { file: string; options: SqliteInboxOptions };
-const inbox = new SqliteInbox(file, options);
 const port = parentPort;
-port?.on('message', (call: Call) => {
-  // Functions cannot cross threads: the liveness check of lease owners runs here.
-  const args = call.method === 'releaseDeadOwners' ? [isOwnerAlive] : call.args;
-  const fn = (inbox as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[call.method];
-  if (typeof fn !== 'function') {
-    port.postMessage({ id: call.id, error: `no inbox method ${call.method}` });
+let store: InboxStore | undefined;
+let failure = 'the inbox is closed';
+try {
+  store = new InboxStore(file, options);
+} catch (err) {
+  // Opening failed (a newer schema, a locked or unreadable file): every call is answered with why.
+  failure = err instanceof Error ? err.message : String(err);
+}
+
+let queue: { id: number; call: InboxCall }[] = [];
+let scheduled = false;
+
+function drain(): void {
+  scheduled = false;
+  const calls = queue;
+  queue = [];
+  const answers = store
+    ? runGroup(
+        store,
+        calls.map((c) => c.call),
+      )
+    : calls.map(() => ({ ok: false as const, error: failure }));
+  calls.forEach((c, i) => port?.postMessage({ id: c.id, answer: answers[i] }));
+}
+
+port?.on('message', (m: Message) => {
+  if ('close' in m) {
+    drain();
+    store?.close();
+    store = undefined;
+    port.postMessage({ id: m.id, answer: { ok: true, result: undefined } });
+    port.close();
     return;
   }
-  fn.apply(inbox, args).then(
-    (result) => port.postMessage({ id: call.id, result }),
-    (err: unknown) => port.postMessage({ id: call.id, error: err instanceof Error ? err.message : String(err) }),
-  );
+  queue.push(m);
+  if (!scheduled) {
+    scheduled = true;
+    // After the messages already waiting on the port: they join this group.
+    setImmediate(drain);
+  }
 });

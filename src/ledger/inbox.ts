@@ -79,6 +79,13 @@ export type UserSettlement =
   /** The target refused these events (or they ran out of attempts): dead letters; later events go on. */
   | { subject: string; kind: 'dead'; events: number[]; reason: string; skipped?: number[] };
 
+/** What `settleAndClaim` claims after settling: `claim`'s arguments. */
+export interface NextClaim {
+  maxUsers: number;
+  leaseMs: number;
+  maxEventsPerUser: number;
+}
+
 export interface InboxRetryPolicy {
   maxAttempts: number;
   /** Delay before attempt n+1 when the target named none; optional where the caller resolved it. */
@@ -128,6 +135,17 @@ export interface EventInbox {
   /** Lease up to `maxUsers` users that have due events; a leased user is invisible to other owners. */
   claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser?: number, now?: number): Promise<ClaimedUser[]>;
   settle(owner: string, settlements: UserSettlement[], policy: InboxRetryPolicy, now?: number): Promise<SettleTotals>;
+  /**
+   * Optional: `settle`, then `claim` for the same owner, in one transaction. One commit instead of
+   * two, and the pages of the users table the settle writes are often those the claim leases.
+   */
+  settleAndClaim?(
+    owner: string,
+    settlements: UserSettlement[],
+    policy: InboxRetryPolicy,
+    next: NextClaim,
+    now?: number,
+  ): Promise<{ totals: SettleTotals; claimed: ClaimedUser[] }>;
   /** Give back every lease of `owner` (shutdown) so another process can take the users at once. */
   releaseOwner(owner: string): Promise<void>;
   /** Free leases held by owners that are gone (a killed process), instead of waiting for expiry. */

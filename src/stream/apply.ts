@@ -58,6 +58,8 @@ export class Applier {
     const wakeOnAbort = () => this.wake();
     both.addEventListener('abort', wakeOnAbort);
     const worker = async (): Promise<void> => {
+      // Users claimed together with the last settle (see `applyBatch`), still to be sent.
+      let ahead: ClaimedUser[] = [];
       while (!both.aborted) {
         let epoch: number;
         try {
@@ -67,7 +69,8 @@ export class Applier {
         }
         let claimed: ClaimedUser[];
         try {
-          claimed = await this.o.inbox.claim(this.o.owner, this.o.batchSize, this.o.leaseMs, this.o.maxEventsPerUser);
+          claimed = ahead.length > 0 ? ahead : await this.o.inbox.claim(this.o.owner, this.o.batchSize, this.o.leaseMs, this.o.maxEventsPerUser);
+          ahead = [];
         } catch (err) {
           this.limiter.release();
           this.fatal ??= err;
@@ -81,7 +84,7 @@ export class Applier {
         }
         this.inFlight += 1;
         try {
-          await this.applyBatch(claimed, epoch);
+          ahead = await this.applyBatch(claimed, epoch, both);
         } catch (err) {
           this.fatal ??= err;
           stop.abort(err);
@@ -114,7 +117,8 @@ export class Applier {
     });
   }
 
-  private async applyBatch(claimed: ClaimedUser[], epoch: number): Promise<void> {
+  /** Sends one claimed batch and settles it; returns the next batch when it could be claimed in the same transaction. */
+  private async applyBatch(claimed: ClaimedUser[], epoch: number, signal: AbortSignal): Promise<ClaimedUser[]> {
     const steps: Step[] = claimed.map((c) => ({ claimed: c, plan: planUser(c) }));
     const outcomes = new Map<string, Outcome>();
     const { target } = this.o;
@@ -152,8 +156,18 @@ export class Applier {
     const now = Date.now();
     const lags = { receivedMs: [] as number[], changeMs: [] as number[] };
     const settlements = steps.map((s) => this.settlement(s, outcomes.get(s.plan.subject), now, lags));
-    const totals = await this.o.inbox.settle(this.o.owner, settlements, this.o.retry, now);
+    // Claim the next batch in the settle's transaction, unless the target pushed back (this worker
+    // may then wait for a slot, and should not hold leases meanwhile) or the loop is stopping.
+    const { inbox, owner } = this.o;
+    if (inbox.settleAndClaim && throttle === undefined && !signal.aborted) {
+      const next = { maxUsers: this.o.batchSize, leaseMs: this.o.leaseMs, maxEventsPerUser: this.o.maxEventsPerUser };
+      const r = await inbox.settleAndClaim(owner, settlements, this.o.retry, next, now);
+      this.o.onSettled?.(r.totals, lags);
+      return r.claimed;
+    }
+    const totals = await inbox.settle(owner, settlements, this.o.retry, now);
     this.o.onSettled?.(totals, lags);
+    return [];
   }
 
   private settlement(s: Step, o: Outcome | undefined, now: number, lags: { receivedMs: number[]; changeMs: number[] }): UserSettlement {

@@ -1,0 +1,99 @@
+import type { DeadLetter, InboxStats } from './inbox.ts';
+import { RATE_BUCKET_MS, RATE_BUCKETS } from './inbox-sqlite-schema.ts';
+import type { Counter, InboxStore } from './inbox-sqlite-store.ts';
+
+/** The inbox's reports and operator actions: off the hot path, so prepared per call. */
+
+export function backlog(store: InboxStore, now: number): { backlog: number; lagMs: number } {
+  const db = store.db;
+  const pending = db.prepare(`SELECT value FROM inbox_counters WHERE name = 'pending'`).pluck().get() as number;
+  const oldest = db.prepare(`SELECT MIN(oldest_pending_at) FROM inbox_users WHERE pending > 0`).pluck().get() as number | null;
+  return { backlog: pending, lagMs: oldest === null ? 0 : Math.max(0, now - oldest) };
+}
+
+export function stats(store: InboxStore, now: number): InboxStats {
+  const db = store.db;
+  const counters = Object.fromEntries(
+    (db.prepare(`SELECT name, value FROM inbox_counters`).all() as { name: Counter; value: number }[]).map((r) => [r.name, r.value]),
+  ) as Record<Counter, number>;
+  const users = db
+    .prepare(
+      `SELECT COUNT(*) AS users, MIN(oldest_pending_at) AS oldest,
+              SUM(CASE WHEN next_due > ? THEN 1 ELSE 0 END) AS retrying,
+              MIN(CASE WHEN next_due > ? THEN next_due END) AS next_due
+       FROM inbox_users WHERE pending > 0`,
+    )
+    .get(now, now) as { users: number; oldest: number | null; retrying: number | null; next_due: number | null };
+  const tombstones = db.prepare(`SELECT COUNT(*) FROM inbox_users WHERE tombstone = 1`).pluck().get() as number;
+  const deadByReason = db
+    .prepare(`SELECT reason, COUNT(*) AS count FROM inbox_dead GROUP BY reason ORDER BY count DESC LIMIT 20`)
+    .all() as { reason: string; count: number }[];
+  const since = Math.floor(now / RATE_BUCKET_MS) - RATE_BUCKETS;
+  const recent = (db.prepare(`SELECT COALESCE(SUM(applied), 0) FROM inbox_rate WHERE bucket > ?`).pluck().get(since) ?? 0) as number;
+  const oldest = users.oldest ?? undefined;
+  return {
+    backlog: counters.pending,
+    backlogUsers: users.users,
+    retrying: users.retrying ?? 0,
+    lagMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
+    oldestPendingAt: oldest,
+    received: counters.received,
+    applied: counters.applied,
+    skipped: counters.skipped,
+    dead: counters.dead,
+    deadByReason,
+    tombstones,
+    ratePerSec: recent / ((RATE_BUCKETS * RATE_BUCKET_MS) / 1000),
+    nextDueAt: users.next_due ?? undefined,
+  };
+}
+
+/** Forgets applied and skipped events received before `before`; received_at grows with seq, so the oldest rows come by key order. */
+export function prune(store: InboxStore, before: number, limit: number): number {
+  return store.db
+    .prepare(
+      `DELETE FROM inbox_events WHERE seq IN (
+         SELECT seq FROM inbox_events WHERE received_at < ? AND state IN ('applied', 'skipped') ORDER BY seq LIMIT ?)`,
+    )
+    .run(before, limit).changes;
+}
+
+export function deadLetters(store: InboxStore, limit: number): DeadLetter[] {
+  const rows = store.db
+    .prepare(`SELECT event_id, source, subject, type, version, reason, at FROM inbox_dead ORDER BY id DESC LIMIT ?`)
+    .all(limit) as {
+    event_id: string | null;
+    source: string;
+    subject: string | null;
+    type: string | null;
+    version: number | null;
+    reason: string;
+    at: number;
+  }[];
+  return rows.map((r) => ({
+    id: r.event_id ?? undefined,
+    source: r.source,
+    subject: r.subject ?? undefined,
+    type: r.type ?? undefined,
+    version: r.version ?? undefined,
+    reason: r.reason,
+    at: r.at,
+  }));
+}
+
+/** Dead-lettered events with a subject back in their users' queues, inside the caller's transaction. */
+export function retryDead(store: InboxStore): number {
+  const db = store.db;
+  const subjects = db.prepare(`SELECT DISTINCT subject FROM inbox_dead WHERE seq IS NOT NULL`).pluck().all() as string[];
+  const revived = db
+    .prepare(`UPDATE inbox_events SET state = 'pending' WHERE state = 'dead' AND seq IN (SELECT seq FROM inbox_dead WHERE seq IS NOT NULL)`)
+    .run().changes;
+  db.prepare(`DELETE FROM inbox_dead WHERE seq IS NOT NULL`).run();
+  for (const s of subjects) {
+    store.q.resetAttempts.run(s);
+    store.q.refresh.run(s);
+  }
+  store.bump('pending', revived);
+  store.bump('dead', -revived);
+  return revived;
+}

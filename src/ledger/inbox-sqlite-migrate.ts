@@ -1,0 +1,37 @@
+import type Database from 'better-sqlite3';
+import { dedupeKey, nextSlot } from './inbox-dedupe-key.ts';
+
+/**
+ * Inbox schema 1 → 2, inside the caller's transaction: `inbox_events` is rebuilt with a
+ * `dedupe_key` column in place of the UNIQUE (source, event_id) constraint (SQLite cannot drop a
+ * table constraint), and the users table's single ready index becomes the three queues of version 2. Rows keep their `seq`, so dead letters and leased claims still point at them,
+ * and the AUTOINCREMENT high-water mark is carried over, so no `seq` is ever handed out twice.
+ * The other tables are unchanged. `eventsTable` is the current CREATE TABLE statement of `inbox_events`.
+ */
+export function migrateInboxV1(db: Database.Database, eventsTable: string): void {
+  const highWater = (db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'inbox_events'`).pluck().get() as number | undefined) ?? 0;
+  db.function('inbox_dedupe_key', { deterministic: true }, (source: unknown, id: unknown) => dedupeKey(String(source), String(id)));
+  db.exec(`${eventsTable.replace('inbox_events', 'inbox_events_v2')};
+    INSERT INTO inbox_events_v2 (seq, dedupe_key, source, event_id, subject, type, version, time, received_at, data, state)
+      SELECT seq, inbox_dedupe_key(source, event_id), source, event_id, subject, type, version, time, received_at, data, state
+      FROM inbox_events ORDER BY seq;`);
+  resolveCollisions(db);
+  // Version 2 indexes the users table differently; the caller creates the new indexes.
+  db.exec(`DROP TABLE inbox_events; ALTER TABLE inbox_events_v2 RENAME TO inbox_events; DROP INDEX IF EXISTS inbox_users_ready;`);
+  db.prepare(`UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'inbox_events'`).run(highWater);
+}
+
+/** Two different events on one key (a hash collision): the later ones move to the next free slots. */
+function resolveCollisions(db: Database.Database): void {
+  const shared = db.prepare(`SELECT dedupe_key FROM inbox_events_v2 GROUP BY dedupe_key HAVING COUNT(*) > 1`).pluck().all() as number[];
+  const rows = db.prepare(`SELECT seq FROM inbox_events_v2 WHERE dedupe_key = ? ORDER BY seq`).pluck();
+  const taken = db.prepare(`SELECT 1 FROM inbox_events_v2 WHERE dedupe_key = ?`);
+  const move = db.prepare(`UPDATE inbox_events_v2 SET dedupe_key = ? WHERE seq = ?`);
+  for (const key of shared) {
+    for (const seq of (rows.all(key) as number[]).slice(1)) {
+      let slot = nextSlot(key);
+      while (taken.get(slot) !== undefined) slot = nextSlot(slot);
+      move.run(slot, seq);
+    }
+  }
+}
