@@ -1,16 +1,14 @@
 /**
  * (provider, identifier kind, normalised value) → sub: the uniqueness index behind the bulk
- * upsert fallback, the duplicate check and login. A table per provider and field instead of one
- * composite key, so a lookup or an insert allocates no key string and nothing per user is kept
- * beside the user itself; StringTable rather than Map because these lookups dominate a bulk import.
+ * upsert fallback, the duplicate check and login. Nested Maps instead of one composite key, so a
+ * lookup or an insert allocates no key string and nothing per user is kept beside the user itself.
  */
-import { StringTable } from '../shared/string-table.ts';
 
 /** The identifier fields of an identity, in the order they are matched. */
 const FIELDS = ['email', 'mobile_number', 'username'] as const;
 export type IdentifierField = (typeof FIELDS)[number];
 
-type ProviderIndex = Record<IdentifierField, StringTable<string>>;
+type ProviderIndex = Record<IdentifierField, Map<string, string>>;
 
 /** Emails and usernames match case-insensitively; an empty or non-string value is no identifier. */
 function normalised(identity: Record<string, unknown>, field: IdentifierField): string | undefined {
@@ -72,7 +70,7 @@ export class IdentifierIndex {
     for (const identity of identities) {
       let p = this.providers.get(providerOf(identity));
       if (p === undefined) {
-        p = { email: new StringTable(), mobile_number: new StringTable(), username: new StringTable() };
+        p = { email: new Map(), mobile_number: new Map(), username: new Map() };
         this.providers.set(providerOf(identity), p);
       }
       for (const field of FIELDS) {

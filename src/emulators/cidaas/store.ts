@@ -1,5 +1,4 @@
 import type { CidaasPasswordHashInfo } from '../../hashes/encode-cidaas.ts';
-import { OrderedTable } from '../shared/ordered-table.ts';
 import { IdentifierIndex } from './identifier-index.ts';
 
 export type CidaasUserStatus = 'VERIFIED' | 'PENDING' | 'DELETED' | 'DECLINED' | 'LOCKED' | 'COMBINED';
@@ -41,7 +40,7 @@ export class PendingUser {
 
 /** Users by sub, with an (identifier, provider) index for the documented upsert fallback. */
 export class CidaasStore {
-  private readonly bySub = new OrderedTable<CidaasUser | PendingUser>();
+  private readonly bySub = new Map<string, CidaasUser | PendingUser>();
   readonly identifiers = new IdentifierIndex();
   /** sub → due time; kept apart so the sweep never walks all users. */
   readonly scheduled = new Map<string, number>();
@@ -70,7 +69,7 @@ export class CidaasStore {
   /** Every user, in creation order. */
   all(): CidaasUser[] {
     const out: CidaasUser[] = [];
-    for (const [, user] of this.bySub.entries()) out.push(user instanceof PendingUser ? this.settle(user) : user);
+    for (const user of this.bySub.values()) out.push(user instanceof PendingUser ? this.settle(user) : user);
     return out;
   }
 

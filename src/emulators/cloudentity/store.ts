@@ -1,5 +1,3 @@
-import { StringTable } from '../shared/string-table.ts';
-
 /** Records are kept as sent (TenantDump shapes), indexed by id and linked by user_id. */
 export type Rec = Record<string, unknown> & { id: string };
 export type UserRec = Rec & { tenant_id: string; user_pool_id: string; status: string };
@@ -31,12 +29,11 @@ export class CloudentityStore {
   readonly identifiers = new Map<string, LinkedRec>();
   readonly addresses = new Map<string, LinkedRec>();
   /** pool → identifier_lc → identifier record id: the per-pool uniqueness index. */
-  private readonly identifierIndex = new Map<string, StringTable<string>>();
-  private readonly meta = new StringTable<UserMeta>();
+  private readonly identifierIndex = new Map<string, Map<string, string>>();
+  private readonly meta = new Map<string, UserMeta>();
 
   clear(): void {
-    for (const m of [this.users, this.credentials, this.identifiers, this.addresses, this.identifierIndex]) m.clear();
-    this.meta.clear();
+    for (const m of [this.users, this.credentials, this.identifiers, this.addresses, this.identifierIndex, this.meta]) m.clear();
   }
 
   map(kind: Kind): Map<string, LinkedRec> {
@@ -119,10 +116,10 @@ export class CloudentityStore {
     return id === undefined ? undefined : this.identifiers.get(id);
   }
 
-  private poolIndex(poolId: string): StringTable<string> {
+  private poolIndex(poolId: string): Map<string, string> {
     let index = this.identifierIndex.get(poolId);
     if (index === undefined) {
-      index = new StringTable();
+      index = new Map();
       this.identifierIndex.set(poolId, index);
     }
     return index;
