@@ -25,6 +25,8 @@ export interface PrepareOptions {
   /** Read only records changed since this cursor (incremental sources). */
   since?: string;
   chunkSize: number;
+  /** Records another reader already handled (stable-order sources only): counted, not mapped. */
+  skip?: number;
   /** Encode a user for the target's bulk call now (undefined: leave it to delivery). */
   encode?: (user: User) => BulkEncoding | undefined;
 }
@@ -47,6 +49,7 @@ export async function* prepareChunks(options: PrepareOptions): AsyncGenerator<Pr
     read += 1;
     // Incremental sources return records oldest change first, so the last cursor is the newest.
     if (record.cursor !== undefined) cursor = record.cursor;
+    if (read <= (options.skip ?? 0)) continue;
     if (record.error !== undefined) {
       chunk.rejects.push({ position: record.position, sourceId: undefined, reason: record.error });
     } else {

@@ -102,7 +102,14 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       deps.baseDir !== undefined
         ? stageInThread(
             { config, baseDir: deps.baseDir, ...(since !== undefined ? { since } : {}) },
-            { stager, ready, ...(signal ? { signal } : {}), onChunk },
+            {
+              stager,
+              ready,
+              ...(signal ? { signal } : {}),
+              onChunk,
+              // A file can be started here while the thread loads, so the first call goes out at once.
+              ...(deps.source.stableOrder ? { head: { source: deps.source, mapper: deps.mapper, census: targetCensus(target) } } : {}),
+            },
           )
         : stageInProcess();
     const staged$ = staging.then(

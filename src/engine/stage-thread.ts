@@ -1,5 +1,9 @@
 import type { CensusReport } from '../hashes/census.ts';
 import { siblingModule, startTsWorker } from '../runtime/ts-worker.ts';
+import type { Mapper } from '../mapping/index.ts';
+import type { Source } from '../sources/source.ts';
+import type { targetCensus } from './census.ts';
+import { prepareChunks } from './prepare.ts';
 import type { ReadyQueue } from './ready-queue.ts';
 import type { StageCounts, Stager } from './stager.ts';
 import type { StageWorkerCommand, StageWorkerInput, StageWorkerMessage } from './stage-worker.ts';
@@ -8,6 +12,8 @@ import type { StageWorkerCommand, StageWorkerInput, StageWorkerMessage } from '.
 const STAGING_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 48 };
 /** Users per chunk: one ledger transaction on the main thread, short enough not to delay responses. */
 const CHUNK = 200;
+type TargetCensus = ReturnType<typeof targetCensus>;
+
 /** Chunks in transit between the threads. */
 const WINDOW = 4;
 
@@ -23,9 +29,19 @@ export interface StagedInThread {
  */
 export function stageInThread(
   input: Pick<StageWorkerInput, 'config' | 'baseDir' | 'since'>,
-  options: { stager: Stager; ready?: ReadyQueue; signal?: AbortSignal; onChunk?: (counts: StageCounts) => void },
+  options: {
+    stager: Stager;
+    ready?: ReadyQueue;
+    signal?: AbortSignal;
+    onChunk?: (counts: StageCounts) => void;
+    /**
+     * A stable-order source this thread reads itself while the staging thread loads (its modules
+     * take the better part of a second); the thread then starts after the records staged here.
+     */
+    head?: { source: Source; mapper: Mapper; census: TargetCensus };
+  },
 ): Promise<StagedInThread> {
-  const { stager, ready } = options;
+  const { stager, ready, head } = options;
   const worker = startTsWorker(siblingModule(import.meta.url, 'stage-worker'), { ...input, chunkSize: CHUNK, window: WINDOW } satisfies StageWorkerInput, STAGING_HEAP);
   const command = (c: StageWorkerCommand) => worker.postMessage(c);
   const onAbort = () => command({ type: 'abort' });
@@ -41,6 +57,9 @@ export function stageInThread(
     }
   };
   const offSpace = ready?.onSpace(pump);
+  let loaded = false;
+  let onLoaded: () => void = () => undefined;
+  const whenLoaded = new Promise<void>((resolve) => (onLoaded = resolve));
   return new Promise<StagedInThread>((resolve, reject) => {
     let settled = false;
     const fail = (err: unknown) => {
@@ -48,7 +67,21 @@ export function stageInThread(
       settled = true;
       reject(err instanceof Error ? err : new Error(String(err)));
     };
+    const begin = async () => {
+      const skip = head ? await stageHead(head, stager, () => loaded, { ...options, ...(input.since !== undefined ? { since: input.since } : {}) }) : 0;
+      await whenLoaded;
+      command({ type: 'start', skip });
+    };
+    begin().catch((err: unknown) => {
+      void worker.terminate();
+      fail(err);
+    });
     worker.on('message', (m: StageWorkerMessage) => {
+      if (m.type === 'ready') {
+        loaded = true;
+        onLoaded();
+        return;
+      }
       if (m.type === 'chunk') {
         waiting.push(m);
         try {
@@ -66,7 +99,12 @@ export function stageInThread(
       if (m.type === 'done') {
         settled = true;
         options.onChunk?.(stager.counts);
-        resolve({ counts: stager.counts, census: m.census });
+        let census = m.census;
+        if (head) {
+          head.census.census.absorb(m.census);
+          census = head.census.census.toJSON();
+        }
+        resolve({ counts: stager.counts, census });
       } else {
         const err = new Error(m.message);
         err.name = m.name;
@@ -80,4 +118,38 @@ export function stageInThread(
       if (!settled) fail(new Error(`the staging thread stopped unexpectedly (exit code ${code})`));
     });
   });
+}
+
+/**
+ * Stage the source on this thread until the staging thread has loaded; returns how many records
+ * were read here, for the thread to skip. Stops at a chunk boundary, so the count is exact.
+ */
+async function stageHead(
+  head: { source: Source; mapper: Mapper; census: TargetCensus },
+  stager: Stager,
+  loaded: () => boolean,
+  options: { ready?: ReadyQueue; signal?: AbortSignal; since?: string; onChunk?: (counts: StageCounts) => void },
+): Promise<number> {
+  let read = 0;
+  if (loaded()) return read;
+  for await (const chunk of prepareChunks({
+    source: head.source,
+    mapper: head.mapper,
+    chunkSize: CHUNK,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.since !== undefined ? { since: options.since } : {}),
+  })) {
+    for (const i of stager.stage(chunk)) {
+      const user = chunk.mapped[i];
+      if (user !== undefined) head.census.add(user);
+    }
+    options.onChunk?.(stager.counts);
+    read = chunk.read;
+    if (loaded()) break;
+    await options.ready?.whenRoom();
+    // A turn of the event loop: the thread's "ready" and the target's answers get through.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (loaded()) break;
+  }
+  return read;
 }

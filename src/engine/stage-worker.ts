@@ -24,12 +24,16 @@ export interface StageWorkerInput {
 }
 
 export type StageWorkerMessage =
+  | { type: 'ready' }
   | { type: 'chunk'; seq: number; users: StagedUser[]; payloads?: Array<BulkPayload | undefined>; rejects: SourceReject[]; read: number; cursor?: string }
   | { type: 'done'; census: ReturnType<HashCensus['toJSON']> }
   | { type: 'error'; message: string; name: string };
 
-/** From the main thread: a chunk was written, and these of its users will be sent. */
-export type StageWorkerCommand = { type: 'ack'; seq: number; send: number[] } | { type: 'abort' };
+/**
+ * From the main thread: start reading, past the records it staged itself while this thread was
+ * loading; a chunk was written, and these of its users will be sent; stop.
+ */
+export type StageWorkerCommand = { type: 'start'; skip: number } | { type: 'ack'; seq: number; send: number[] } | { type: 'abort' };
 
 const input = workerData as StageWorkerInput;
 const abort = new AbortController();
@@ -42,9 +46,15 @@ let census: ReturnType<typeof targetCensus> | undefined;
  */
 let encodeAhead = true;
 
+let start: ((skip: number) => void) | undefined;
+const started = new Promise<number>((resolve) => (start = resolve));
+
 parentPort?.on('message', (m: StageWorkerCommand) => {
-  if (m.type === 'abort') {
+  if (m.type === 'start') {
+    start?.(m.skip);
+  } else if (m.type === 'abort') {
     abort.abort(new Error('interrupted'));
+    start?.(0);
   } else {
     const chunk = unacked.get(m.seq);
     unacked.delete(m.seq);
@@ -79,6 +89,8 @@ void (async () => {
   census = targetCensus(target);
   const encodeForBulk = target.encodeForBulk?.bind(target);
   const encode = encodeForBulk && ((user: User) => (encodeAhead ? encodeForBulk(user) : undefined));
+  post({ type: 'ready' });
+  const skip = await started;
   let outcome: StageWorkerMessage;
   try {
     let seq = 0;
@@ -87,6 +99,7 @@ void (async () => {
       mapper,
       chunkSize: input.chunkSize,
       signal: abort.signal,
+      skip,
       ...(encode ? { encode } : {}),
       ...(input.since !== undefined ? { since: input.since } : {}),
     })) {

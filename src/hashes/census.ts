@@ -47,6 +47,24 @@ export class HashCensus {
     this.count(format, outcome, reason);
   }
 
+  /** Add the counts of another census (e.g. one kept on another thread). */
+  absorb(report: CensusReport): void {
+    this.users += report.users;
+    for (const [format, f] of Object.entries(report.byFormat)) {
+      const mine = this.formats.get(format) ?? { users: 0, outcomes: new Map<CensusOutcome, number>() };
+      mine.users += f.users;
+      for (const [o, n] of Object.entries(f.outcomes) as Array<[CensusOutcome, number]>) mine.outcomes.set(o, (mine.outcomes.get(o) ?? 0) + n);
+      this.formats.set(format, mine);
+    }
+    for (const [o, n] of Object.entries(report.byOutcome) as Array<[CensusOutcome, number]>) this.outcomes.set(o, (this.outcomes.get(o) ?? 0) + n);
+    for (const [reason, n] of Object.entries(report.reasons)) {
+      if (this.reasonCounts.has(reason) || this.reasonCounts.size < MAX_REASONS) this.reasonCounts.set(reason, (this.reasonCounts.get(reason) ?? 0) + n);
+    }
+    this.mfa.usersWithMfa += report.mfa.usersWithMfa;
+    this.mfa.usersMfaLost += report.mfa.usersMfaLost;
+    this.mfa.factorsLost += report.mfa.factorsLost;
+  }
+
   private count(format: string, outcome: CensusOutcome, reason: string | undefined): void {
     this.users++;
     const f = this.formats.get(format) ?? { users: 0, outcomes: new Map<CensusOutcome, number>() };

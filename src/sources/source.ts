@@ -27,5 +27,10 @@ export interface Source {
   readonly kind: string;
   /** For vendor exports read into the normalised shape: the mapping that `mapping` in the config overrides. */
   readonly defaultMapping?: Partial<Mapping>;
+  /**
+   * True when every read yields the same records in the same order (a file): a reader may then
+   * skip the first n records another reader has handled. Databases and directories promise no order.
+   */
+  readonly stableOrder?: boolean;
   read(signal?: AbortSignal, options?: ReadOptions): AsyncIterable<RawRecord>;
 }

@@ -70,6 +70,24 @@ run: { concurrency: 2, initialConcurrency: 1 }
     }
   }
 
+  it('counts every user once when this thread starts the file and the staging thread takes over', async () => {
+    // Bad rows spread over the file, so some fall in each thread's part.
+    // Big enough that the staging thread loads long before this thread is through the file.
+    const N = 20_000;
+    const lines = Array.from({ length: N }, (_, i) => (i % 500 === 7 ? `h${i},not-an-email,First${i}` : `h${i},user.${i}@example.com,First${i}`));
+    await writeFile(path.join(dir, 'users.csv'), `id,email,first_name\n${lines.join('\n')}\n`);
+    const { summary, stats } = await run(true);
+    const bad = lines.filter((l) => l.includes('not-an-email')).length;
+    expect(summary.staged).toMatchObject({ read: N, new: N - bad, rejected: bad });
+    expect(summary.rejects.map((r) => r.position)).toHaveLength(bad);
+    expect(new Set(summary.rejects.map((r) => r.position)).size).toBe(bad);
+    expect(stats.byState).toMatchObject({ synced: N - bad, leased: 0, pending: 0 });
+    const census = stats.runs[0]?.summary.census as { users: number; byFormat: Record<string, { users: number }> };
+    expect(census.users).toBe(N - bad);
+    expect(census.byFormat.none?.users).toBe(N - bad);
+    expect(emu.users()).toHaveLength(N - bad);
+  }, 60_000);
+
   for (const threaded of [false, true]) {
     it(`leaves nothing leased after an interruption, and resumes exactly (${threaded ? 'staging thread' : 'one thread'})`, async () => {
       const first = await run(threaded, 500);

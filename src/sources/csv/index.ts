@@ -27,6 +27,7 @@ export interface CsvSourceOptions {
 
 export class CsvSource implements Source {
   readonly kind = 'csv';
+  readonly stableOrder = true;
 
   constructor(
     private readonly config: CsvSourceConfig,

@@ -6,6 +6,7 @@ import { toRecord } from './record.ts';
 
 export class JsonSource implements Source {
   readonly kind: string;
+  readonly stableOrder = true;
 
   constructor(
     private readonly config: JsonSourceConfig,

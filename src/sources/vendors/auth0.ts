@@ -12,6 +12,7 @@ import { arr, bool, compact, obj, str, type Obj } from './util.ts';
  */
 export class Auth0Source implements Source {
   readonly kind = 'auth0';
+  readonly stableOrder = true;
   readonly defaultMapping = normalisedPreset({});
 
   constructor(

@@ -18,6 +18,7 @@ const STATUS: Record<string, NormalisedRecord['status']> = {
  */
 export class CloudentitySource implements Source {
   readonly kind = 'cloudentity';
+  readonly stableOrder = true;
   readonly defaultMapping = normalisedPreset({});
 
   constructor(

@@ -10,6 +10,7 @@ import { bool, compact, str, type Obj } from './util.ts';
  */
 export class CognitoSource implements Source {
   readonly kind = 'cognito';
+  readonly stableOrder = true;
   readonly defaultMapping = normalisedPreset({});
 
   constructor(private readonly path: string) {}

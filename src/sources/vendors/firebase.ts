@@ -45,6 +45,7 @@ const CSV_PROVIDERS = [
 /** `firebase auth:export` JSON or CSV; hashes are Firebase's modified scrypt with the project's parameters. */
 export class FirebaseSource implements Source {
   readonly kind = 'firebase';
+  readonly stableOrder = true;
   readonly defaultMapping;
 
   constructor(

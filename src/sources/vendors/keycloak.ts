@@ -16,6 +16,7 @@ const HMAC: Record<string, 'SHA1' | 'SHA256' | 'SHA512'> = {
  */
 export class KeycloakSource implements Source {
   readonly kind = 'keycloak';
+  readonly stableOrder = true;
   readonly defaultMapping = normalisedPreset({});
 
   constructor(private readonly path: string) {}
