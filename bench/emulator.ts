@@ -107,11 +107,11 @@ function statMicros(file: string): number {
 
 const cpuMicros = (pid: number): number => statMicros(`/proc/${pid}/stat`);
 
-/** CPU µs of the main thread and of all other threads (V8's GC helpers, libuv), so GC off the main thread shows. */
-function threadMicros(pid: number): { main: number; helpers: number } {
+/** CPU µs of all threads but the main one (V8's GC helpers, libuv), so GC off the main thread shows. */
+function helperMicros(pid: number): number {
   let helpers = 0;
   for (const tid of readdirSync(`/proc/${pid}/task`)) if (Number(tid) !== pid) helpers += statMicros(`/proc/${pid}/task/${tid}/stat`);
-  return { main: statMicros(`/proc/${pid}/task/${pid}/stat`), helpers };
+  return helpers;
 }
 
 function rssMb(pid: number): number {
@@ -133,10 +133,12 @@ delete process.env['EMULATOR_CPU_PROFILE'];
 const pid = emulator.child.pid as number;
 const pool = new Pool(emulator.url, { connections: concurrency });
 
-const tokenRes =
-  target === 'cidaas'
-    ? await pool.request({ method: 'POST', path: '/token-srv/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=ciam-migrate&client_secret=ciam-migrate-secret' })
-    : await pool.request({ method: 'POST', path: '/default/system/oauth2/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=ciam-migrate&client_secret=ciam-migrate-secret' });
+const tokenRes = await pool.request({
+  method: 'POST',
+  path: target === 'cidaas' ? '/token-srv/token' : '/default/system/oauth2/token',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: 'grant_type=client_credentials&client_id=ciam-migrate&client_secret=ciam-migrate-secret',
+});
 const token = ((await tokenRes.body.json()) as { access_token: string }).access_token;
 const request = target === 'cidaas' ? { method: 'POST' as const, path: '/users-srv/user/bulk' } : { method: 'PUT' as const, path: '/api/identity/default/configuration' };
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -144,7 +146,7 @@ const headers = { authorization: `Bearer ${token}`, 'content-type': 'application
 async function pass(): Promise<{ seconds: number; cpuUs: number; helperUs: number }> {
   let next = 0;
   const cpu0 = cpuMicros(pid);
-  const helpers0 = threadMicros(pid).helpers;
+  const helpers0 = helperMicros(pid);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -157,7 +159,7 @@ async function pass(): Promise<{ seconds: number; cpuUs: number; helperUs: numbe
       }
     }),
   );
-  return { seconds: (performance.now() - started) / 1000, cpuUs: cpuMicros(pid) - cpu0, helperUs: threadMicros(pid).helpers - helpers0 };
+  return { seconds: (performance.now() - started) / 1000, cpuUs: cpuMicros(pid) - cpu0, helperUs: helperMicros(pid) - helpers0 };
 }
 
 for (let p = 1; p <= passes; p++) {
