@@ -131,13 +131,20 @@ function checkRecords(ctx: CloudentityContext, arrays: Arrays, problems: Problem
 
 /**
  * Every sub-record must point at a user in this request or already stored, in that user's pool.
- * Linked records get their tenant, pool and lower-cased copies filled in.
+ * Linked records get their tenant, pool and lower-cased copies filled in. Equal strings are made
+ * one (a user's id in its sub-records, the instants a user's records repeat, an `_lc` copy equal
+ * to its original): values do not change, but each parsed copy would otherwise be kept, and walked
+ * by every GC, for as long as the user is stored: a quarter of the import's retained memory.
  */
 function link(ctx: CloudentityContext, arrays: Arrays, problems: Problem[]): Children {
   const { store } = ctx;
   const tid = ctx.options.tenant;
   const batchUsers = new Map<string, Raw>();
-  for (const u of arrays.users) batchUsers.set(u['id'] as string, u);
+  const instants = new Map<string, string>();
+  for (const u of arrays.users) {
+    batchUsers.set(u['id'] as string, u);
+    shareInstants(u, USER_INSTANTS, instants);
+  }
   const children: Children = { credentials: [], identifiers: [], addresses: [] };
   for (const key of CHILD_ARRAYS) {
     const records = arrays[key];
@@ -160,10 +167,31 @@ function link(ctx: CloudentityContext, arrays: Arrays, problems: Problem[]): Chi
       rec['user_pool_id'] = pool;
       if (key === 'user_identifiers' && rec['identifier_lc'] === undefined) rec['identifier_lc'] = String(rec['identifier']).toLowerCase();
       if (key === 'user_verifiable_addresses' && rec['address_lc'] === undefined) rec['address_lc'] = String(rec['address']).toLowerCase();
+      rec['user_id'] = owner['id'];
+      shareInstants(rec, CHILD_INSTANTS, instants);
+      for (const [field, lc] of LOWER_CASED) {
+        const value = rec[field];
+        if (typeof value === 'string' && rec[lc] === value) rec[lc] = value;
+      }
       out.push(rec as LinkedRec);
     }
   }
   return children;
+}
+
+const LOWER_CASED = [['identifier', 'identifier_lc'], ['address', 'address_lc']] as const;
+const USER_INSTANTS = ['status_updated_at', 'created_at', 'updated_at'] as const;
+const CHILD_INSTANTS = ['created_at', 'updated_at', 'verified_at', 'expires_at'] as const;
+
+/** Points equal instants of one request at one string (see `link`). */
+function shareInstants(rec: Raw, fields: readonly string[], seen: Map<string, string>): void {
+  for (const field of fields) {
+    const value = rec[field];
+    if (typeof value !== 'string') continue;
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, value);
+    else rec[field] = first;
+  }
 }
 
 function firstStored(ctx: CloudentityContext, children: Children): LinkedRec | undefined {

@@ -16,8 +16,11 @@ export interface PoolRec extends Record<string, unknown> {
 class UserMeta {
   /** Bumped on every write to the user or its sub-records. */
   version = 0;
-  /** Ids per kind in insertion order; most users have one or two of each, so arrays, created on first use. */
-  readonly ids: Partial<Record<Kind, string[]>> = {};
+  /**
+   * Ids per kind in insertion order. Most users have one or two of each, so exact-size arrays
+   * replaced on every change: a pushed-to array would keep room for 16 more in every user.
+   */
+  readonly ids: Partial<Record<Kind, readonly string[]>> = {};
 }
 
 const NO_IDS: readonly string[] = [];
@@ -79,7 +82,8 @@ export class CloudentityStore {
     if (map.has(rec.id)) this.removeChild(kind, rec.id);
     map.set(rec.id, rec);
     const meta = this.metaOf(rec.user_id);
-    (meta.ids[kind] ??= []).push(rec.id);
+    const ids = meta.ids[kind];
+    meta.ids[kind] = ids === undefined ? [rec.id] : [...ids, rec.id];
     if (kind === 'identifiers') this.poolIndex(rec.user_pool_id).set(String(rec['identifier_lc']), rec.id);
     meta.version++;
   }
@@ -89,9 +93,9 @@ export class CloudentityStore {
     const rec = map.get(id);
     if (rec === undefined) return;
     map.delete(id);
-    const ids = this.meta.get(rec.user_id)?.ids[kind];
-    const at = ids?.indexOf(id) ?? -1;
-    if (at >= 0) ids?.splice(at, 1);
+    const meta = this.meta.get(rec.user_id);
+    const ids = meta?.ids[kind];
+    if (meta !== undefined && ids?.includes(id) === true) meta.ids[kind] = ids.filter((x) => x !== id);
     if (kind === 'identifiers') {
       const index = this.identifierIndex.get(rec.user_pool_id);
       const lc = String(rec['identifier_lc']);
