@@ -1,12 +1,16 @@
 /**
- * Collects messages from a push-style consumer and flushes them in batches (on size or after a
- * short delay), one flush at a time, so the inbox commits many events per transaction while an
- * event never waits more than `maxDelayMs` for company.
+ * Collects messages from a push-style consumer and flushes them in batches, one flush at a time,
+ * so the inbox commits many events per transaction while an event never waits more than
+ * `maxDelayMs` for company when the inbox is idle.
+ *
+ * While a flush is in flight, arrivals wait and the next flush takes all of them (up to
+ * `maxGroup`): when the inbox is slower than the input, batches grow instead of queueing up.
+ * A commit's cost is mostly the pages it writes, which a bigger group shares among more events.
  */
 export class Batcher<T> {
   private items: T[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private running: Promise<void> | undefined;
   private pending = 0;
 
   constructor(
@@ -14,6 +18,7 @@ export class Batcher<T> {
     private readonly maxItems: number,
     private readonly maxDelayMs: number,
     private readonly onError: (err: unknown) => void,
+    private readonly maxGroup = maxItems * 20,
   ) {}
 
   get size(): number {
@@ -22,23 +27,32 @@ export class Batcher<T> {
 
   push(item: T): void {
     this.items.push(item);
-    if (this.items.length >= this.maxItems) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.maxDelayMs);
+    // A flush in flight takes these when it is done.
+    if (this.running) return;
+    if (this.items.length >= this.maxItems) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.maxDelayMs);
   }
 
-  flush(): Promise<void> {
+  /** Flushes everything waiting (after the flush in flight, if any); resolves once it is all done. */
+  async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.items.length === 0) return this.chain;
-    const items = this.items;
-    this.items = [];
+    for (;;) {
+      while (this.running) await this.running;
+      if (this.items.length === 0) return;
+      this.start(this.items.splice(0, this.maxGroup));
+    }
+  }
+
+  private start(items: T[]): void {
     this.pending += items.length;
-    this.chain = this.chain
-      .then(() => this.flushFn(items))
+    this.running = this.flushFn(items)
       .catch((err: unknown) => this.onError(err))
       .finally(() => {
         this.pending -= items.length;
+        this.running = undefined;
+        // What arrived meanwhile goes at once, as one group.
+        if (this.items.length > 0) this.start(this.items.splice(0, this.maxGroup));
       });
-    return this.chain;
   }
 }
