@@ -1,6 +1,6 @@
 /**
  * Event-stream sync figures: NATS JetStream → inbox → cidaas emulator (its own process).
- *   npx tsx bench/sync.ts [--events 200000] [--users 50000] [--rates 1000,5000] [--seconds 10] [--runs 3]
+ *   npx tsx bench/sync.ts [--events 200000] [--users 50000] [--rates 1000,5000] [--seconds 10] [--runs 3] [--threaded]
  * 1. throughput: a backlog of `events` CloudEvents over `users` users is published first, then the
  *    sync drains it; events/s = events applied (or coalesced) per second of draining.
  * 2. latency at fixed rates: events are published at `rate`/s for `seconds` while the sync runs;
@@ -12,12 +12,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { openInbox } from '../src/ledger/inbox-open.ts';
 import { SqliteInbox } from '../src/ledger/inbox-sqlite.ts';
-import { ThreadedSqliteInbox } from '../src/ledger/inbox-threaded.ts';
 import type { EventInbox } from '../src/ledger/inbox.ts';
+import type { SyncContextConfig } from '../src/stream/config.ts';
 
+/** `--threaded`: the config says `inbox: { thread: true }` (SQLite on its own thread, group commits). */
 const threaded = process.argv.includes('--threaded');
-const openInbox = (file: string): EventInbox => (threaded ? new ThreadedSqliteInbox(file) : new SqliteInbox(file));
+/** The inbox as `ciam-migrate sync` opens it from the same config. */
+const inboxOf = (cfg: SyncContextConfig): EventInbox =>
+  openInbox(cfg.inboxPath, { synchronous: cfg.sync.inbox?.synchronous ?? 'full', thread: cfg.sync.inbox?.thread ?? false });
 import { parseSyncConfig } from '../src/stream/config.ts';
 import { startSync } from '../src/stream/sync.ts';
 import { createTarget } from '../src/targets/index.ts';
@@ -62,7 +66,7 @@ sync:
   concurrency: ${arg('concurrency', 4)}
   initialConcurrency: ${arg('concurrency', 4)}
   pollMs: 5
-`,
+${threaded ? '  inbox: { kind: sqlite, thread: true }\n' : ''}`,
   );
   const nc = await connect({ servers });
   const jsm = await jetstreamManager(nc);
@@ -156,8 +160,8 @@ async function throughputRun(url: string, run: number): Promise<number> {
     }
     await Promise.all(chunk);
   }
-  const inbox = openInbox(s.cfg.inboxPath);
-  const calls = threaded ? {} : instrument(inbox as SqliteInbox);
+  const inbox = inboxOf(s.cfg);
+  const calls = inbox instanceof SqliteInbox ? instrument(inbox) : {};
   const target = createTarget(s.cfg.migration.target);
   const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
   const cpu0 = process.cpuUsage();
@@ -192,7 +196,7 @@ async function throughputRun(url: string, run: number): Promise<number> {
 async function latencyRun(url: string, rate: number, run: number): Promise<{ p50: number; p99: number; max: number }> {
   const tag = `sl${Date.now().toString(36)}${run}`;
   const s = await setup(tag, url);
-  const inbox = openInbox(s.cfg.inboxPath);
+  const inbox = inboxOf(s.cfg);
   const target = createTarget(s.cfg.migration.target);
   const lags: number[] = [];
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target, onApplied: (l) => lags.push(...l.changeMs) });
@@ -226,7 +230,7 @@ async function latencyRun(url: string, rate: number, run: number): Promise<{ p50
 const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000 });
 const emulatorPid = emulator.child.pid;
 const natsPid = await natsServerPid();
-console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared)`);
+console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared); inbox ${threaded ? 'on its own thread' : 'on the main thread'}`);
 const through: number[] = [];
 for (let r = 0; r < runs; r++) through.push(await throughputRun(emulator.url, r));
 const latency: Record<string, { p50: number; p99: number }> = {};
