@@ -9,10 +9,10 @@ import type { MigrationConfig } from '../config/schema.ts';
 import type { HashCensus } from '../hashes/census.ts';
 import type { SourceReject, StagedUser } from '../ledger/index.ts';
 import type { User } from '../model/index.ts';
-import type { BulkPayload } from '../targets/target.ts';
+import type { BulkPayload, UserPreview } from '../targets/target.ts';
 import { passwordFormat, targetCensus } from './census.ts';
 import { openPipeline } from './pipeline.ts';
-import { prepareChunks, type PreparedChunk } from './prepare.ts';
+import { prepareChunks } from './prepare.ts';
 
 export interface StageWorkerInput {
   config: MigrationConfig;
@@ -37,7 +37,11 @@ export type StageWorkerCommand = { type: 'start'; skip: number } | { type: 'ack'
 
 const input = workerData as StageWorkerInput;
 const abort = new AbortController();
-const unacked = new Map<number, Pick<PreparedChunk, 'mapped' | 'encoded'>>();
+/**
+ * Per chunk until its ack, what the census needs of each user: the password format and preview of
+ * an encoded user, or the user itself (so that encoded users are not kept alive any longer).
+ */
+const unacked = new Map<number, Array<{ format: string; preview: UserPreview } | User>>();
 let onAck: (() => void) | undefined;
 let census: ReturnType<typeof targetCensus> | undefined;
 /**
@@ -56,18 +60,17 @@ parentPort?.on('message', (m: StageWorkerCommand) => {
     abort.abort(new Error('interrupted'));
     start?.(0);
   } else {
-    const chunk = unacked.get(m.seq);
+    const entries = unacked.get(m.seq);
     unacked.delete(m.seq);
-    if (chunk !== undefined) {
+    if (entries !== undefined) {
       // The census counts only users that will be sent, which only the ledger can tell.
       for (const i of m.send) {
-        const user = chunk.mapped[i];
-        const encoded = chunk.encoded[i];
-        if (user === undefined) continue;
-        if (encoded !== undefined) census?.addPreview(passwordFormat(user), encoded.preview);
-        else census?.add(user);
+        const e = entries[i];
+        if (e === undefined) continue;
+        if ('preview' in e) census?.addPreview(e.format, e.preview);
+        else census?.add(e);
       }
-      if (chunk.mapped.length > 0) encodeAhead = m.send.length * 2 >= chunk.mapped.length;
+      if (entries.length > 0) encodeAhead = m.send.length * 2 >= entries.length;
     }
   }
   onAck?.();
@@ -104,7 +107,13 @@ void (async () => {
       ...(input.since !== undefined ? { since: input.since } : {}),
     })) {
       seq += 1;
-      unacked.set(seq, { mapped: chunk.mapped, encoded: chunk.encoded });
+      unacked.set(
+        seq,
+        chunk.mapped.map((user, i) => {
+          const encoded = chunk.encoded[i];
+          return encoded !== undefined ? { format: passwordFormat(user), preview: encoded.preview } : user;
+        }),
+      );
       const { users, rejects, read, cursor } = chunk;
       const payloads = chunk.encoded.some((e) => e !== undefined) ? chunk.encoded.map((e) => e?.payload) : undefined;
       post({ type: 'chunk', seq, users, rejects, read, ...(payloads ? { payloads } : {}), ...(cursor !== undefined ? { cursor } : {}) });
