@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { hash } from '@node-rs/bcrypt';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SERVICES, serviceAvailable } from '../helpers/services.ts';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
@@ -40,16 +40,23 @@ describe.skipIf(!natsUp)('NATS JetStream input (real broker)', () => {
   let emu: CidaasEmulatorHandle;
   let hashes: string[];
   beforeAll(async () => {
-    emu = await startEmulator();
     hashes = await Promise.all(['a', 'b', 'c'].map((p) => hash(`pw-${p}`, 4)));
   });
-  afterAll(async () => {
+  // A fresh target per case: state left by another case would hide a lost event.
+  beforeEach(async () => {
+    emu = await startEmulator();
+  });
+  afterEach(async () => {
     await emu.close();
   });
 
-  it(
-    `${EVENTS} events over ${USERS} users, duplicates and out-of-order, sync killed -9 ${KILLS}× and the broker restarted: target equals the source`,
-    async () => {
+  // Both inbox modes: on the main thread (one transaction per call) and on its own thread (group commits).
+  it.each([
+    ['the main thread', ''],
+    ['its own thread', '  inbox: { kind: sqlite, thread: true }\n'],
+  ])(
+    `${EVENTS} events over ${USERS} users, duplicates and out-of-order, sync killed -9 ${KILLS}× and the broker restarted, inbox on %s: target equals the source`,
+    async (_mode, inboxYaml) => {
       const broker = ownBroker ? new OwnNats(await freePort()) : undefined;
       await broker?.start();
       const servers = broker ? `127.0.0.1:${broker.port}` : '127.0.0.1:4222';
@@ -62,7 +69,7 @@ describe.skipIf(!natsUp)('NATS JetStream input (real broker)', () => {
     - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: sync, ackWaitMs: 2000, envelope: { kind: cloudevents, data: mapped } }
   batchSize: 200
   concurrency: 4
-`,
+${inboxYaml}`,
       );
       const wl = makeWorkload(EVENTS, USERS, hashes);
       const order = deliveryOrder(wl.events, 0.05, 16);
