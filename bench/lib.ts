@@ -21,8 +21,13 @@ export interface EmulatorProcess {
 }
 
 export async function startEmulatorProcess(options: Record<string, unknown>): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'emulator-process.ts'), JSON.stringify(options)], {
+  // The emulator keeps every user in memory (~1 KB each): give it room for large runs, and keep the
+  // benchmark's own NODE_OPTIONS (e.g. a heap cap under test) away from it.
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  const heapMb = Math.max(4096, Math.ceil(arg('users', 0) / 1000) + 2048);
+  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, '--import', 'tsx', path.join(import.meta.dirname, 'emulator-process.ts'), JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env,
   });
   // Never leave an emulator behind when the benchmark dies.
   process.once('exit', () => child.kill('SIGKILL'));
