@@ -40,30 +40,27 @@ export class IdentifierIndex {
 
   /** The first owner of any identifier of the identities, in identity then field order. */
   firstOwner(identities: readonly IndexedIdentity[]): string | undefined {
-    for (const identity of identities) {
-      const p = this.providers.get(providerOf(identity));
-      if (p === undefined) continue;
-      for (const field of FIELDS) {
-        const value = normalised(identity, field);
-        const owner = value === undefined ? undefined : p[field].get(value);
-        if (owner !== undefined) return owner;
-      }
-    }
+    for (const owner of this.owners(identities)) return owner;
     return undefined;
   }
 
   /** Whether any identifier of the identities belongs to a user other than `sub`. */
   conflicts(identities: readonly IndexedIdentity[], sub: string | undefined): boolean {
+    for (const owner of this.owners(identities)) if (owner !== sub) return true;
+    return false;
+  }
+
+  /** Owners of the identities' identifiers, in identity then field order. */
+  private *owners(identities: readonly IndexedIdentity[]): Generator<string> {
     for (const identity of identities) {
       const p = this.providers.get(providerOf(identity));
       if (p === undefined) continue;
       for (const field of FIELDS) {
         const value = normalised(identity, field);
         const owner = value === undefined ? undefined : p[field].get(value);
-        if (owner !== undefined && owner !== sub) return true;
+        if (owner !== undefined) yield owner;
       }
     }
-    return false;
   }
 
   add(identities: readonly IndexedIdentity[], sub: string): void {
