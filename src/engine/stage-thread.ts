@@ -12,10 +12,11 @@ import type { StageWorkerCommand, StageWorkerInput, StageWorkerMessage } from '.
 const STAGING_HEAP = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 48 };
 /** Users per chunk: one ledger transaction on the main thread, short enough not to delay responses. */
 const CHUNK = 200;
-type TargetCensus = ReturnType<typeof targetCensus>;
 
 /** Chunks in transit between the threads. */
 const WINDOW = 4;
+
+type TargetCensus = ReturnType<typeof targetCensus>;
 
 export interface StagedInThread {
   counts: StageCounts;
@@ -48,6 +49,8 @@ export function stageInThread(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const waiting: Array<Extract<StageWorkerMessage, { type: 'chunk' }>> = [];
   let failed = false;
+  // Set once the promise below exists: a ledger error while staging fails the whole staging.
+  let fail: (err: unknown) => void = () => undefined;
   const pump = () => {
     while (!failed && waiting.length > 0 && (ready?.hasRoom() ?? true)) {
       const chunk = waiting.shift() as Extract<StageWorkerMessage, { type: 'chunk' }>;
@@ -56,13 +59,27 @@ export function stageInThread(
       options.onChunk?.(stager.counts);
     }
   };
-  const offSpace = ready?.onSpace(pump);
+  // Room appears while a call is being taken: stage after it has gone out, not before.
+  let pumpScheduled = false;
+  const offSpace = ready?.onSpace(() => {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    setImmediate(() => {
+      pumpScheduled = false;
+      try {
+        pump();
+      } catch (err) {
+        void worker.terminate();
+        fail(err);
+      }
+    });
+  });
   let loaded = false;
   let onLoaded: () => void = () => undefined;
   const whenLoaded = new Promise<void>((resolve) => (onLoaded = resolve));
   return new Promise<StagedInThread>((resolve, reject) => {
     let settled = false;
-    const fail = (err: unknown) => {
+    fail = (err: unknown) => {
       failed = true;
       settled = true;
       reject(err instanceof Error ? err : new Error(String(err)));
