@@ -73,25 +73,36 @@ CREATE TABLE IF NOT EXISTS inbox_rate (bucket INTEGER PRIMARY KEY, applied INTEG
 /**
  * Creates the inbox tables, or brings an older inbox up to date. The version is in `inbox_meta`;
  * an inbox without it but with `inbox_events` was written by version 1. A newer inbox is refused:
- * this code would not know what its tables mean.
+ * this code would not know what its tables mean. An up-to-date inbox is opened without a write.
  */
 export function prepareInboxSchema(db: Database.Database, file: string): void {
-  db.transaction(() => {
-    db.exec(`CREATE TABLE IF NOT EXISTS inbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
-    const stored = db.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
-    const hasEvents = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbox_events'`).get() !== undefined;
-    const version = stored !== undefined ? Number(stored) : hasEvents ? 1 : INBOX_SCHEMA_VERSION;
-    if (version > INBOX_SCHEMA_VERSION) {
-      throw new Error(
-        `${file}: the event inbox was written by a newer ciam-migrate (inbox schema ${version}, this version reads up to ${INBOX_SCHEMA_VERSION}); upgrade ciam-migrate`,
-      );
-    }
-    if (version === 1) migrateInboxV1(db, INBOX_EVENTS_TABLE);
+  if (storedVersion(db, file) === INBOX_SCHEMA_VERSION) {
     db.exec(INBOX_SCHEMA);
+    return;
+  }
+  db.transaction(() => {
+    // Read again under the write lock: another process may have migrated the file meanwhile.
+    if (storedVersion(db, file) === 1) migrateInboxV1(db, INBOX_EVENTS_TABLE);
+    db.exec(`CREATE TABLE IF NOT EXISTS inbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); ${INBOX_SCHEMA}`);
     db.prepare(`INSERT INTO inbox_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(
       String(INBOX_SCHEMA_VERSION),
     );
   }).immediate();
+}
+
+/** The file's inbox schema version: 0 for no inbox yet, 1 for the unversioned first one; throws for a newer one. */
+function storedVersion(db: Database.Database, file: string): number {
+  const table = (name: string) => db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+  const stored = table('inbox_meta')
+    ? (db.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get() as string | undefined)
+    : undefined;
+  const version = stored !== undefined ? Number(stored) : table('inbox_events') ? 1 : 0;
+  if (version > INBOX_SCHEMA_VERSION) {
+    throw new Error(
+      `${file}: the event inbox was written by a newer ciam-migrate (inbox schema ${version}, this version reads up to ${INBOX_SCHEMA_VERSION}); upgrade ciam-migrate`,
+    );
+  }
+  return version;
 }
 
 /** Width of one bucket of the applied-events rate, and how many buckets make the window. */
