@@ -22,7 +22,7 @@ import type {
 import { cidaasAuthAdvice } from './auth-advice.ts';
 import { cidaasCapabilities } from './capabilities.ts';
 import { countMfaLost } from '../../hashes/totp.ts';
-import { buildCidaasEntity, cidaasSub, planPassword } from './payload.ts';
+import { buildCidaasEntity, cidaasSub, planPassword, type PasswordPlan } from './payload.ts';
 import { cidaasErrorMessage, outcomesFromStates, parseProcessStates } from './response.ts';
 import type { SentEntity } from './response.ts';
 
@@ -71,30 +71,19 @@ export class CidaasAdapter implements SingleUserTarget {
   }
 
   preview(user: User): UserPreview {
-    const plan = planPassword(user, this.config);
-    const mfa = countMfaLost(user.mfa, 'cidaas');
-    const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
-    if (plan.kind === 'reject') return { ...base, password: 'reject', reason: plan.reason };
-    if (plan.kind === 'reset') return { ...base, password: 'reset', reason: plan.because.replace(/_/g, ' ') };
-    return { ...base, password: plan.via === 'verifier' ? 'verifier' : 'import' };
+    return previewOf(user, planPassword(user, this.config));
   }
 
   encodeForBulk(user: User): BulkEncoding {
     const b = buildCidaasEntity(user, this.config);
-    const mfa = countMfaLost(user.mfa, 'cidaas');
-    const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
     if (!b.ok) {
-      return { preview: { ...base, password: 'reject', reason: b.reason }, payload: { kind: 'refused', reason: b.reason, code: b.code } satisfies EncodedCidaasUser };
+      return { preview: previewOf(user, { kind: 'reject', reason: b.reason }), payload: { kind: 'refused', reason: b.reason, code: b.code } satisfies EncodedCidaasUser };
     }
     const plan = b.password;
     const password: Extract<EncodedCidaasUser, { kind: 'ok' }>['password'] =
       plan.kind === 'hash' ? plan.via : plan.because === 'unsupported_hash' ? 'reset-unsupported' : 'reset';
-    const preview: UserPreview =
-      plan.kind === 'hash'
-        ? { ...base, password: plan.via === 'verifier' ? 'verifier' : 'import' }
-        : { ...base, password: 'reset', reason: plan.because.replace(/_/g, ' ') };
     const payload: EncodedCidaasUser = { kind: 'ok', sub: b.entity.sub, ids: identifiersOf(user), entity: JSON.stringify(b.entity), password };
-    return { preview, payload };
+    return { preview: previewOf(user, plan), payload };
   }
 
   upsert(users: PlannedUser[]): Promise<Outcome[]> {
@@ -228,6 +217,15 @@ export class CidaasAdapter implements SingleUserTarget {
 
 function errText(res: HttpResponse): string {
   return cidaasErrorMessage(res.text, res.status).message;
+}
+
+/** What the census reports for a user whose password takes this plan. */
+function previewOf(user: User, plan: PasswordPlan): UserPreview {
+  const mfa = countMfaLost(user.mfa, 'cidaas');
+  const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
+  if (plan.kind === 'reject') return { ...base, password: 'reject', reason: plan.reason };
+  if (plan.kind === 'reset') return { ...base, password: 'reset', reason: plan.because.replace(/_/g, ' ') };
+  return { ...base, password: plan.via === 'verifier' ? 'verifier' : 'import' };
 }
 
 function identifiersOf(user: User): string[] {
