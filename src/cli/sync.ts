@@ -30,7 +30,7 @@ export function registerSyncCommand(program: Command): void {
     .option('--json', 'with --status: print JSON')
     .action(async (opts: SyncOptions) => {
       const { migration, sync, baseDir, inboxPath } = await loadSyncConfig(opts.config);
-      const inbox = openInbox(inboxPath, { synchronous: sync.inbox?.synchronous ?? 'full', thread: sync.inbox?.thread ?? false });
+      const inbox = openInbox(inboxPath, { synchronous: sync.inbox?.synchronous ?? 'full', thread: sync.inbox?.thread ?? true });
       if (opts.status || opts.retryDead) {
         try {
           if (opts.retryDead) process.stdout.write(`${await inbox.retryDead()} events back in the queue\n`);

@@ -52,8 +52,8 @@ describe.skipIf(!natsUp)('NATS JetStream input (real broker)', () => {
 
   // Both inbox modes: on the main thread (one transaction per call) and on its own thread (group commits).
   it.each([
-    ['the main thread', ''],
-    ['its own thread', '  inbox: { kind: sqlite, thread: true }\n'],
+    ['the main thread', '  inbox: { kind: sqlite, thread: false }\n'],
+    ['its own thread (the default)', ''],
   ])(
     `${EVENTS} events over ${USERS} users, duplicates and out-of-order, sync killed -9 ${KILLS}× and the broker restarted, inbox on %s: target equals the source`,
     async (_mode, inboxYaml) => {
