@@ -1,6 +1,6 @@
 /**
  * Event-stream sync figures: NATS JetStream → inbox → cidaas emulator (its own process).
- *   npx tsx bench/sync.ts [--events 200000] [--users 50000] [--rates 1000,5000] [--seconds 10] [--runs 3] [--threaded]
+ *   npx tsx bench/sync.ts [--events 200000] [--users 50000] [--rates 1000,5000] [--seconds 10] [--runs 3] [--main-thread-inbox]
  * 1. throughput: a backlog of `events` CloudEvents over `users` users is published first, then the
  *    sync drains it; events/s = events applied (or coalesced) per second of draining.
  * 2. latency at fixed rates: events are published at `rate`/s for `seconds` while the sync runs;
@@ -17,11 +17,11 @@ import { SqliteInbox } from '../src/ledger/inbox-sqlite.ts';
 import type { EventInbox } from '../src/ledger/inbox.ts';
 import type { SyncContextConfig } from '../src/stream/config.ts';
 
-/** `--threaded`: the config says `inbox: { thread: true }` (SQLite on its own thread, group commits). */
-const threaded = process.argv.includes('--threaded');
-/** The inbox as `ciam-migrate sync` opens it from the same config. */
+/** `--main-thread-inbox`: the config says `inbox: { thread: false }` (SQLite on the main thread); the default is the CLI's, its own thread. */
+const mainThreadInbox = process.argv.includes('--main-thread-inbox');
+/** The inbox as `ciam-migrate sync` opens it from the same config, with the same defaults (src/cli/sync.ts). */
 const inboxOf = (cfg: SyncContextConfig): EventInbox =>
-  openInbox(cfg.inboxPath, { synchronous: cfg.sync.inbox?.synchronous ?? 'full', thread: cfg.sync.inbox?.thread ?? false });
+  openInbox(cfg.inboxPath, { synchronous: cfg.sync.inbox?.synchronous ?? 'full', thread: cfg.sync.inbox?.thread ?? true });
 import { parseSyncConfig } from '../src/stream/config.ts';
 import { startSync } from '../src/stream/sync.ts';
 import { createTarget } from '../src/targets/index.ts';
@@ -66,7 +66,7 @@ sync:
   concurrency: ${arg('concurrency', 4)}
   initialConcurrency: ${arg('concurrency', 4)}
   pollMs: 5
-${threaded ? '  inbox: { kind: sqlite, thread: true }\n' : ''}`,
+${mainThreadInbox ? '  inbox: { kind: sqlite, thread: false }\n' : ''}`,
   );
   const nc = await connect({ servers });
   const jsm = await jetstreamManager(nc);
@@ -230,7 +230,7 @@ async function latencyRun(url: string, rate: number, run: number): Promise<{ p50
 const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000 });
 const emulatorPid = emulator.child.pid;
 const natsPid = await natsServerPid();
-console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared); inbox ${threaded ? 'on its own thread' : 'on the main thread'}`);
+console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared); inbox ${mainThreadInbox ? 'on the main thread' : 'on its own thread'}`);
 const through: number[] = [];
 for (let r = 0; r < runs; r++) through.push(await throughputRun(emulator.url, r));
 const latency: Record<string, { p50: number; p99: number }> = {};
