@@ -48,14 +48,35 @@ export function stats(store: InboxStore, now: number): InboxStats {
   };
 }
 
-/** Forgets applied and skipped events received before `before`; received_at grows with seq, so the oldest rows come by key order. */
+/**
+ * Forgets up to `limit` applied and skipped events received before `before`, oldest first.
+ *
+ * Work is bounded by `limit`, not by the table: received_at grows with seq, so the first seq received
+ * at or after `before` is found by bisection on the primary key, and the scan stops there instead of
+ * walking every younger row (which, with nothing to prune, used to be the whole table). The
+ * received_at test stays in the delete, so a clock step back can only make pruning stop early.
+ */
 export function prune(store: InboxStore, before: number, limit: number): number {
-  return store.db
+  const db = store.db;
+  const first = db.prepare(`SELECT seq, received_at FROM inbox_events WHERE seq >= ? ORDER BY seq LIMIT 1`);
+  const at = (seq: number) => first.get(seq) as { seq: number; received_at: number } | undefined;
+  const lowest = at(0);
+  if (lowest === undefined || lowest.received_at >= before) return 0;
+  // Invariant: the row at or after `lo` is older than `before`; no row at or after `hi` is.
+  let lo = lowest.seq;
+  let hi = ((db.prepare(`SELECT MAX(seq) FROM inbox_events`).pluck().get() as number | null) ?? lo) + 1;
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    const row = at(mid);
+    if (row !== undefined && row.received_at < before) lo = row.seq;
+    else hi = mid;
+  }
+  return db
     .prepare(
       `DELETE FROM inbox_events WHERE seq IN (
-         SELECT seq FROM inbox_events WHERE received_at < ? AND state IN ('applied', 'skipped') ORDER BY seq LIMIT ?)`,
+         SELECT seq FROM inbox_events WHERE seq < ? AND received_at < ? AND state IN ('applied', 'skipped') ORDER BY seq LIMIT ?)`,
     )
-    .run(before, limit).changes;
+    .run(hi, before, limit).changes;
 }
 
 export function deadLetters(store: InboxStore, limit: number): DeadLetter[] {

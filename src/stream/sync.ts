@@ -45,6 +45,11 @@ export interface SyncHandle {
   done: Promise<void>;
 }
 
+const PRUNE_TICK_MS = 1_000;
+const PRUNE_CHUNK = 5_000;
+/** 50,000 events/s of ingest, kept up with. */
+const PRUNE_MAX_PER_TICK = 100_000;
+
 const quiet: SyncLogger = { info() {}, warn() {}, error() {} };
 
 /** Starts inputs, the apply loop and the health server. */
@@ -77,9 +82,13 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
     onThrottle: () => metrics.throttled.inc(),
   });
 
+  let ingestedSincePrune = 0;
+  let pruning: Promise<void> | undefined;
+  let closing = false;
   const sinkFor = (input: string): InputSink => ({
     ingest: async (events: IncomingEvent[]) => {
       const r = await o.inbox.append(events);
+      ingestedSincePrune += r.accepted;
       metrics.received.inc({ input }, r.accepted);
       metrics.duplicates.inc({ input }, r.duplicates);
       metrics.deadOnIngest.inc({ input }, r.dead);
@@ -142,18 +151,37 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
     log.info({ url: healthUrl }, 'health and metrics listening');
   }
 
-  // Small deletes, often, so pruning never holds the write lock for long.
+  // Pruning keeps pace with ingest: each second it may delete up to twice what arrived in the last
+  // one (so expired rows left over from a burst or a pause shrink), in chunks small enough that no
+  // single delete holds the write lock for long. A fixed budget (5,000 per 10 s, once) fell behind
+  // at any rate above 500 events/s and let the inbox grow without bound.
   const pruneTimer = setInterval(() => {
-    void o.inbox
-      .prune(Date.now() - o.sync.retainHours * 3_600_000, 5_000)
-      .catch((err: unknown) => log.warn({ err: String(err) }, 'inbox prune failed'));
-  }, 10_000);
+    if (pruning) return;
+    const budget = Math.min(PRUNE_MAX_PER_TICK, Math.max(PRUNE_CHUNK, 2 * ingestedSincePrune));
+    ingestedSincePrune = 0;
+    pruning = (async () => {
+      const before = Date.now() - o.sync.retainHours * 3_600_000;
+      for (let done = 0; done < budget && !closing; ) {
+        const chunk = Math.min(PRUNE_CHUNK, budget - done);
+        const n = await o.inbox.prune(before, chunk);
+        done += n;
+        // Fewer than asked: nothing more has expired.
+        if (n < chunk) break;
+      }
+    })()
+      .catch((err: unknown) => log.warn({ err: String(err) }, 'inbox prune failed'))
+      .finally(() => {
+        pruning = undefined;
+      });
+  }, PRUNE_TICK_MS);
   pruneTimer.unref();
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(pruneTimer);
+      closing = true;
+      await pruning;
       for (const i of inputs) await i.stop().catch((err: unknown) => log.warn({ input: i.name, err: String(err) }, 'input stop failed'));
       stopApply.abort();
       await done.catch(() => undefined);

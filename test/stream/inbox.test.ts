@@ -116,4 +116,31 @@ describe('SqliteInbox pruning', () => {
     expect(again).toMatchObject({ appliedVersion: 2 });
     await inbox.close();
   });
+
+  it('prunes oldest first, at most `limit` a call, never pending or young events', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'inbox-')), 'ledger.sqlite');
+    const inbox = new SqliteInbox(file);
+    const policy = { maxAttempts: 3, backoffMs: () => 1 };
+    const t0 = Date.now() - 100_000;
+    // u0..u9 old and applied, one old event still pending (u10), then young applied events (u11..u14).
+    for (let i = 0; i < 10; i++) await inbox.append([ok(ev(`u${i}`, 1))], t0 + i);
+    await inbox.append([ok(ev('u10', 1))], t0 + 20);
+    for (let i = 11; i < 15; i++) await inbox.append([ok(ev(`u${i}`, 1))], Date.now());
+    const claimed = await inbox.claim('A', 100, 60_000, 100, t0 + 30);
+    const settle = claimed.filter((c) => c.subject !== 'u10');
+    await inbox.settle(
+      'A',
+      settle.map((c) => ({ subject: c.subject, kind: 'applied' as const, applied: c.events.map((e) => e.seq), skipped: [], version: 1, tombstone: false, email: undefined })),
+      policy,
+    );
+    const before = t0 + 50;
+    expect(await inbox.prune(before, 4)).toBe(4);
+    expect(await inbox.prune(before, 4)).toBe(4);
+    expect(await inbox.prune(before, 4)).toBe(2);
+    expect(await inbox.prune(before, 4)).toBe(0);
+    // The pruned ids no longer dedupe; the others still do.
+    expect(await inbox.append([ok(ev('u0', 1)), ok(ev('u10', 1)), ok(ev('u11', 1))])).toEqual({ accepted: 1, duplicates: 2, dead: 0 });
+    expect((await inbox.stats()).backlog).toBe(2);
+    await inbox.close();
+  });
 });
