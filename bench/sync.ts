@@ -7,13 +7,14 @@
  *    lag = applied at the target minus the event's `time` (set when published); p50/p99.
  * The publisher runs in this process next to the sync (both share the 2 cores with the emulator).
  */
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { openInbox } from '../src/ledger/inbox-open.ts';
 import { SqliteInbox } from '../src/ledger/inbox-sqlite.ts';
+import { ThreadedSqliteInbox } from '../src/ledger/inbox-threaded.ts';
 import type { EventInbox } from '../src/ledger/inbox.ts';
 import type { SyncContextConfig } from '../src/stream/config.ts';
 
@@ -51,6 +52,7 @@ function body(u: number, v: number): string {
 async function setup(tag: string, url: string) {
   const file = path.join(BENCH_DIR, `sync-${tag}.yaml`);
   const ledger = path.join(BENCH_DIR, `sync-${tag}.sqlite`);
+  await mkdir(BENCH_DIR, { recursive: true });
   await writeFile(
     file,
     `version: 1
@@ -166,10 +168,13 @@ async function throughputRun(url: string, run: number): Promise<number> {
   const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
   const cpu0 = process.cpuUsage();
   const others0 = await Promise.all([procCpuSeconds(emulatorPid), procCpuSeconds(natsPid)]);
+  const elu0 = { main: performance.eventLoopUtilization(), inbox: inbox instanceof ThreadedSqliteInbox ? inbox.eventLoopUtilization() : undefined };
   const t0 = Date.now();
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target });
   await h.untilDrained(50);
   const secs = (Date.now() - t0) / 1000;
+  const eluMain = performance.eventLoopUtilization(elu0.main).utilization;
+  const eluInbox = inbox instanceof ThreadedSqliteInbox && elu0.inbox ? inbox.eventLoopUtilization(elu0.inbox).utilization : undefined;
   const others1 = await Promise.all([procCpuSeconds(emulatorPid), procCpuSeconds(natsPid)]);
   await profiler?.stop(process.env.BENCH_PROFILE ?? '');
   const st = await inbox.stats();
@@ -188,7 +193,7 @@ async function throughputRun(url: string, run: number): Promise<number> {
   };
   console.log(
     `  throughput run ${run + 1}: ${st.applied + st.skipped} events in ${secs.toFixed(2)} s = ${Math.round(rate)} events/s ` +
-      `(cores used: sync ${cores.toFixed(2)}, emulator ${share(0)}, nats-server ${share(1)}; sync CPU ${Math.round((cores * secs * 1e6) / events)} µs/event)`,
+      `(cores used: sync ${cores.toFixed(2)}, emulator ${share(0)}, nats-server ${share(1)}; busy: main thread ${eluMain.toFixed(2)}, inbox thread ${eluInbox?.toFixed(2) ?? '-'}; sync CPU ${Math.round((cores * secs * 1e6) / events)} µs/event)`,
   );
   return rate;
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type {
   AppendResult,
@@ -55,6 +56,11 @@ export class ThreadedSqliteInbox implements EventInbox {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage({ id, ...message });
     });
+  }
+
+  /** How busy the inbox thread was (benchmarks: which thread is the bottleneck). */
+  eventLoopUtilization(since?: EventLoopUtilization): EventLoopUtilization {
+    return this.worker.performance.eventLoopUtilization(since);
   }
 
   private call<T>(call: InboxCall): Promise<T> {
