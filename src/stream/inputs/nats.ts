@@ -13,6 +13,13 @@ import type { Decoder } from '../envelope/index.ts';
 import type { EventInput, InputSink } from '../input.ts';
 import { Batcher } from '../batcher.ts';
 
+/** A delivered message with what it decoded to (or why decoding threw). */
+interface Received {
+  msg: JsMsg;
+  event: IncomingEvent | null;
+  failed: unknown;
+}
+
 export interface NatsInputOptions {
   name: string;
   servers: string | string[];
@@ -47,7 +54,7 @@ export class NatsInput implements EventInput {
   private nc: NatsConnection | undefined;
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
-  private batcher: Batcher<JsMsg> | undefined;
+  private batcher: Batcher<Received> | undefined;
   private stopped = false;
 
   constructor(private readonly o: NatsInputOptions) {
@@ -89,15 +96,19 @@ export class NatsInput implements EventInput {
       });
     }
     const consumer = await jetstream(this.nc).consumers.get(o.stream, o.durable);
-    this.batcher = new Batcher<JsMsg>(
-      async (msgs) => {
+    // Messages are decoded as they arrive, while the previous batch is being committed, so the main
+    // thread's decoding overlaps the inbox's commit instead of waiting for it; a flush only hands
+    // over decoded events and acks once they are committed.
+    this.batcher = new Batcher<Received>(
+      async (items) => {
         const events: IncomingEvent[] = [];
-        for (const m of msgs) {
-          const e = this.decode(m);
-          if (e !== null) events.push(e);
+        for (const r of items) {
+          // A decoder that threw fails the batch: nothing in it is acked, JetStream redelivers it.
+          if (r.failed !== undefined) throw r.failed;
+          if (r.event !== null) events.push(r.event);
         }
         if (events.length > 0) await sink.ingest(events);
-        for (const m of msgs) m.ack();
+        for (const r of items) r.msg.ack();
       },
       o.batch,
       2,
@@ -109,8 +120,15 @@ export class NatsInput implements EventInput {
     this.loop = (async () => {
       for await (const m of messages) {
         // Delivered but not taken: hand it back now rather than after ack_wait.
-        if (this.stopped) m.nak();
-        else batcher.push(m);
+        if (this.stopped) {
+          m.nak();
+          continue;
+        }
+        try {
+          batcher.push({ msg: m, event: this.decode(m), failed: undefined });
+        } catch (err) {
+          batcher.push({ msg: m, event: null, failed: err });
+        }
       }
     })().catch((err: unknown) => o.onError?.(err));
   }
