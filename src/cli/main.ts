@@ -2,18 +2,27 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { LedgerBusyError } from '../ledger/index.ts';
 import { EXIT } from './exit-codes.ts';
-import { registerConfigCommand } from './config.ts';
-import { registerDemoCommand } from './demo.ts';
-import { registerEmulatorCommand } from './emulator.ts';
-import { registerHashCommand } from './hash.ts';
-import { registerInitCommand } from './init.ts';
-import { registerPlanCommand } from './plan.ts';
-import { registerReportCommand } from './report.ts';
-import { registerRetryCommand } from './retry.ts';
-import { registerRunCommand } from './run.ts';
-import { registerStatusCommand } from './status.ts';
-import { registerSyncCommand } from './sync.ts';
-import { registerVerifierCommand } from './verifier.ts';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when that command runs (or for help): a bulk run then does not
+ * carry the brokers' clients, the web server and the emulators in memory.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  init: async () => (await import('./init.ts')).registerInitCommand,
+  plan: async () => (await import('./plan.ts')).registerPlanCommand,
+  run: async () => (await import('./run.ts')).registerRunCommand,
+  retry: async () => (await import('./retry.ts')).registerRetryCommand,
+  sync: async () => (await import('./sync.ts')).registerSyncCommand,
+  status: async () => (await import('./status.ts')).registerStatusCommand,
+  report: async () => (await import('./report.ts')).registerReportCommand,
+  config: async () => (await import('./config.ts')).registerConfigCommand,
+  demo: async () => (await import('./demo.ts')).registerDemoCommand,
+  emulator: async () => (await import('./emulator.ts')).registerEmulatorCommand,
+  hash: async () => (await import('./hash.ts')).registerHashCommand,
+  verifier: async () => (await import('./verifier.ts')).registerVerifierCommand,
+};
 
 const program = new Command('ciam-migrate')
   .description('Move the users of a legacy identity system into a CIAM platform, losing none.')
@@ -21,18 +30,9 @@ const program = new Command('ciam-migrate')
   .exitOverride()
   .showHelpAfterError();
 
-registerInitCommand(program);
-registerPlanCommand(program);
-registerRunCommand(program);
-registerRetryCommand(program);
-registerSyncCommand(program);
-registerStatusCommand(program);
-registerReportCommand(program);
-registerConfigCommand(program);
-registerDemoCommand(program);
-registerEmulatorCommand(program);
-registerHashCommand(program);
-registerVerifierCommand(program);
+const named = process.argv[2];
+const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program);
 
 try {
   await program.parseAsync(process.argv);

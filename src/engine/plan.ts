@@ -1,5 +1,5 @@
 import type { MigrationConfig } from '../config/schema.ts';
-import type { CensusReport } from '../hashes/index.ts';
+import type { CensusReport } from '../hashes/census.ts';
 import { fingerprintJson, type Ledger, type SourceReject } from '../ledger/index.ts';
 import type { User } from '../model/index.ts';
 import type { Mapper } from '../mapping/index.ts';

@@ -1,5 +1,5 @@
 import type { PasswordSpec } from '../config/mapping.ts';
-import { identify } from '../hashes/index.ts';
+import { identify } from '../hashes/identify.ts';
 import type { UserPassword } from '../model/index.ts';
 import { compileGetter, isAbsent } from './path.ts';
 

@@ -1,8 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
-import Parser from 'stream-json/Parser.js';
-import Pick from 'stream-json/filters/Pick.js';
-import StreamArray from 'stream-json/streamers/StreamArray.js';
 
 export interface ArrayItem {
   index: number;
@@ -17,6 +14,12 @@ export type ArrayEvent = { ok: true; item: ArrayItem } | { ok: false; after: num
  * error, so a broken or truncated document ends with one error event after the last good item.
  */
 export async function* streamJsonArray(path: string, pick?: string): AsyncGenerator<ArrayEvent> {
+  // Loaded when a JSON array is read, not by every run that merely can read one (memory, start-up).
+  const [{ default: Parser }, { default: Pick }, { default: StreamArray }] = await Promise.all([
+    import('stream-json/Parser.js'),
+    import('stream-json/filters/Pick.js'),
+    import('stream-json/streamers/StreamArray.js'),
+  ]);
   const stages: NodeJS.ReadWriteStream[] = [Parser.parser()];
   if (pick) stages.push(Pick.pick({ filter: pick }));
   const items = StreamArray.streamArray();

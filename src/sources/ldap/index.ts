@@ -1,4 +1,3 @@
-import { Client } from 'ldapts';
 import type { LdapSourceConfig } from '../../config/source.ts';
 import type { RawRecord, Source } from '../source.ts';
 
@@ -14,6 +13,8 @@ export class LdapSource implements Source {
 
   async *read(signal?: AbortSignal): AsyncIterable<RawRecord> {
     const c = this.config;
+    // Loaded when an LDAP source is read, not by every run that merely can read one (memory, start-up).
+    const { Client } = await import('ldapts');
     const client = new Client({
       url: c.url,
       timeout: c.timeoutMs,

@@ -1,6 +1,6 @@
 import type { CidaasTargetConfig } from '../../config/target.ts';
-import { planPassword as planHash } from '../../hashes/index.ts';
-import type { CidaasPasswordHashInfo } from '../../hashes/index.ts';
+import { planPassword as planHash } from '../../hashes/plan.ts';
+import type { CidaasPasswordHashInfo } from '../../hashes/encode-cidaas.ts';
 import { isPasswordHash } from '../../model/index.ts';
 import type { User } from '../../model/index.ts';
 import { uuidV5 } from '../common/uuid-v5.ts';

@@ -1,4 +1,4 @@
-import type { CidaasPasswordHashInfo } from '../../hashes/index.ts';
+import type { CidaasPasswordHashInfo } from '../../hashes/encode-cidaas.ts';
 
 /** One identity of a cidaas user entity (contracts/cidaas.md §3.2); the flat form merges one into the account. */
 export interface CidaasIdentity {
