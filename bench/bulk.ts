@@ -1,16 +1,19 @@
 /**
- * End-to-end bulk throughput: CSV → mapping → ledger → cidaas emulator (separate process).
+ * End-to-end bulk throughput: CSV → mapping → ledger → cidaas emulator, each in its own process.
  *   npx tsx bench/bulk.ts [--users 1500000] [--batch 1000] [--concurrency 8]
  *     [--latency-ms 0] [--max-concurrency 0] [--rate-limit 0]
+ * The migration is `ciam-migrate run` exactly as a user starts it (the compiled build when it is
+ * up to date, see bin/build-state.js), so its peak RSS is the tool's own, not this script's.
  * Prints users/s, the ratio to the target's limit when one is set, 429 share and peak RSS.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load.ts';
-import { runMigration } from '../src/engine/run.ts';
-import { openLedger } from '../src/ledger/index.ts';
-import { openPipeline } from '../src/engine/pipeline.ts';
-import { arg, BENCH_DIR, benchConfig, peakRssMb, startEmulatorProcess, writeBenchCsv } from './lib.ts';
+import Database from 'better-sqlite3';
+import type { RunSummary } from '../src/engine/run.ts';
+import type { ProgressPoint } from '../src/ledger/ledger.ts';
+import { arg, BENCH_DIR, benchConfig, startEmulatorProcess, writeBenchCsv } from './lib.ts';
 
 const users = arg('users', 1_500_000);
 const batch = arg('batch', 1000);
@@ -18,6 +21,7 @@ const concurrency = arg('concurrency', 8);
 const latencyMs = arg('latency-ms', 0);
 const maxConcurrency = arg('max-concurrency', 0);
 const rateLimit = arg('rate-limit', 0);
+const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'ciam-migrate.js');
 
 const csv = path.join(BENCH_DIR, `users-${users}.csv`);
 const ledgerFile = path.join(BENCH_DIR, `bench-${process.pid}.sqlite`);
@@ -26,39 +30,36 @@ await writeBenchCsv(csv, users);
 console.log(`generated ${users.toLocaleString('en-US')} users in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000, customFields: { customer_no: { type: 'string' } }, faults: { latencyMs, maxConcurrency, rateLimit } });
-const configFile = path.join(BENCH_DIR, 'bench.yaml');
+const configFile = path.join(BENCH_DIR, `bench-${process.pid}.yaml`);
 await writeFile(configFile, benchConfig(csv, emulator.url, ledgerFile, { concurrency, initialConcurrency: Math.min(2, concurrency) }, batch));
-const config = await loadConfig(configFile);
-const ledger = openLedger(config);
-const { source, mapper, target } = await openPipeline(config, BENCH_DIR);
-const started = Date.now();
-let firstSettledMs: number | undefined;
-const samples: Array<[number, number]> = [];
-const summary = await runMigration({
-  config,
-  ledger,
-  source,
-  mapper,
-  target,
-  baseDir: BENCH_DIR,
-  onDeliverProgress: (totals) => {
-    firstSettledMs ??= Date.now() - started;
-    samples.push([Date.now(), totals.users]);
-  },
-});
-const seconds = (Date.now() - started) / 1000;
-await target.close();
-ledger.close();
+
+// NODE_OPTIONS passes through, so a heap cap can be measured: NODE_OPTIONS=--max-old-space-size=128.
+const child = spawn(process.execPath, [CLI, 'run', '-c', configFile, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+process.once('exit', () => child.kill('SIGKILL'));
+let out = '';
+child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+const [code] = (await once(child, 'exit')) as [number | null];
+const summary = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as RunSummary;
+if (code !== 0) console.error(`ciam-migrate run exited with ${code}`);
+
+// Throughput over time, as the run recorded it in its ledger (a point per second of delivery).
+const db = new Database(ledgerFile, { readonly: true });
+const points = (db.prepare('SELECT point FROM progress WHERE run_id = ? ORDER BY rowid').pluck().all(summary.runId) as string[]).map(
+  (p) => JSON.parse(p) as ProgressPoint,
+);
+db.close();
 const stats = await emulator.stats();
 await emulator.stop();
 if (!process.env.KEEP) for (const suffix of ['', '-wal', '-shm']) await rm(`${ledgerFile}${suffix}`, { force: true });
+await rm(configFile, { force: true });
 
 const sent = summary.delivered.created + summary.delivered.updated;
+const done = (p: ProgressPoint) => p.created + p.updated;
 // Steady state: the rate between a quarter and three quarters of the users, free of start-up and tail.
-const q1 = samples.find(([, u]) => u >= sent / 4);
-const q3 = samples.find(([, u]) => u >= (3 * sent) / 4);
-const steadyRate = q1 && q3 && q3[0] > q1[0] ? ((q3[1] - q1[1]) * 1000) / (q3[0] - q1[0]) : undefined;
-const rate = sent / seconds;
+const q1 = points.find((p) => done(p) >= sent / 4);
+const q3 = points.find((p) => done(p) >= (3 * sent) / 4);
+const steadyRate = q1 && q3 && q3.t > q1.t ? ((done(q3) - done(q1)) * 1000) / (q3.t - q1.t) : undefined;
+const rate = (sent * 1000) / summary.durationMs;
 const limit =
   latencyMs > 0 && maxConcurrency > 0
     ? (maxConcurrency * batch * 1000) / latencyMs
@@ -70,8 +71,8 @@ console.log(
     {
       users,
       sent,
-      seconds: Number(seconds.toFixed(2)),
-      firstCallSettledAfterMs: firstSettledMs,
+      seconds: Number((summary.durationMs / 1000).toFixed(2)),
+      firstCallSettledAfterMs: points[0]?.t,
       usersPerSecond: Math.round(rate),
       targetLimitUsersPerSecond: limit,
       ratioToLimit: limit ? Number((rate / limit).toFixed(3)) : undefined,
@@ -80,7 +81,7 @@ console.log(
       calls: stats.requests,
       share429: stats.requests ? Number((stats.rateLimited / stats.requests).toFixed(4)) : 0,
       maxConcurrencySeen: stats.maxConcurrencySeen,
-      peakRssMb: peakRssMb(),
+      peakRssMb: summary.peakRssMb,
       dead: summary.deadLetters,
     },
     null,

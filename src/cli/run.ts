@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { runMigration } from '../engine/run.ts';
 import { createLogger } from '../observe/logger.ts';
 import { createProgress } from '../observe/progress.ts';
+import { boundHeapGrowth } from '../runtime/heap.ts';
 import { openPipeline } from '../engine/pipeline.ts';
 import { openContext } from './context.ts';
 import { EXIT } from './exit-codes.ts';
@@ -19,6 +20,7 @@ export function registerRunCommand(program: Command): void {
     .option('--max-deletes <n>', 'safety cap for --deletes: most users deleted in this run (default: run.maxDeletes)')
     .option('--max-delete-percent <p>', 'safety cap for --deletes: most users deleted, in % (default: run.maxDeletePercent)')
     .action(async (opts: { config: string; json?: boolean; full?: boolean; deletes?: boolean; maxDeletes?: string; maxDeletePercent?: string }) => {
+      boundHeapGrowth();
       const logger = createLogger();
       const { config, ledger, baseDir } = await openContext(opts.config);
       const { source, mapper, target } = await openPipeline(config, baseDir);

@@ -53,6 +53,8 @@ export interface RunSummary {
   durationMs: number;
   usersPerSecond: number;
   maxConcurrency: number;
+  /** Most memory the process held so far (resident set, all threads), for sizing the machine. */
+  peakRssMb: number;
 }
 
 /**
@@ -178,6 +180,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       durationMs,
       usersPerSecond: durationMs > 0 ? Math.round((sent * 1000) / durationMs) : 0,
       maxConcurrency: limiter?.maxInFlightSeen ?? 0,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
     ledger.finishRun(runId, summary.status, {
       staged,
@@ -186,6 +189,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       durationMs,
       deletes: deleteDecision,
       bisectionCalls: summary.bisectionCalls,
+      peakRssMb: summary.peakRssMb,
       census,
     });
     return summary;
