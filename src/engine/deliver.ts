@@ -117,6 +117,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
       }
       inFlight += 1;
       let holdsSlot = false;
+      let settled = false;
       try {
         let epoch: number;
         try {
@@ -141,6 +142,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
           limiter.onSuccess();
         }
         const s = ledger.settle(batch, outcomes, options.retry);
+        settled = true;
         totals.created += s.created;
         totals.updated += s.updated;
         totals.deleted += s.deleted;
@@ -151,6 +153,9 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
       } catch (err) {
         fatal ??= err;
         stop.abort(err);
+        // Whether or not the target applied it, the batch goes back to the queue at once (sends are
+        // idempotent), instead of staying leased to a run that has ended.
+        if (!settled) handBack(ledger, batch);
         return;
       } finally {
         inFlight -= 1;

@@ -32,6 +32,11 @@ export class ReadyQueue {
     return this.items.length - this.head;
   }
 
+  /** True once delivery has stopped: staged users must then stay pending in the ledger. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   hasRoom(): boolean {
     return this.closed || this.size < this.highWater;
   }

@@ -68,6 +68,10 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   const started = Date.now();
   ledger.acquire(owner);
   const runId = ledger.beginRun('run');
+  // Staging stops when the user interrupts and when delivery has failed for good (auth refused,
+  // target gone): reading the rest of a large source would only delay the error.
+  const stopStaging = new AbortController();
+  const stagingSignal = signal ? AbortSignal.any([signal, stopStaging.signal]) : stopStaging.signal;
   try {
     let stagingDone = false;
     const since = deps.full ? undefined : ledger.getMeta(CURSOR_KEY);
@@ -91,7 +95,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
         runId,
         source: deps.source,
         mapper: deps.mapper,
-        ...(signal ? { signal } : {}),
+        signal: stagingSignal,
         ...(since !== undefined ? { since } : {}),
         inspect: add,
         onChunk,
@@ -107,10 +111,12 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
             {
               stager,
               ready,
-              ...(signal ? { signal } : {}),
+              signal: stagingSignal,
               onChunk,
               // A file can be started here while the thread loads, so the first call goes out at once.
-              ...(deps.source.stableOrder ? { head: { source: deps.source, mapper: deps.mapper, census: targetCensus(target) } } : {}),
+              ...(deps.source.stableOrder
+                ? { head: { source: deps.source, mapper: deps.mapper, census: targetCensus(target) } }
+                : {}),
             },
           )
         : stageInProcess();
@@ -118,12 +124,17 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       (result) => {
         const { counts } = result;
         // Deletes are decided only on a complete read of the source, never on a partial one.
-        if (deps.deletes && !signal?.aborted) {
+        if (deps.deletes && !stagingSignal.aborted) {
           deleteDecision = incremental
-            ? { kind: 'refused', count: 0, percent: 0, reason: 'deletes need a full read of the source: run again with --full --deletes' }
+            ? {
+                kind: 'refused',
+                count: 0,
+                percent: 0,
+                reason: 'deletes need a full read of the source: run again with --full --deletes',
+              }
             : decideDeletes(ledger, runId, deps.deletes);
         }
-        if (counts.cursor !== undefined && !signal?.aborted) ledger.setMeta(CURSOR_KEY, counts.cursor);
+        if (counts.cursor !== undefined && !stagingSignal.aborted) ledger.setMeta(CURSOR_KEY, counts.cursor);
         stagingDone = true;
         return result;
       },
@@ -138,7 +149,10 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       target,
       owner,
       batchSize,
-      concurrency: { initial: Math.min(config.run.initialConcurrency, config.run.concurrency), max: config.run.concurrency },
+      concurrency: {
+        initial: Math.min(config.run.initialConcurrency, config.run.concurrency),
+        max: config.run.concurrency,
+      },
       leaseMs: config.run.leaseMs,
       retry: { maxAttempts: config.run.maxAttempts, backoffMs: (n) => backoffWithJitter(n) },
       ...(signal ? { signal } : {}),
@@ -153,11 +167,16 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
         }
       },
     });
+    delivering.catch(() => {
+      ready.close();
+      stopStaging.abort(new Error('delivery stopped'));
+    });
     const [stagedResult, result] = await Promise.allSettled([staged$, delivering]);
     // Interrupted or failed: users staged for this run but never sent go back to the queue.
     handBack(ledger, { owner, items: ready.drain() });
-    if (stagedResult.status === 'rejected') throw stagedResult.reason;
+    // Delivery's failure first: it is what stopped staging.
     if (result.status === 'rejected') throw result.reason;
+    if (stagedResult.status === 'rejected') throw stagedResult.reason;
     const { counts: staged, census } = stagedResult.value;
     ledger.recordProgress(runId, { t: Date.now() - started, ...pick(result.value) });
     const { limiter, ...delivered } = result.value;

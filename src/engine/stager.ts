@@ -44,7 +44,10 @@ export class Stager {
     const rejects: SourceReject[] = [...chunk.rejects];
     const toSend: number[] = [];
     if (chunk.users.length > 0) {
-      const lease: StageLease | undefined = handoff ? { owner: handoff.owner, until: Date.now() + handoff.leaseMs } : undefined;
+      // Once delivery has stopped (a fatal error), users stay pending for the next run instead of
+      // piling up in memory under this run's lease.
+      const handing = handoff !== undefined && !handoff.ready.isClosed ? handoff : undefined;
+      const lease: StageLease | undefined = handing ? { owner: handing.owner, until: Date.now() + handing.leaseMs } : undefined;
       const ready: ReadyUser[] = [];
       ledger.stage(runId, chunk.users, lease).forEach((r, i) => {
         const u = chunk.users[i];
@@ -62,7 +65,7 @@ export class Stager {
           }
         }
       });
-      handoff?.ready.push(ready);
+      handing?.ready.push(ready);
     }
     if (rejects.length > 0) {
       this.counts.rejected += rejects.length;

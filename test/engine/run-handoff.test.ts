@@ -7,6 +7,7 @@ import { CIDAAS_SCOPES, startCidaasEmulator, type CidaasEmulatorHandle } from '.
 import { openPipeline } from '../../src/engine/pipeline.ts';
 import { runMigration } from '../../src/engine/run.ts';
 import { SqliteLedger } from '../../src/ledger/index.ts';
+import { TargetAuthError } from '../../src/targets/errors.ts';
 
 const CLIENT = { clientId: 'handoff', clientSecret: 'handoff-secret' };
 const USERS = 3000;
@@ -45,10 +46,20 @@ run: { concurrency: 2, initialConcurrency: 1 }
       {},
     );
 
-  async function run(threaded: boolean, abortAfterUsers?: number) {
+  async function run(threaded: boolean, abortAfterUsers?: number, failAfterCalls?: number) {
     const cfg = config();
     const ledger = new SqliteLedger(path.join(dir, 'ledger.sqlite'));
     const { source, mapper, target } = await openPipeline(cfg, dir);
+    if (failAfterCalls !== undefined) {
+      // The target stops accepting the credentials mid-run: a fatal error, not a per-user one.
+      let calls = 0;
+      const original = target.upsertEncoded;
+      target.upsertEncoded = (users) => {
+        calls += 1;
+        if (calls > failAfterCalls || original === undefined) return Promise.reject(new TargetAuthError('cidaas', 401, 'client credentials refused', 'ask for a new client secret'));
+        return original.call(target, users);
+      };
+    }
     const abort = new AbortController();
     try {
       const summary = await runMigration({
@@ -107,4 +118,23 @@ run: { concurrency: 2, initialConcurrency: 1 }
       expect(subs).toHaveLength(USERS);
     }, 60_000);
   }
+
+  it('stops reading the source when delivery fails for good, leaves nothing leased, and the next run completes', async () => {
+    const N = 20_000;
+    const lines = Array.from({ length: N }, (_, i) => `h${i},user.${i}@example.com,First${i}`);
+    await writeFile(path.join(dir, 'users.csv'), `id,email,first_name\n${lines.join('\n')}\n`);
+    await expect(run(true, undefined, 3)).rejects.toThrow(TargetAuthError);
+    const ledger = new SqliteLedger(path.join(dir, 'ledger.sqlite'));
+    const after = ledger.stats();
+    ledger.close();
+    expect(after.byState.leased).toBe(0);
+    // Staging was stopped, not run to the end of the file.
+    expect(after.byState.synced + after.byState.pending).toBeLessThan(N);
+    expect(after.byState.synced).toBe(emu.users().length);
+
+    const second = await run(true);
+    expect(second.summary.status).toBe('completed');
+    expect(second.stats.byState).toMatchObject({ synced: N, leased: 0, pending: 0 });
+    expect(emu.users()).toHaveLength(N);
+  }, 60_000);
 });
