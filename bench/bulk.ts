@@ -1,6 +1,6 @@
 /**
  * End-to-end bulk throughput: CSV → mapping → ledger → cidaas emulator, each in its own process.
- *   npx tsx bench/bulk.ts [--users 1500000] [--batch 1000] [--concurrency 8]
+ *   npx tsx bench/bulk.ts [--users 1500000] [--batch 1000] [--concurrency 8] [--initial-concurrency 2]
  *     [--latency-ms 0] [--max-concurrency 0] [--rate-limit 0]
  * The migration is `ciam-migrate run` exactly as a user starts it (the compiled build when it is
  * up to date, see bin/build-state.js), so its peak RSS is the tool's own, not this script's.
@@ -18,6 +18,7 @@ import { arg, BENCH_DIR, benchConfig, startEmulatorProcess, writeBenchCsv } from
 const users = arg('users', 1_500_000);
 const batch = arg('batch', 1000);
 const concurrency = arg('concurrency', 8);
+const initialConcurrency = arg('initial-concurrency', Math.min(2, concurrency));
 const latencyMs = arg('latency-ms', 0);
 const maxConcurrency = arg('max-concurrency', 0);
 const rateLimit = arg('rate-limit', 0);
@@ -31,7 +32,7 @@ console.log(`generated ${users.toLocaleString('en-US')} users in ${((Date.now() 
 
 const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000, customFields: { customer_no: { type: 'string' } }, faults: { latencyMs, maxConcurrency, rateLimit } });
 const configFile = path.join(BENCH_DIR, `bench-${process.pid}.yaml`);
-await writeFile(configFile, benchConfig(csv, emulator.url, ledgerFile, { concurrency, initialConcurrency: Math.min(2, concurrency) }, batch));
+await writeFile(configFile, benchConfig(csv, emulator.url, ledgerFile, { concurrency, initialConcurrency }, batch));
 
 // NODE_OPTIONS passes through, so a heap cap can be measured: NODE_OPTIONS=--max-old-space-size=128.
 const child = spawn(process.execPath, [CLI, 'run', '-c', configFile, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
