@@ -147,9 +147,16 @@ export class SqliteLedger implements Ledger {
       rejectsOf: this.db.prepare<[number, number], { position: string; source_id: string | null; reason: string }>(
         `SELECT position, source_id, reason FROM rejects WHERE run_id = ? ORDER BY rowid LIMIT ?`,
       ),
-      missing: this.db.prepare<[number], { source_id: string }>(
-        `SELECT source_id FROM users WHERE (seen_run IS NULL OR seen_run < ?) AND state <> 'deleted' AND synced_fingerprint IS NOT NULL`,
-      ),
+      missingCount: this.db
+        .prepare<[number], number>(
+          `SELECT COUNT(*) FROM users WHERE (seen_run IS NULL OR seen_run < ?) AND state <> 'deleted' AND synced_fingerprint IS NOT NULL`,
+        )
+        .pluck(),
+      missingSample: this.db
+        .prepare<[number], string>(
+          `SELECT source_id FROM users WHERE (seen_run IS NULL OR seen_run < ?) AND state <> 'deleted' AND synced_fingerprint IS NOT NULL LIMIT 10`,
+        )
+        .pluck(),
       queueDeletes: this.db.prepare(
         `UPDATE users SET op = 'delete', state = 'pending', attempts = 0, not_before = 0, fingerprint = 'deleted', updated_at = ?
          WHERE (seen_run IS NULL OR seen_run < ?) AND state <> 'deleted' AND synced_fingerprint IS NOT NULL`,
@@ -354,8 +361,8 @@ export class SqliteLedger implements Ledger {
   }
 
   missingFrom(runId: number): { count: number; sample: string[] } {
-    const rows = this.q.missing.all(runId);
-    return { count: rows.length, sample: rows.slice(0, 10).map((r) => r.source_id) };
+    // Counted in SQLite: a truncated export can leave millions missing, which must not be loaded.
+    return { count: this.q.missingCount.get(runId) ?? 0, sample: this.q.missingSample.all(runId) };
   }
 
   queueDeletes(runId: number): number {
