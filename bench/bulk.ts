@@ -23,6 +23,9 @@ const latencyMs = arg('latency-ms', 0);
 const maxConcurrency = arg('max-concurrency', 0);
 const rateLimit = arg('rate-limit', 0);
 const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'ciam-migrate.js');
+/** `--cpu-prof DIR`: a V8 CPU profile of every thread of the run, written into DIR when it ends. */
+const cpuProfIndex = process.argv.indexOf('--cpu-prof');
+const cpuProfDir = cpuProfIndex >= 0 ? path.resolve(process.argv[cpuProfIndex + 1] ?? 'profiles') : undefined;
 
 const csv = path.join(BENCH_DIR, `users-${users}.csv`);
 const ledgerFile = path.join(BENCH_DIR, `bench-${process.pid}.sqlite`);
@@ -31,11 +34,15 @@ await writeBenchCsv(csv, users);
 console.log(`generated ${users.toLocaleString('en-US')} users in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000, customFields: { customer_no: { type: 'string' } }, faults: { latencyMs, maxConcurrency, rateLimit } });
+const emulatorCpuAtStart = (await emulator.stats()).cpuSeconds;
 const configFile = path.join(BENCH_DIR, `bench-${process.pid}.yaml`);
 await writeFile(configFile, benchConfig(csv, emulator.url, ledgerFile, { concurrency, initialConcurrency }, batch));
 
 // NODE_OPTIONS passes through, so a heap cap can be measured: NODE_OPTIONS=--max-old-space-size=128.
-const child = spawn(process.execPath, [CLI, 'run', '-c', configFile, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const profileFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+// BENCH_NODE_FLAGS: Node/V8 flags for the run process that NODE_OPTIONS refuses (e.g. --single-threaded-gc).
+const extraFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const child = spawn(process.execPath, [...extraFlags, ...profileFlags, CLI, 'run', '-c', configFile, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
 process.once('exit', () => child.kill('SIGKILL'));
 let out = '';
 child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -83,6 +90,9 @@ console.log(
       share429: stats.requests ? Number((stats.rateLimited / stats.requests).toFixed(4)) : 0,
       maxConcurrencySeen: stats.maxConcurrencySeen,
       peakRssMb: summary.peakRssMb,
+      // CPU per user sent, of the whole run process and of the emulator (which shares the cores).
+      toolCpuMicrosPerUser: sent ? Math.round((summary.cpuSeconds * 1e6) / sent) : undefined,
+      emulatorCpuMicrosPerUser: sent ? Math.round(((stats.cpuSeconds - emulatorCpuAtStart) * 1e6) / sent) : undefined,
       dead: summary.deadLetters,
     },
     null,

@@ -9,7 +9,9 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { constants, PerformanceObserver, type NodeGCPerformanceDetail, type PerformanceEntry } from 'node:perf_hooks';
-import { startCidaasEmulator } from '../src/emulators/cidaas/index.ts';
+import { compiledModule } from '../bin/build-state.js';
+import type * as CidaasEmulator from '../src/emulators/cidaas/index.ts';
+import type * as CloudentityEmulator from '../src/emulators/cloudentity/index.ts';
 
 const profileDir = process.env['EMULATOR_CPU_PROFILE'];
 const session = profileDir ? new Session() : undefined;
@@ -38,14 +40,20 @@ const gcObserver = process.env['EMULATOR_GC_SUMMARY'] ? new PerformanceObserver(
 gcObserver?.observe({ entryTypes: ['gc'] });
 
 const { kind, ...options } = JSON.parse(process.argv[2] ?? '{}') as { kind?: string } & Record<string, unknown>;
-// Cloudentity is loaded on demand so a cidaas-only run does not depend on it.
+// The compiled build when it is up to date, as `ciam-migrate emulator` runs it; Cloudentity is
+// loaded on demand so a cidaas-only run does not depend on it.
+const load = async <T>(rel: string, source: string): Promise<T> =>
+  (await import((compiledModule(rel) ?? new URL(source, import.meta.url).href))) as T;
 const handle =
   kind === 'cloudentity'
-    ? await (await import('../src/emulators/cloudentity/index.ts')).startCloudentityEmulator(options)
-    : await startCidaasEmulator(options);
+    ? await (await load<typeof CloudentityEmulator>('emulators/cloudentity/index.js', '../src/emulators/cloudentity/index.ts')).startCloudentityEmulator(options)
+    : await (await load<typeof CidaasEmulator>('emulators/cidaas/index.js', '../src/emulators/cidaas/index.ts')).startCidaasEmulator(options);
 process.stdout.write(`READY ${handle.url}\n`);
 process.on('message', (msg) => {
-  if (msg === 'stats') process.send?.({ stats: handle.stats() });
+  if (msg === 'stats') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ stats: handle.stats(), cpuSeconds: (user + system) / 1e6 });
+  }
 });
 process.on('SIGTERM', () => {
   void (async () => {

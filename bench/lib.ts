@@ -15,7 +15,8 @@ export function arg(name: string, fallback: number): number {
 
 export interface EmulatorProcess {
   url: string;
-  stats(): Promise<EmulatorStats>;
+  /** The emulator's counters, and the CPU time its process has used so far (all threads). */
+  stats(): Promise<EmulatorStats & { cpuSeconds: number }>;
   stop(): Promise<void>;
   child: ChildProcess;
 }
@@ -45,7 +46,10 @@ export async function startEmulatorProcess(options: Record<string, unknown>): Pr
     child,
     stats: () =>
       new Promise((resolve) => {
-        child.once('message', (m) => resolve((m as { stats: EmulatorStats }).stats));
+        child.once('message', (m) => {
+          const { stats, cpuSeconds } = m as { stats: EmulatorStats; cpuSeconds: number };
+          resolve({ ...stats, cpuSeconds });
+        });
         child.send('stats');
       }),
     stop: async () => {

@@ -55,6 +55,8 @@ export interface RunSummary {
   maxConcurrency: number;
   /** Most memory the process held so far (resident set, all threads), for sizing the machine. */
   peakRssMb: number;
+  /** CPU time the process used so far (user + system, all threads), for sizing the machine. */
+  cpuSeconds: number;
 }
 
 /**
@@ -200,6 +202,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       usersPerSecond: durationMs > 0 ? Math.round((sent * 1000) / durationMs) : 0,
       maxConcurrency: limiter?.maxInFlightSeen ?? 0,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuSeconds: cpuSecondsSoFar(),
     };
     ledger.finishRun(runId, summary.status, {
       staged,
@@ -218,6 +221,11 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   } finally {
     ledger.release(owner);
   }
+}
+
+function cpuSecondsSoFar(): number {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 10_000) / 100;
 }
 
 function pick(t: DeliverTotals) {
