@@ -15,6 +15,11 @@ import { stageInThread } from './stage-thread.ts';
 import { Stager } from './stager.ts';
 
 const CURSOR_KEY = 'source_cursor';
+/**
+ * The checkpoint thread starts once the run is under way: its start-up would compete with the
+ * staging thread's and delay the first call, and the WAL needs no copying in the first second.
+ */
+const CHECKPOINT_THREAD_AFTER_MS = 1000;
 
 export interface RunDependencies {
   config: MigrationConfig;
@@ -69,6 +74,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   const owner = newOwnerId();
   const started = Date.now();
   ledger.acquire(owner);
+  const stopCheckpoints = ledger.checkpointInBackground?.({ afterMs: CHECKPOINT_THREAD_AFTER_MS });
   const runId = ledger.beginRun('run');
   // Staging stops when the user interrupts and when delivery has failed for good (auth refused,
   // target gone): reading the rest of a large source would only delay the error.
@@ -220,6 +226,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     throw err;
   } finally {
     ledger.release(owner);
+    await stopCheckpoints?.();
   }
 }
 

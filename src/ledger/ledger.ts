@@ -144,5 +144,10 @@ export interface Ledger {
   /** Earliest time a pending user may be sent again, if any is waiting. */
   nextDueAt(): number | undefined;
   stats(): LedgerStats;
+  /**
+   * For an embedded ledger: keep write-ahead-log maintenance (copying it back, fsyncs) off the
+   * calling thread while a run writes, from `afterMs` on; returns how to stop it.
+   */
+  checkpointInBackground?(options?: { afterMs?: number }): () => Promise<void>;
   close(): void;
 }

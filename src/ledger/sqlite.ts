@@ -20,6 +20,12 @@ import type {
 } from './ledger.ts';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './schema-sqlite.ts';
 import { isOwnerAlive } from './owner.ts';
+import { BackgroundCheckpointer } from './checkpointer.ts';
+
+/** Pause between two background passes over the WAL. */
+const CHECKPOINT_INTERVAL_MS = 50;
+/** WAL size from which a background pass rewinds the WAL once it has copied it. */
+const CHECKPOINT_RESTART_BYTES = 32 * 1024 * 1024;
 
 export class LedgerBusyError extends Error {}
 
@@ -40,6 +46,7 @@ const STATES: LedgerState[] = ['pending', 'leased', 'synced', 'dead', 'deleted']
 export class SqliteLedger implements Ledger {
   private readonly db: Database.Database;
   private readonly q;
+  private checkpointer: BackgroundCheckpointer | undefined;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -180,6 +187,35 @@ export class SqliteLedger implements Ledger {
       releaseLeases: this.db.prepare(
         `UPDATE users SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE state = 'leased' AND lease_owner <> ?`,
       ),
+    };
+  }
+
+  /**
+   * Copy the WAL back into the file on another thread from `afterMs` on, instead of in the middle
+   * of a commit on this one. Returns how to stop it (before close, so that close can checkpoint).
+   */
+  checkpointInBackground(options: { afterMs?: number } = {}): () => Promise<void> {
+    if (this.file === ':memory:' || this.checkpointer !== undefined) return async () => undefined;
+    let checkpointer: BackgroundCheckpointer | undefined;
+    const start = () => {
+      if (!this.db.open) return;
+      const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+      checkpointer = new BackgroundCheckpointer({
+        file: this.file,
+        intervalMs: CHECKPOINT_INTERVAL_MS,
+        restartFrames: Math.max(256, Math.floor(CHECKPOINT_RESTART_BYTES / pageSize)),
+      });
+      this.checkpointer = checkpointer;
+      this.db.pragma('wal_autocheckpoint = 0');
+    };
+    const timer = setTimeout(start, options.afterMs ?? 0);
+    timer.unref();
+    return async () => {
+      clearTimeout(timer);
+      if (checkpointer === undefined) return;
+      await checkpointer.stop();
+      if (this.checkpointer === checkpointer) this.checkpointer = undefined;
+      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
     };
   }
 
@@ -405,6 +441,8 @@ export class SqliteLedger implements Ledger {
   }
 
   close(): void {
+    this.checkpointer?.kill();
+    this.checkpointer = undefined;
     this.db.close();
   }
 }
