@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setImmediate as nextCheckPhase } from 'node:timers/promises';
 import { rootCertificates } from 'node:tls';
 import { Pool, errors as undiciErrors } from 'undici';
 
@@ -138,6 +139,18 @@ function classifyTransport(err: unknown, code: string | undefined): TransportFai
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED')
     return 'dropped';
   return 'other';
+}
+
+/**
+ * Resolves once the requests started so far have been written. undici writes a request on a kept-
+ * alive socket one check phase later (it first lets the socket show whether the server closed it),
+ * so work queued with setImmediate before that phase runs first and holds the request back: a
+ * settle of 1 ms delayed every call of a latency-bound run by 1.2 ms (98.5 instead of 97.3 % of
+ * the target's limit once waited for).
+ */
+export async function afterRequestWrites(): Promise<void> {
+  await nextCheckPhase();
+  await nextCheckPhase();
 }
 
 export function headerValue(headers: HttpResponse['headers'], name: string): string | undefined {

@@ -1,3 +1,4 @@
+import { afterRequestWrites } from '../delivery/http-client.ts';
 import type { CensusReport } from '../hashes/census.ts';
 import { siblingModule, startTsWorker } from '../runtime/ts-worker.ts';
 import type { Mapper } from '../mapping/index.ts';
@@ -64,7 +65,7 @@ export function stageInThread(
   const offSpace = ready?.onSpace(() => {
     if (pumpScheduled) return;
     pumpScheduled = true;
-    setImmediate(() => {
+    void afterRequestWrites().then(() => {
       pumpScheduled = false;
       try {
         pump();
