@@ -79,6 +79,9 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   // Staging stops when the user interrupts and when delivery has failed for good (auth refused,
   // target gone): reading the rest of a large source would only delay the error.
   const stopStaging = new AbortController();
+  const opened = target.open?.() ?? Promise.resolve();
+  // Read by delivery below; until then a failure must not count as unhandled.
+  opened.catch(() => undefined);
   const stagingSignal = signal ? AbortSignal.any([signal, stopStaging.signal]) : stopStaging.signal;
   try {
     let stagingDone = false;
@@ -152,29 +155,33 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       },
     );
     // Delivery starts while the source is still being read: the target's latency hides the parsing.
-    const delivering = deliver({
-      ledger,
-      target,
-      owner,
-      batchSize,
-      concurrency: {
-        initial: Math.min(config.run.initialConcurrency, config.run.concurrency),
-        max: config.run.concurrency,
-      },
-      leaseMs: config.run.leaseMs,
-      retry: { maxAttempts: config.run.maxAttempts, backoffMs: (n) => backoffWithJitter(n) },
-      ...(signal ? { signal } : {}),
-      producerDone: () => stagingDone,
-      ready,
-      onSettled: (_s, totals) => {
-        deps.onDeliverProgress?.(totals, toSend);
-        const now = Date.now();
-        if (now - lastPoint >= 1000) {
-          lastPoint = now;
-          ledger.recordProgress(runId, { t: now - started, ...pick(totals) });
-        }
-      },
-    });
+    // Its token is fetched meanwhile (bad credentials stop the run before a call is made), instead
+    // of by the first call: a round trip less before the first users go out.
+    const delivering = opened.then(() =>
+      deliver({
+        ledger,
+        target,
+        owner,
+        batchSize,
+        concurrency: {
+          initial: Math.min(config.run.initialConcurrency, config.run.concurrency),
+          max: config.run.concurrency,
+        },
+        leaseMs: config.run.leaseMs,
+        retry: { maxAttempts: config.run.maxAttempts, backoffMs: (n) => backoffWithJitter(n) },
+        ...(signal ? { signal } : {}),
+        producerDone: () => stagingDone,
+        ready,
+        onSettled: (_s, totals) => {
+          deps.onDeliverProgress?.(totals, toSend);
+          const now = Date.now();
+          if (now - lastPoint >= 1000) {
+            lastPoint = now;
+            ledger.recordProgress(runId, { t: now - started, ...pick(totals) });
+          }
+        },
+      }),
+    );
     delivering.catch(() => {
       ready.close();
       stopStaging.abort(new Error('delivery stopped'));

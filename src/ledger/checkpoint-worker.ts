@@ -36,9 +36,17 @@ function tick(): void {
     if (passive.busy === 0 && passive.log >= restartFrames) {
       restarted = checkpoint('RESTART').busy === 0;
     }
-    parentPort?.postMessage({ type: 'report', log: passive.log, checkpointed: passive.checkpointed, restarted } satisfies CheckpointReport);
+    parentPort?.postMessage({
+      type: 'report',
+      log: passive.log,
+      checkpointed: passive.checkpointed,
+      restarted,
+    } satisfies CheckpointReport);
   } catch (err) {
-    parentPort?.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) } satisfies CheckpointReport);
+    parentPort?.postMessage({
+      type: 'error',
+      message: err instanceof Error ? err.message : String(err),
+    } satisfies CheckpointReport);
   }
   timer = setTimeout(tick, intervalMs);
 }

@@ -32,13 +32,13 @@ describe('runs that hand staged users straight to delivery', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const config = () =>
+  const config = (secret = CLIENT.clientSecret) =>
     parseConfig(
       `version: 1
 name: handoff
 source: { kind: csv, path: ./users.csv }
 mapping: { fields: { sourceId: id, email: email, name.given: first_name } }
-target: { kind: cidaas, baseUrl: ${emu.url}, clientId: ${CLIENT.clientId}, clientSecret: ${CLIENT.clientSecret}, batchSize: 50 }
+target: { kind: cidaas, baseUrl: ${emu.url}, clientId: ${CLIENT.clientId}, clientSecret: ${secret}, batchSize: 50 }
 ledger: { kind: sqlite, path: ./ledger.sqlite }
 run: { concurrency: 2, initialConcurrency: 1 }
 `,
@@ -46,8 +46,8 @@ run: { concurrency: 2, initialConcurrency: 1 }
       {},
     );
 
-  async function run(threaded: boolean, abortAfterUsers?: number, failAfterCalls?: number) {
-    const cfg = config();
+  async function run(threaded: boolean, abortAfterUsers?: number, failAfterCalls?: number, secret?: string) {
+    const cfg = config(secret);
     const ledger = new SqliteLedger(path.join(dir, 'ledger.sqlite'));
     const { source, mapper, target } = await openPipeline(cfg, dir);
     if (failAfterCalls !== undefined) {
@@ -118,6 +118,19 @@ run: { concurrency: 2, initialConcurrency: 1 }
       expect(subs).toHaveLength(USERS);
     }, 60_000);
   }
+
+  it('refused credentials stop the run before any call is made, with nothing left leased', async () => {
+    await expect(run(true, undefined, undefined, 'not-the-secret')).rejects.toThrow(TargetAuthError);
+    expect(emu.stats().requests).toBe(1);
+    const ledger = new SqliteLedger(path.join(dir, 'ledger.sqlite'));
+    const after = ledger.stats();
+    ledger.close();
+    expect(after.byState).toMatchObject({ leased: 0, synced: 0 });
+    expect(after.runs[0]?.status).toBe('failed');
+
+    const second = await run(true);
+    expect(second.stats.byState).toMatchObject({ synced: USERS, leased: 0, pending: 0 });
+  }, 60_000);
 
   it('stops reading the source when delivery fails for good, leaves nothing leased, and the next run completes', async () => {
     const N = 20_000;

@@ -63,7 +63,12 @@ describe('background WAL checkpoints', () => {
     for (let c = 0; c < 50; c++) {
       const users = Array.from({ length: 100 }, (_, i) => {
         const json = JSON.stringify({ sourceId: `u${c}-${i}`, note: PAYLOAD });
-        return { sourceId: `u${c}-${i}`, json, fingerprint: fingerprintJson(json), position: `line ${c * 100 + i}` };
+        return {
+          sourceId: `u${c}-${i}`,
+          json,
+          fingerprint: fingerprintJson(json),
+          position: `line ${c * 100 + i}`,
+        };
       });
       ledger.stage(run, users);
       await sleep(1);
