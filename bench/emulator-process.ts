@@ -9,7 +9,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { constants, PerformanceObserver, type NodeGCPerformanceDetail, type PerformanceEntry } from 'node:perf_hooks';
-import { compiledModule } from '../bin/build-state.js';
+import { loadModule } from './lib.ts';
 import type * as CidaasEmulator from '../src/emulators/cidaas/index.ts';
 import type * as CloudentityEmulator from '../src/emulators/cloudentity/index.ts';
 
@@ -42,12 +42,10 @@ gcObserver?.observe({ entryTypes: ['gc'] });
 const { kind, ...options } = JSON.parse(process.argv[2] ?? '{}') as { kind?: string } & Record<string, unknown>;
 // The compiled build when it is up to date, as `ciam-migrate emulator` runs it; Cloudentity is
 // loaded on demand so a cidaas-only run does not depend on it.
-const load = async <T>(rel: string, source: string): Promise<T> =>
-  (await import((compiledModule(rel) ?? new URL(source, import.meta.url).href))) as T;
 const handle =
   kind === 'cloudentity'
-    ? await (await load<typeof CloudentityEmulator>('emulators/cloudentity/index.js', '../src/emulators/cloudentity/index.ts')).startCloudentityEmulator(options)
-    : await (await load<typeof CidaasEmulator>('emulators/cidaas/index.js', '../src/emulators/cidaas/index.ts')).startCidaasEmulator(options);
+    ? await (await loadModule<typeof CloudentityEmulator>('emulators/cloudentity/index')).startCloudentityEmulator(options)
+    : await (await loadModule<typeof CidaasEmulator>('emulators/cidaas/index')).startCidaasEmulator(options);
 process.stdout.write(`READY ${handle.url}\n`);
 process.on('message', (msg) => {
   if (msg === 'stats') {

@@ -5,8 +5,18 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
 import type { EmulatorStats } from '../src/emulators/shared/types.ts';
+import { compiledModule } from '../bin/build-state.js';
 
 export const BENCH_DIR = path.resolve(import.meta.dirname, 'out');
+
+/**
+ * A module of the tool as users run it: the compiled build when it is up to date (see
+ * bin/build-state.js), else its TypeScript source. `rel` is its path under src/ without extension.
+ */
+export async function loadModule<T>(rel: string): Promise<T> {
+  const url = compiledModule(`${rel}.js`) ?? new URL(`../src/${rel}.ts`, import.meta.url).href;
+  return (await import(url)) as T;
+}
 
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,28 +5,36 @@
  *    sync drains it; events/s = events applied (or coalesced) per second of draining.
  * 2. latency at fixed rates: events are published at `rate`/s for `seconds` while the sync runs;
  *    lag = applied at the target minus the event's `time` (set when published); p50/p99.
- * The publisher runs in this process next to the sync (both share the 2 cores with the emulator).
+ * The publisher runs in this process next to the sync (both share the 2 cores with the emulator). The
+ * sync runs from the compiled build when it is up to date, as `ciam-migrate sync` does.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { openInbox } from '../src/ledger/inbox-open.ts';
-import { SqliteInbox } from '../src/ledger/inbox-sqlite.ts';
-import { ThreadedSqliteInbox } from '../src/ledger/inbox-threaded.ts';
+import type * as InboxOpen from '../src/ledger/inbox-open.ts';
+import type * as InboxSqlite from '../src/ledger/inbox-sqlite.ts';
+import type * as InboxThreaded from '../src/ledger/inbox-threaded.ts';
 import type { EventInbox } from '../src/ledger/inbox.ts';
-import type { SyncContextConfig } from '../src/stream/config.ts';
+import type * as StreamConfig from '../src/stream/config.ts';
+import type * as Sync from '../src/stream/sync.ts';
+import type * as Targets from '../src/targets/index.ts';
+import { BENCH_DIR, arg, loadModule, startEmulatorProcess } from './lib.ts';
+
+// The sync as users run it: the compiled build when it is up to date, else the sources.
+const { openInbox } = await loadModule<typeof InboxOpen>('ledger/inbox-open');
+const { SqliteInbox } = await loadModule<typeof InboxSqlite>('ledger/inbox-sqlite');
+const { ThreadedSqliteInbox } = await loadModule<typeof InboxThreaded>('ledger/inbox-threaded');
+const { parseSyncConfig } = await loadModule<typeof StreamConfig>('stream/config');
+const { startSync } = await loadModule<typeof Sync>('stream/sync');
+const { createTarget } = await loadModule<typeof Targets>('targets/index');
 
 /** `--main-thread-inbox`: the config says `inbox: { thread: false }` (SQLite on the main thread); the default is the CLI's, its own thread. */
 const mainThreadInbox = process.argv.includes('--main-thread-inbox');
 /** The inbox as `ciam-migrate sync` opens it from the same config, with the same defaults (src/cli/sync.ts). */
-const inboxOf = (cfg: SyncContextConfig): EventInbox =>
+const inboxOf = (cfg: StreamConfig.SyncContextConfig): EventInbox =>
   openInbox(cfg.inboxPath, { synchronous: cfg.sync.inbox?.synchronous ?? 'full', thread: cfg.sync.inbox?.thread ?? true });
-import { parseSyncConfig } from '../src/stream/config.ts';
-import { startSync } from '../src/stream/sync.ts';
-import { createTarget } from '../src/targets/index.ts';
-import { BENCH_DIR, arg, startEmulatorProcess } from './lib.ts';
 
 const events = arg('events', 200_000);
 const users = arg('users', 50_000);
@@ -103,7 +111,7 @@ async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
 }
 
 /** Counts inbox calls and time spent in them (BENCH_DEBUG=1). */
-function instrument(inbox: SqliteInbox): Record<string, { calls: number; ms: number; items: number }> {
+function instrument(inbox: InboxSqlite.SqliteInbox): Record<string, { calls: number; ms: number; items: number }> {
   const out: Record<string, { calls: number; ms: number; items: number }> = {};
   for (const name of ['append', 'claim', 'settle', 'settleAndClaim'] as const) {
     const orig = inbox[name].bind(inbox) as (...a: unknown[]) => Promise<unknown>;
