@@ -20,19 +20,20 @@ export type UserPlan =
 
 /**
  * Fold a user's pending events into one target action. The version guard drops what is at or below
- * the applied version; a tombstone drops everything but a newer `user.created`; consecutive
- * non-delete events coalesce into one full upsert of the newest snapshot; a delete is never merged
- * with what follows it (those events wait for the next round, after the tombstone is written).
+ * the applied version, so after a delete (a tombstone at its version) a late update cannot bring the
+ * user back. A change newer than the delete does, whatever its type: the user exists again at that
+ * version, and its re-creation may simply arrive later (out of order, and then dropped as older).
+ * Consecutive non-delete events coalesce into one full upsert of the newest snapshot; a delete is
+ * never merged with what follows it (those events wait for the next round, after the tombstone).
  */
 export function planUser(c: ClaimedUser): UserPlan {
   let version = c.appliedVersion;
-  let tombstone = c.tombstone;
   const skipped: number[] = [];
   const events: number[] = [];
   let user: User | undefined;
   let emailTouched = false;
   for (const ev of c.events) {
-    if (ev.version <= version || (tombstone && ev.type !== 'user.created')) {
+    if (ev.version <= version) {
       skipped.push(ev.seq);
       continue;
     }
@@ -47,7 +48,6 @@ export function planUser(c: ClaimedUser): UserPlan {
     events.push(ev.seq);
     user = ev.data;
     version = ev.version;
-    tombstone = false;
     if (ev.type === 'user.email_changed') emailTouched = true;
   }
   if (user === undefined) return { subject: c.subject, kind: 'noop', skipped };

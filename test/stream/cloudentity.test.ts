@@ -70,5 +70,20 @@ describe('sync into the Cloudentity emulator', () => {
     await run.close();
     expect(after.skipped).toBe(s.skipped + 1);
     expect((await emu.login('d1@example.com', 'first-pass')).ok).toBe(false);
+
+    // Re-created at 7 and its password changed at 8, the change delivered first: it brings the user
+    // back with the newest state, and the create, arriving later, is older and changes nothing.
+    writeFileSync(path.join(dir, 'events.ndjson'), ce('d5', 'user.password_changed', 'd1', 8, row('d1', 8, pw2, 'd1@example.com')));
+    run = await runSyncInProcess(file);
+    await run.handle.untilDrained(50);
+    await run.close();
+    writeFileSync(path.join(dir, 'events.ndjson'), ce('d6', 'user.created', 'd1', 7, row('d1', 7, pw1, 'd1@example.com')));
+    run = await runSyncInProcess(file);
+    await run.handle.untilDrained(50);
+    const last = await run.handle.stats();
+    await run.close();
+    expect(last).toMatchObject({ backlog: 0, dead: 0, tombstones: 0, skipped: after.skipped + 1 });
+    expect((await emu.login('d1@example.com', 'second-pass')).ok).toBe(true);
+    expect((await emu.login('d1@example.com', 'first-pass')).ok).toBe(false);
   }, 60_000);
 });

@@ -27,11 +27,20 @@ describe('planUser', () => {
     const p = planUser(claimed([ev('u1', 4), ev('u1', 5), ev('u1', 6)], { appliedVersion: 5, known: true, lastEmail: 'u1.r5@example.com' }));
     expect(p).toMatchObject({ kind: 'upsert', version: 6, skipped: [1, 2], events: [3] });
   });
-  it('never merges across a delete; a tombstone stops late updates but not a newer create', () => {
+  it('never merges across a delete; a tombstone stops late updates, not newer changes', () => {
     expect(planUser(claimed([ev('u1', 1), ev('u1', 2, 'user.deleted'), ev('u1', 3, 'user.created')]))).toMatchObject({ kind: 'upsert', events: [1], version: 1 });
     expect(planUser(claimed([ev('u1', 2, 'user.deleted'), ev('u1', 3, 'user.created')]))).toMatchObject({ kind: 'delete', events: [1] });
-    expect(planUser(claimed([ev('u1', 3), ev('u1', 4, 'user.created')], { appliedVersion: 2, tombstone: true }))).toMatchObject({ kind: 'upsert', skipped: [1], events: [2], known: false });
+    expect(planUser(claimed([ev('u1', 3, 'user.created'), ev('u1', 4)], { appliedVersion: 2, tombstone: true }))).toMatchObject({ kind: 'upsert', skipped: [], events: [1, 2], version: 4, known: false });
     expect(planUser(claimed([ev('u1', 1)], { appliedVersion: 2, tombstone: true }))).toMatchObject({ kind: 'noop', skipped: [1] });
+  });
+  it('re-creates a deleted user from a newer update whose create is still on its way', () => {
+    // Deleted at 2, re-created at 3, changed at 4; the change arrives first. Dropping it would
+    // leave the target at version 3 for good once the create arrives.
+    const p = planUser(claimed([ev('u1', 4, 'user.password_changed')], { appliedVersion: 2, tombstone: true, known: true, lastEmail: 'u1.r1@example.com' }));
+    expect(p).toMatchObject({ kind: 'upsert', events: [1], version: 4, known: false, emailChange: undefined });
+    if (p.kind === 'upsert') expect(p.user.attributes.rev).toBe(4);
+    // The create, arriving after: older than what was applied, a no-op.
+    expect(planUser(claimed([ev('u1', 3, 'user.created')], { appliedVersion: 4, known: true }))).toMatchObject({ kind: 'noop', skipped: [1] });
   });
   it('flags an email change against what the target last got', () => {
     const p = planUser(claimed([ev('u1', 3, 'user.email_changed')], { appliedVersion: 2, known: true, lastEmail: 'old@example.com' }));
