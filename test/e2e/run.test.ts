@@ -41,7 +41,14 @@ describe('ciam-migrate run (CSV → cidaas emulator, real CLI process)', () => {
       const second = await runCli(['run', '-c', config], env);
       expect(second.stdout).toContain('nothing to send: every user in the target is up to date');
       expect(second.stdout).toMatch(new RegExp(`${(valid - sample.expected.disposableEmail).toLocaleString('en-US')} unchanged`));
-      expect(emulator.stats().requests).toBe(afterFirst.requests);
+      // The run checks its credentials (one token request) and makes no user call.
+      const afterSecond = emulator.stats();
+      expect(afterSecond.requests - afterFirst.requests).toBe(1);
+      expect([afterSecond.usersCreated, afterSecond.usersUpdated, afterSecond.usersDeleted]).toEqual([
+        afterFirst.usersCreated,
+        afterFirst.usersUpdated,
+        afterFirst.usersDeleted,
+      ]);
 
       const status = await runCli(['status', '-c', config, '--json'], env);
       const st = JSON.parse(status.stdout) as { byState: Record<string, number> };
