@@ -11,7 +11,7 @@ export type InboxCall =
   | { method: 'settleAndClaim'; args: [owner: string, settlements: UserSettlement[], maxAttempts: number, next: ClaimRequest, now: number | undefined] }
   | { method: 'attemptsOf'; args: [subjects: string[]] }
   | { method: 'releaseOwner'; args: [owner: string] }
-  | { method: 'releaseDeadOwners'; args: [] }
+  | { method: 'releaseDeadOwners'; args: [holdUntil: number | undefined] }
   | { method: 'backlog'; args: [now: number | undefined] }
   | { method: 'stats'; args: [now: number | undefined] }
   | { method: 'prune'; args: [before: number, limit: number | undefined] }
@@ -69,7 +69,7 @@ function execute(store: InboxStore, c: InboxCall): unknown {
       return store.releaseOwner(c.args[0]);
     case 'releaseDeadOwners':
       // Functions cannot cross threads: the liveness check of lease owners runs here.
-      return store.releaseDeadOwners(isOwnerAlive);
+      return store.releaseDeadOwners(isOwnerAlive, c.args[0]);
     case 'backlog':
       return admin.backlog(store, c.args[0] ?? now);
     case 'stats':

@@ -306,10 +306,15 @@ export class InboxStore {
     return out;
   }
 
-  releaseDeadOwners(isAlive: (owner: string) => boolean): number {
+  releaseDeadOwners(isAlive: (owner: string) => boolean, holdUntil?: number): number {
     const owners = this.db.prepare(`SELECT DISTINCT lease_owner FROM inbox_users WHERE lease_owner IS NOT NULL`).pluck().all() as string[];
+    const shorten = this.db.prepare(`UPDATE inbox_users SET lease_until = MIN(lease_until, ?) WHERE lease_owner = ?`);
     let n = 0;
-    for (const o of owners) if (!isAlive(o)) n += this.releaseOwner(o);
+    for (const o of owners) {
+      if (isAlive(o)) continue;
+      // A lease that ends is taken by the next claim like an expired one.
+      n += holdUntil === undefined ? this.releaseOwner(o) : shorten.run(holdUntil, o).changes;
+    }
     return n;
   }
 

@@ -56,8 +56,8 @@ export class SqliteInbox implements EventInbox {
     return Promise.resolve();
   }
 
-  releaseDeadOwners(isAlive: (owner: string) => boolean): Promise<number> {
-    return Promise.resolve(this.store.releaseDeadOwners(isAlive));
+  releaseDeadOwners(isAlive: (owner: string) => boolean, holdUntil?: number): Promise<number> {
+    return Promise.resolve(this.store.releaseDeadOwners(isAlive, holdUntil));
   }
 
   backlog(now = Date.now()): Promise<{ backlog: number; lagMs: number }> {

@@ -107,8 +107,8 @@ export class ThreadedSqliteInbox implements EventInbox {
   releaseOwner(owner: string): Promise<void> {
     return this.call<number>({ method: 'releaseOwner', args: [owner] }).then(() => undefined);
   }
-  releaseDeadOwners(): Promise<number> {
-    return this.call({ method: 'releaseDeadOwners', args: [] });
+  releaseDeadOwners(_isAlive: (owner: string) => boolean, holdUntil?: number): Promise<number> {
+    return this.call({ method: 'releaseDeadOwners', args: [holdUntil] });
   }
   stats(now?: number): Promise<InboxStats> {
     return this.call({ method: 'stats', args: [now] });

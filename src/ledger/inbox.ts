@@ -148,8 +148,11 @@ export interface EventInbox {
   ): Promise<{ totals: SettleTotals; claimed: ClaimedUser[] }>;
   /** Give back every lease of `owner` (shutdown) so another process can take the users at once. */
   releaseOwner(owner: string): Promise<void>;
-  /** Free leases held by owners that are gone (a killed process), instead of waiting for expiry. */
-  releaseDeadOwners(isAlive: (owner: string) => boolean): Promise<number>;
+  /**
+   * Leases held by owners that are gone (a killed process) end at `holdUntil` (ms), or at once
+   * without it, instead of at their expiry. Returns how many users they held.
+   */
+  releaseDeadOwners(isAlive: (owner: string) => boolean, holdUntil?: number): Promise<number>;
   stats(now?: number): Promise<InboxStats>;
   /** The cheap part of `stats` (counter and index lookups), for frequent drain checks. */
   backlog(now?: number): Promise<{ backlog: number; lagMs: number }>;

@@ -57,8 +57,8 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
   const log = o.logger ?? quiet;
   const metrics = new SyncMetrics(true);
   const owner = newOwnerId();
-  const freed = await o.inbox.releaseDeadOwners(isOwnerAlive);
-  if (freed > 0) log.info({ users: freed }, 'released leases of a stopped sync process');
+  const freed = await o.inbox.releaseDeadOwners(isOwnerAlive, Date.now() + o.sync.resendAfterCrashMs);
+  if (freed > 0) log.info({ users: freed, resendInMs: o.sync.resendAfterCrashMs }, 'users a stopped sync process had in flight are sent again shortly');
 
   const batchSize = Math.min(o.sync.batchSize, o.target.capabilities.maxBatch);
   const applier = new Applier({

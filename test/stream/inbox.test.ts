@@ -100,6 +100,18 @@ describe.each(IMPLEMENTATIONS)('%s', (_name, open) => {
     expect(await inbox.releaseDeadOwners(isOwnerAlive)).toBe(1);
     expect(await inbox.claim('A', 10, 60_000)).toHaveLength(1);
   });
+
+  it('holds the users of a dead owner until the given time: a call it sent may still land', async () => {
+    const t0 = Date.now();
+    await inbox.append([ok(ev('u1', 1)), ok(ev('u2', 1))], t0);
+    expect(await inbox.claim(`${os.hostname()}:999999:y`, 1, 60_000, 100, t0)).toHaveLength(1);
+    expect(await inbox.releaseDeadOwners(isOwnerAlive, t0 + 5_000)).toBe(1);
+    const others = await inbox.claim('A', 10, 60_000, 100, t0 + 4_999);
+    expect(others.map((c) => c.subject)).toEqual(['u2']);
+    const back = await inbox.claim('B', 10, 60_000, 100, t0 + 5_000);
+    expect(back.map((c) => c.subject)).toEqual(['u1']);
+    expect(back[0]!.events.map((e) => e.version)).toEqual([1]);
+  });
 });
 
 describe('SqliteInbox pruning', () => {
