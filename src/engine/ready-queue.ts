@@ -8,7 +8,11 @@ export type DeliveryItem = ClaimedItem & { payload?: BulkPayload };
 export interface ReadyUser {
   sourceId: string;
   fingerprint: string;
-  json: string;
+  /**
+   * The canonical user as JSON, only when staging made no payload: delivery encodes from it then.
+   * Not both: a queue full of users waiting for a stalled target is most of a run's memory.
+   */
+  json?: string;
   knownToTarget: boolean;
   /** The target's encoding, when staging made it ahead (see `Target.encodeForBulk`). */
   payload?: BulkPayload;
@@ -61,8 +65,9 @@ export class ReadyQueue {
     const out: DeliveryItem[] = [];
     for (let i = this.head; i < end; i++) {
       const u = this.items[i] as ReadyUser;
-      const item: DeliveryItem = { sourceId: u.sourceId, op: 'upsert', fingerprint: u.fingerprint, user: undefined, json: u.json, knownToTarget: u.knownToTarget, attempts: 0 };
+      const item: DeliveryItem = { sourceId: u.sourceId, op: 'upsert', fingerprint: u.fingerprint, user: undefined, knownToTarget: u.knownToTarget, attempts: 0 };
       if (u.payload !== undefined) item.payload = u.payload;
+      else if (u.json !== undefined) item.json = u.json;
       out.push(item);
     }
     this.head = end;

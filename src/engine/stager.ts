@@ -61,7 +61,7 @@ export class Stager {
           toSend.push(i);
           if (r.leased) {
             const payload = chunk.payloads?.[i];
-            ready.push({ sourceId: u.sourceId, fingerprint: u.fingerprint, json: u.json, knownToTarget: r.knownToTarget, ...(payload !== undefined ? { payload } : {}) });
+            ready.push({ sourceId: u.sourceId, fingerprint: u.fingerprint, knownToTarget: r.knownToTarget, ...(payload !== undefined ? { payload } : { json: u.json }) });
           }
         }
       });
