@@ -51,7 +51,7 @@ export interface ClaimedUser {
   subject: string;
   /** Highest version applied to the target (0 before the first). */
   appliedVersion: number;
-  /** The user was deleted at `appliedVersion`; only a newer `user.created` brings it back. */
+  /** The user was deleted at `appliedVersion`; a newer change brings it back (created afresh in the target). */
   tombstone: boolean;
   /** The email the target last received, so an email change can drop the old identifier. */
   lastEmail: string | undefined;
