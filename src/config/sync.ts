@@ -161,10 +161,11 @@ export const SyncConfig = z
     maxAttempts: z.number().int().min(1).default(10),
     leaseMs: z.number().int().positive().default(60_000),
     /**
-     * Users a killed sync process had in flight are sent again this long after the restart, not at
-     * once: a call it had sent may still reach the target, and must not land after a newer one.
+     * Users whose last call may still reach the target are sent again this long after, not at once:
+     * the call got no answer (a timeout, a connection lost mid-call) or its sync process was killed
+     * with it in flight, and a late call must not land after a newer one.
      */
-    resendAfterCrashMs: z.number().int().min(0).default(10_000),
+    resendHoldMs: z.number().int().min(0).default(10_000),
     /** Applied events are kept this long for dedupe by id, then pruned (the version guard covers older replays). */
     retainHours: z.number().positive().default(168),
     /** Idle wait between polls of an empty inbox; appends wake the loop sooner. */

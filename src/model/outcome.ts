@@ -8,6 +8,11 @@ export type Outcome =
       retryAfterMs?: number;
       /** The target pushed back (429, 503): the engine lowers its concurrency. */
       throttled?: boolean;
+      /**
+       * The request went out and no answer came (a timeout, a connection lost mid-call): the target
+       * may still apply it, later than a resend would be.
+       */
+      mayHaveLanded?: boolean;
     }
   | { sourceId: string; kind: 'rejected'; reason: string; code?: string };
 

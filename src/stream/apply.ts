@@ -14,6 +14,8 @@ export interface ApplierOptions {
   leaseMs: number;
   retry: InboxRetryPolicy;
   pollMs: number;
+  /** Least wait before a user whose call got no answer is sent again (the call may still land). */
+  resendHoldMs?: number;
   /** Called after each settle with the events applied and their ages (ms since received / since the change). */
   onSettled?: (totals: SettleTotals, lags: { receivedMs: number[]; changeMs: number[] }) => void;
   onThrottle?: () => void;
@@ -195,6 +197,8 @@ export class Applier {
       const reason = o.kind === 'rejected' ? o.reason : `out of attempts: ${o.reason}`;
       return { subject: plan.subject, kind: 'dead', events: plan.events, reason, skipped: plan.skipped };
     }
-    return { subject: plan.subject, kind: 'retry', reason: o.reason, retryAfterMs: o.retryAfterMs, skipped: plan.skipped };
+    const hold = o.mayHaveLanded ? (this.o.resendHoldMs ?? 0) : 0;
+    const retryAfterMs = hold > 0 ? Math.max(hold, o.retryAfterMs ?? 0) : o.retryAfterMs;
+    return { subject: plan.subject, kind: 'retry', reason: o.reason, retryAfterMs, skipped: plan.skipped };
   }
 }

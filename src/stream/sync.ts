@@ -57,8 +57,8 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
   const log = o.logger ?? quiet;
   const metrics = new SyncMetrics(true);
   const owner = newOwnerId();
-  const freed = await o.inbox.releaseDeadOwners(isOwnerAlive, Date.now() + o.sync.resendAfterCrashMs);
-  if (freed > 0) log.info({ users: freed, resendInMs: o.sync.resendAfterCrashMs }, 'users a stopped sync process had in flight are sent again shortly');
+  const freed = await o.inbox.releaseDeadOwners(isOwnerAlive, Date.now() + o.sync.resendHoldMs);
+  if (freed > 0) log.info({ users: freed, resendInMs: o.sync.resendHoldMs }, 'users a stopped sync process had in flight are sent again shortly');
 
   const batchSize = Math.min(o.sync.batchSize, o.target.capabilities.maxBatch);
   const applier = new Applier({
@@ -71,6 +71,7 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
     leaseMs: o.sync.leaseMs,
     retry: { maxAttempts: o.sync.maxAttempts, backoffMs: (n) => backoffWithJitter(n, 500, 300_000) },
     pollMs: o.sync.pollMs,
+    resendHoldMs: o.sync.resendHoldMs,
     onSettled: (t, lags) => {
       metrics.applied.inc(t.applied);
       metrics.skipped.inc(t.skipped);

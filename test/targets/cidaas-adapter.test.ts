@@ -305,6 +305,8 @@ describe('cidaas adapter: auth and transient failures', () => {
       const out = await t.upsert([planned(minimalUser('x-1')), planned(minimalUser('x-2'))]);
       expect(out.map((o) => o.kind)).toEqual(['retryable', 'retryable']);
       expect(out[0]).toMatchObject({ reason: expect.stringMatching(/503/) });
+      // An answer came: the target did not take the call, so it cannot land later.
+      expect(out[0]).not.toHaveProperty('mayHaveLanded');
     } finally {
       await t.close();
       await emu.close();
@@ -325,12 +327,17 @@ describe('cidaas adapter: auth and transient failures', () => {
     }
   });
 
-  it('a timeout makes the batch retryable', async () => {
-    const slow = await startCidaasEmulator({ faults: { slowRate: 1, slowMs: 3000 } });
+  it('a timeout makes the batch retryable, flagged as possibly applied', async () => {
+    const slow = await startCidaasEmulator();
     const ts = target(slow.url, { timeoutMs: 300 });
     try {
+      // Token first, at full speed: the call itself is what times out.
+      await ts.open?.();
+      Object.assign(slow.faults, { slowRate: 1, slowMs: 3000 });
       const out = await ts.upsert([planned(minimalUser('t-1'))]);
-      expect(out[0]).toMatchObject({ kind: 'retryable', reason: 'transport: timeout' });
+      expect(out[0]).toMatchObject({ kind: 'retryable', reason: 'transport: timeout', mayHaveLanded: true });
+      // And it did land: the emulator applies a slow call before it answers.
+      expect(slow.users()).toHaveLength(1);
     } finally {
       await ts.close();
       await slow.close();

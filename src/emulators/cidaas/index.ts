@@ -107,6 +107,7 @@ export async function startCidaasEmulator(input: CidaasEmulatorInput = {}): Prom
     url: running.url,
     port: running.port,
     stats: () => ({ ...stats, byStatus: { ...stats.byStatus } }),
+    faults: running.faults.options,
     reset,
     users: () => ctx.store.all(),
     login: (identifier, password, provider) => checkLogin(ctx, identifier, password, provider),

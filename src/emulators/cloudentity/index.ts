@@ -147,6 +147,7 @@ export async function startCloudentityEmulator(input: CloudentityEmulatorInput =
     url: running.url,
     port: running.port,
     stats: () => ({ ...stats, byStatus: { ...stats.byStatus } }),
+    faults: running.faults.options,
     reset,
     dump,
     login: (identifier, password, poolId) => checkLogin(ctx, identifier, password, poolId),

@@ -63,6 +63,8 @@ export interface EmulatorHandle {
   url: string;
   port: number;
   stats(): EmulatorStats;
+  /** The fault settings in force: a change applies from the next request on (tests). */
+  faults: FaultOptions;
   /** Forget all users, counters and fault state; issued tokens stay valid. */
   reset(): void;
   close(): Promise<void>;

@@ -4,7 +4,7 @@ import type { Outcome } from '../../model/index.ts';
 export type BatchResult =
   | { kind: 'outcomes'; outcomes: Outcome[] }
   | { kind: 'refused'; reason: string; code: string }
-  | { kind: 'retryable'; reason: string; retryAfterMs?: number; throttled?: boolean };
+  | { kind: 'retryable'; reason: string; retryAfterMs?: number; throttled?: boolean; mayHaveLanded?: boolean };
 
 /**
  * Send a batch; when the target refuses the request as a whole, split it in halves until the
@@ -26,6 +26,7 @@ export async function sendWithBisection<T extends { sourceId: string }>(
       reason: result.reason,
       ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
       ...(result.throttled ? { throttled: true } : {}),
+      ...(result.mayHaveLanded ? { mayHaveLanded: true } : {}),
     }));
   }
   if (items.length === 1) {

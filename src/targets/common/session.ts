@@ -1,12 +1,16 @@
 import { TransportError } from '../../delivery/http-client.ts';
-import type { HttpClient, HttpRequest, HttpResponse } from '../../delivery/http-client.ts';
+import type { HttpClient, HttpRequest, HttpResponse, TransportFailure } from '../../delivery/http-client.ts';
 import { TokenRequestError } from '../../delivery/oauth-client-credentials.ts';
 import type { TokenCache } from '../../delivery/token-cache.ts';
 import { TargetAuthError, TargetUnreachableError } from '../errors.ts';
 
 /** An HTTP answer the adapter must interpret, or a reason to try the whole call again later. */
 export type Exchange =
-  { kind: 'response'; res: HttpResponse } | { kind: 'retryable'; reason: string; retryAfterMs?: number };
+  | { kind: 'response'; res: HttpResponse }
+  | { kind: 'retryable'; reason: string; retryAfterMs?: number; mayHaveLanded?: boolean };
+
+/** Failures after which the request may have reached the target (as opposed to never leaving). */
+const UNANSWERED: ReadonlySet<TransportFailure> = new Set<TransportFailure>(['timeout', 'dropped', 'other']);
 
 export interface AuthAdvice {
   /** Turn a 403 body into the sentence a person needs: which scope or setting is missing, and whom to ask. */
@@ -60,7 +64,7 @@ export class TargetSession {
           headers: { ...req.headers, authorization: `Bearer ${token}` },
         });
       } catch (err) {
-        return this.transportFailure(err);
+        return this.transportFailure(err, true);
       }
       this.everConnected = true;
       if (res.status === 401) {
@@ -111,7 +115,8 @@ export class TargetSession {
     }
   }
 
-  private transportFailure(err: unknown): Extract<Exchange, { kind: 'retryable' }> {
+  /** `sent`: the failed request carried the call itself (not a token request). */
+  private transportFailure(err: unknown, sent = false): Extract<Exchange, { kind: 'retryable' }> {
     if (!(err instanceof TransportError)) throw err;
     if (err.failure === 'tls') {
       throw new TargetUnreachableError(
@@ -129,7 +134,7 @@ export class TargetSession {
         { cause: err },
       );
     }
-    return { kind: 'retryable', reason: `transport: ${err.failure}` };
+    return { kind: 'retryable', reason: `transport: ${err.failure}`, ...(sent && UNANSWERED.has(err.failure) ? { mayHaveLanded: true } : {}) };
   }
 }
 

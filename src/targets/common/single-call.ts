@@ -33,6 +33,7 @@ export function singleOutcome(
       kind: 'retryable',
       reason: ex.reason,
       ...(ex.retryAfterMs !== undefined ? { retryAfterMs: ex.retryAfterMs } : {}),
+      ...(ex.mayHaveLanded ? { mayHaveLanded: true } : {}),
     };
   }
   const { res } = ex;

@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CidaasTarget } from '../../src/config/target.ts';
+import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
+import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { Applier } from '../../src/stream/apply.ts';
+import { createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
+import { ev, ok } from './fixtures.ts';
+import { emulatorState, startEmulator, tempDir } from './harness.ts';
+
+const HOLD_MS = 1500;
+
+describe('a call that got no answer is not overtaken by a resend', () => {
+  let emu: CidaasEmulatorHandle;
+  let inbox: SqliteInbox;
+  let target: SingleUserTarget;
+  beforeEach(async () => {
+    emu = await startEmulator();
+    inbox = new SqliteInbox(`${tempDir('resend-hold')}/inbox.sqlite`);
+    target = createTarget(
+      CidaasTarget.parse({
+        kind: 'cidaas',
+        baseUrl: emu.url,
+        clientId: 'ciam-migrate',
+        clientSecret: 'ciam-migrate-secret',
+        timeoutMs: 300,
+      }),
+    );
+  });
+  afterEach(async () => {
+    await target.close();
+    await inbox.close();
+    await emu.close();
+  });
+
+  it('waits resendHoldMs after a timeout before sending the user again, then applies the newest version', async () => {
+    // The token at full speed; then every call outlasts the client's timeout (the emulator still
+    // applies it on arrival, as a slow real target might, later).
+    await target.open?.();
+    Object.assign(emu.faults, { slowRate: 1, slowMs: 5_000 });
+    const applier = new Applier({
+      inbox,
+      target,
+      owner: 'test',
+      batchSize: 10,
+      maxEventsPerUser: 10,
+      concurrency: { initial: 1, max: 1 },
+      leaseMs: 60_000,
+      retry: { maxAttempts: 10, backoffMs: () => 100 },
+      pollMs: 20,
+      resendHoldMs: HOLD_MS,
+    });
+    const stop = new AbortController();
+    const running = applier.run(stop.signal);
+    try {
+      await inbox.append([ok(ev('u1', 1, 'user.created'))]);
+      applier.wake();
+      const timedOutAt = await until(async () =>
+        (await inbox.stats()).retrying === 1 ? Date.now() : undefined,
+      );
+      const due = (await inbox.stats()).nextDueAt;
+      // Not the policy's 100 ms: the hold.
+      expect(due).toBeGreaterThanOrEqual(timedOutAt + HOLD_MS - 400);
+
+      Object.assign(emu.faults, { slowRate: 0 });
+      await inbox.append([ok(ev('u1', 2))]);
+      applier.wake();
+      await until(async () => ((await inbox.stats()).backlog === 0 ? true : undefined));
+      expect(Date.now()).toBeGreaterThanOrEqual(timedOutAt + HOLD_MS - 400);
+      expect(emulatorState(emu).get('u1')).toMatchObject({ rev: 2 });
+    } finally {
+      stop.abort();
+      await running;
+    }
+  }, 30_000);
+});
+
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
