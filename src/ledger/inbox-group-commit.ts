@@ -15,6 +15,7 @@ export type InboxCall =
   | { method: 'backlog'; args: [now: number | undefined] }
   | { method: 'stats'; args: [now: number | undefined] }
   | { method: 'prune'; args: [before: number, limit: number | undefined] }
+  | { method: 'scrub'; args: [limit: number | undefined] }
   | { method: 'deadLetters'; args: [limit: number | undefined] }
   | { method: 'retryDead'; args: [] };
 
@@ -76,6 +77,8 @@ function execute(store: InboxStore, c: InboxCall): unknown {
       return admin.stats(store, c.args[0] ?? now);
     case 'prune':
       return admin.prune(store, c.args[0], c.args[1] ?? 10_000);
+    case 'scrub':
+      return admin.scrub(store, c.args[0] ?? 10_000);
     case 'deadLetters':
       return admin.deadLetters(store, c.args[0] ?? 100);
     case 'retryDead':

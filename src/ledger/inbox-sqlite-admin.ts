@@ -74,9 +74,39 @@ export function prune(store: InboxStore, before: number, limit: number): number 
   return db
     .prepare(
       `DELETE FROM inbox_events WHERE seq IN (
-         SELECT seq FROM inbox_events WHERE seq < ? AND received_at < ? AND state IN ('applied', 'skipped') ORDER BY seq LIMIT ?)`,
+         SELECT seq FROM inbox_events e WHERE seq < ? AND received_at < ? AND state <> 'dead'
+           AND NOT EXISTS (SELECT 1 FROM inbox_pending p WHERE p.subject = e.subject AND p.version = e.version AND p.seq = e.seq)
+         ORDER BY seq LIMIT ?)`,
     )
     .run(hi, before, limit).changes;
+}
+
+/**
+ * Clears the payloads (profiles, password hashes) of settled events, oldest first, scanning up to
+ * `limit` events past the `scrubbed` cursor. Settling leaves an event's row alone (its page is
+ * rarely in cache with a deep backlog), so this sweep, in `seq` order and a few pages per call, keeps
+ * what the inbox holds of anyone's secrets to what is still to be applied, plus dead letters (kept
+ * for `retry`). The cursor stops before the oldest queued event, so that it is cleared by a later
+ * sweep, not one by one when it settles; events beyond it in the window are cleared all the same. A
+ * user retrying for a long time therefore holds the cursor, and events more than `limit` past it
+ * keep their payload until that user settles. (Events put back by `retry` after the sweep passed
+ * them are cleared when they settle.)
+ */
+export function scrub(store: InboxStore, limit: number): number {
+  const db = store.db;
+  const rows = db
+    .prepare(
+      `SELECT seq, data IS NOT NULL AS payload, state = 'dead' AS dead,
+              EXISTS (SELECT 1 FROM inbox_pending p WHERE p.subject = e.subject AND p.version = e.version AND p.seq = e.seq) AS queued
+       FROM inbox_events e WHERE seq > ? ORDER BY seq LIMIT ?`,
+    )
+    .all(store.scrubbedThrough(), limit) as { seq: number; payload: number; dead: number; queued: number }[];
+  const clear = rows.filter((r) => r.payload === 1 && r.dead === 0 && r.queued === 0).map((r) => r.seq);
+  if (clear.length > 0) store.clearPayloads(clear);
+  const firstQueued = rows.findIndex((r) => r.queued === 1);
+  const through = firstQueued < 0 ? rows.at(-1)?.seq : firstQueued > 0 ? rows[firstQueued - 1]!.seq : undefined;
+  if (through !== undefined) store.setScrubbedThrough(through);
+  return firstQueued < 0 ? rows.length : firstQueued;
 }
 
 export function deadLetters(store: InboxStore, limit: number): DeadLetter[] {
@@ -106,9 +136,14 @@ export function deadLetters(store: InboxStore, limit: number): DeadLetter[] {
 export function retryDead(store: InboxStore): number {
   const db = store.db;
   const subjects = db.prepare(`SELECT DISTINCT subject FROM inbox_dead WHERE seq IS NOT NULL`).pluck().all() as string[];
-  const revived = db
-    .prepare(`UPDATE inbox_events SET state = 'pending' WHERE state = 'dead' AND seq IN (SELECT seq FROM inbox_dead WHERE seq IS NOT NULL)`)
-    .run().changes;
+  const rows = db
+    .prepare(
+      `UPDATE inbox_events SET state = 'pending' WHERE state = 'dead' AND seq IN (SELECT seq FROM inbox_dead WHERE seq IS NOT NULL)
+       RETURNING subject, version, seq, received_at`,
+    )
+    .all() as { subject: string; version: number; seq: number; received_at: number }[];
+  for (const r of rows) store.q.queueEvent.run(r.subject, r.version, r.seq, r.received_at);
+  const revived = rows.length;
   db.prepare(`DELETE FROM inbox_dead WHERE seq IS NOT NULL`).run();
   for (const s of subjects) {
     store.q.resetAttempts.run(s);

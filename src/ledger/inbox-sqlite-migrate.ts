@@ -35,3 +35,13 @@ function resolveCollisions(db: Database.Database): void {
     }
   }
 }
+
+/**
+ * Inbox schema 2 → 3, inside the caller's transaction, after `inbox_pending` was created: the events
+ * still pending move into it, and the partial index that held them goes.
+ */
+export function migrateInboxV2(db: Database.Database): void {
+  db.exec(`INSERT OR IGNORE INTO inbox_pending (subject, version, seq, received_at)
+             SELECT subject, version, seq, received_at FROM inbox_events WHERE state = 'pending';
+           DROP INDEX IF EXISTS inbox_events_pending;`);
+}

@@ -91,6 +91,7 @@ export class InboxStore {
         `INSERT INTO inbox_events (dedupe_key, source, event_id, subject, type, version, time, received_at, data)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
       ),
+      queueEvent: db.prepare(`INSERT INTO inbox_pending (subject, version, seq, received_at) VALUES (?, ?, ?, ?)`),
       inSlot: db.prepare<[number], { source: string; event_id: string }>(`SELECT source, event_id FROM inbox_events WHERE dedupe_key = ?`),
       touchUser: db.prepare(
         `INSERT INTO inbox_users (subject, pending, oldest_pending_at) VALUES (?, ?, ?)
@@ -121,17 +122,22 @@ export class InboxStore {
          RETURNING subject, applied_version, tombstone, last_email, known, attempts, pending`,
       ),
       eventsOfMany: db.prepare<[string], EventRow>(
-        `SELECT seq, source, event_id, subject, type, version, time, received_at, data FROM inbox_events
-         WHERE state = 'pending' AND subject IN (SELECT value FROM json_each(?)) ORDER BY subject, version, seq`,
+        `SELECT e.seq, e.source, e.event_id, e.subject, e.type, e.version, e.time, e.received_at, e.data
+         FROM inbox_pending p CROSS JOIN inbox_events e ON e.seq = p.seq
+         WHERE p.subject IN (SELECT value FROM json_each(?)) ORDER BY p.subject, p.version, p.seq`,
       ),
       eventsOf: db.prepare<[string, number], EventRow>(
-        `SELECT seq, source, event_id, subject, type, version, time, received_at, data FROM inbox_events
-         WHERE subject = ? AND state = 'pending' ORDER BY version, seq LIMIT ?`,
+        `SELECT e.seq, e.source, e.event_id, e.subject, e.type, e.version, e.time, e.received_at, e.data
+         FROM inbox_pending p CROSS JOIN inbox_events e ON e.seq = p.seq
+         WHERE p.subject = ? ORDER BY p.version, p.seq LIMIT ?`,
       ),
-      markEvents: db.prepare(
-        `UPDATE inbox_events SET state = ?, data = CASE WHEN ? = 'dead' THEN data ELSE NULL END
-         WHERE seq IN (SELECT value FROM json_each(?)) AND state = 'pending'`,
-      ),
+      // A user's entries are adjacent: one short range, whatever the size of the backlog.
+      unqueue: db.prepare(`DELETE FROM inbox_pending WHERE subject = ? AND seq IN (SELECT value FROM json_each(?))`),
+      unqueueOne: db.prepare(`DELETE FROM inbox_pending WHERE subject = ? AND seq = ?`),
+      clearPayloads: db.prepare(`UPDATE inbox_events SET data = NULL WHERE seq IN (SELECT value FROM json_each(?))`),
+      scrubbed: db.prepare(`SELECT value FROM inbox_counters WHERE name = 'scrubbed'`).pluck(),
+      setScrubbed: db.prepare(`INSERT INTO inbox_counters (name, value) VALUES ('scrubbed', ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value`),
+      markDead: db.prepare(`UPDATE inbox_events SET state = 'dead' WHERE seq IN (SELECT value FROM json_each(?))`),
       deadFromEvents: db.prepare(
         `INSERT INTO inbox_dead (seq, source, event_id, subject, type, version, reason, at)
          SELECT seq, source, event_id, subject, type, version, ?, ? FROM inbox_events
@@ -143,7 +149,7 @@ export class InboxStore {
            pending = MAX(0, pending - ?),
            -- Usually nothing is left pending: skip the lookup then.
            oldest_pending_at = CASE WHEN pending - ? <= 0 THEN NULL ELSE
-             (SELECT MIN(received_at) FROM inbox_events e WHERE e.subject = inbox_users.subject AND e.state = 'pending') END,
+             (SELECT MIN(received_at) FROM inbox_pending p WHERE p.subject = inbox_users.subject) END,
            lease_owner = NULL, lease_until = 0
          WHERE subject = ?`,
       ),
@@ -153,8 +159,8 @@ export class InboxStore {
       resetAttempts: db.prepare(`UPDATE inbox_users SET attempts = 0, next_due = 0 WHERE subject = ?`),
       refresh: db.prepare(
         `UPDATE inbox_users SET
-           pending = (SELECT COUNT(*) FROM inbox_events e WHERE e.subject = inbox_users.subject AND e.state = 'pending'),
-           oldest_pending_at = (SELECT MIN(received_at) FROM inbox_events e WHERE e.subject = inbox_users.subject AND e.state = 'pending'),
+           pending = (SELECT COUNT(*) FROM inbox_pending p WHERE p.subject = inbox_users.subject),
+           oldest_pending_at = (SELECT MIN(received_at) FROM inbox_pending p WHERE p.subject = inbox_users.subject),
            lease_owner = NULL, lease_until = 0
          WHERE subject = ?`,
       ),
@@ -205,7 +211,11 @@ export class InboxStore {
   /** Inserts the event unless its slot holds the same (source, id); a slot taken by another event (a hash collision) sends it to the next. */
   private insert(ev: StoredEvent, now: number): boolean {
     for (let slot = dedupeKey(ev.source, ev.id); ; slot = nextSlot(slot)) {
-      if (this.q.insertEvent.run(slot, ev.source, ev.id, ev.subject, ev.type, ev.version, ev.time, now, ev.data).changes > 0) return true;
+      const r = this.q.insertEvent.run(slot, ev.source, ev.id, ev.subject, ev.type, ev.version, ev.time, now, ev.data);
+      if (r.changes > 0) {
+        this.q.queueEvent.run(ev.subject, ev.version, r.lastInsertRowid, now);
+        return true;
+      }
       const taken = this.q.inSlot.get(slot);
       if (taken?.source === ev.source && taken.event_id === ev.id) return false;
     }
@@ -237,17 +247,19 @@ export class InboxStore {
 
   settle(owner: string, settlements: UserSettlement[], policy: InboxRetryPolicy, now: number): SettleTotals {
     const totals: SettleTotals = { applied: 0, skipped: 0, retried: 0, dead: 0 };
-    // Event states first, in two statements for the whole call; then one statement per user. (One
-    // UPDATE … FROM json_each for all applied users measured slower: SQLite stages it in a temp table.)
-    const applied: number[] = [];
-    const skipped: number[] = [];
+    // Settled events leave the queue first, so the user's row below sees what is still pending. Only
+    // events still queued count: settling twice (a lease taken over) counts nothing twice.
+    const scrubbed = this.scrubbedThrough();
+    const passed: number[] = [];
     for (const s of settlements) {
-      if (s.kind === 'applied') applied.push(...s.applied);
-      const sk = s.kind === 'skipped' || s.kind === 'applied' ? s.skipped : (s.skipped ?? []);
-      skipped.push(...sk);
+      const skipped = s.kind === 'skipped' || s.kind === 'applied' ? s.skipped : (s.skipped ?? []);
+      if (s.kind === 'applied') totals.applied += this.unqueue(s.subject, s.applied);
+      totals.skipped += this.unqueue(s.subject, skipped);
+      // The payload sweep (admin.scrub) went past these while they were queued: clear them now.
+      for (const seq of s.kind === 'applied' ? s.applied : []) if (seq <= scrubbed) passed.push(seq);
+      for (const seq of skipped) if (seq <= scrubbed) passed.push(seq);
     }
-    totals.applied += this.mark('applied', applied);
-    totals.skipped += this.mark('skipped', skipped);
+    if (passed.length > 0) this.clearPayloads(passed);
     for (const s of settlements) {
       switch (s.kind) {
         case 'applied': {
@@ -266,7 +278,7 @@ export class InboxStore {
           break;
         }
         case 'dead':
-          totals.dead += this.deadLetter(s.events, s.reason, now);
+          totals.dead += this.deadLetter(s.subject, s.events, s.reason, now);
           this.q.resetAttempts.run(s.subject);
           break;
       }
@@ -284,15 +296,35 @@ export class InboxStore {
     return totals;
   }
 
-  private mark(state: 'applied' | 'skipped' | 'dead', seqs: number[]): number {
-    if (seqs.length === 0) return 0;
-    return this.q.markEvents.run(state, state, JSON.stringify(seqs)).changes;
+  /** The payload sweep's position: payloads of settled events up to this `seq` are cleared. */
+  scrubbedThrough(): number {
+    return (this.q.scrubbed.get() as number | undefined) ?? 0;
   }
 
-  deadLetter(seqs: number[], reason: string, now: number): number {
+  setScrubbedThrough(seq: number): void {
+    this.q.setScrubbed.run(seq);
+  }
+
+  clearPayloads(seqs: number[]): void {
+    this.q.clearPayloads.run(JSON.stringify(seqs));
+  }
+
+  /** Takes `seqs` of `subject` off the queue; returns how many were still on it. */
+  private unqueue(subject: string, seqs: number[]): number {
     if (seqs.length === 0) return 0;
-    this.q.deadFromEvents.run(reason, now, JSON.stringify(seqs));
-    return this.mark('dead', seqs);
+    if (seqs.length === 1) return this.q.unqueueOne.run(subject, seqs[0]).changes;
+    return this.q.unqueue.run(subject, JSON.stringify(seqs)).changes;
+  }
+
+  /** Moves the still-queued `seqs` of `subject` to the dead letters (the event keeps its payload for `retry`). */
+  deadLetter(subject: string, seqs: number[], reason: string, now: number): number {
+    if (seqs.length === 0) return 0;
+    const queued = seqs.filter((seq) => this.q.unqueueOne.run(subject, seq).changes > 0);
+    if (queued.length === 0) return 0;
+    const list = JSON.stringify(queued);
+    this.q.deadFromEvents.run(reason, now, list);
+    this.q.markDead.run(list);
+    return queued.length;
   }
 
   releaseOwner(owner: string): number {

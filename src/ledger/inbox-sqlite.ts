@@ -72,6 +72,10 @@ export class SqliteInbox implements EventInbox {
     return Promise.resolve(admin.prune(this.store, before, limit));
   }
 
+  scrub(limit = 10_000): Promise<number> {
+    return Promise.resolve(this.store.write(() => admin.scrub(this.store, limit)));
+  }
+
   deadLetters(limit = 100): Promise<DeadLetter[]> {
     return Promise.resolve(admin.deadLetters(this.store, limit));
   }

@@ -122,6 +122,9 @@ export class ThreadedSqliteInbox implements EventInbox {
   prune(before: number, limit?: number): Promise<number> {
     return this.call({ method: 'prune', args: [before, limit] });
   }
+  scrub(limit?: number): Promise<number> {
+    return this.call({ method: 'scrub', args: [limit] });
+  }
   retryDead(): Promise<number> {
     return this.call({ method: 'retryDead', args: [] });
   }

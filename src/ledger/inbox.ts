@@ -162,6 +162,12 @@ export interface EventInbox {
    * a redelivery that old is still a no-op through the version guard (counted as skipped).
    */
   prune(before: number, limit?: number): Promise<number>;
+  /**
+   * Clear the payloads of settled events (profiles, password hashes), oldest first, looking at up to
+   * `limit` events; returns how many events the sweep moved past (fewer than `limit`: it reached the
+   * newest event, or waits behind one still queued). Run it often: settling does not clear them.
+   */
+  scrub(limit?: number): Promise<number>;
   /** Put dead-lettered events with a subject back in their users' queues; returns how many. */
   retryDead(): Promise<number>;
   close(): Promise<void>;

@@ -169,6 +169,10 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
         // Fewer than asked: nothing more has expired.
         if (n < chunk) break;
       }
+      // Payloads of what was applied since the last tick: the same budget, counted in events looked at.
+      for (let looked = 0; looked < budget && !closing; looked += PRUNE_CHUNK) {
+        if ((await o.inbox.scrub(PRUNE_CHUNK)) < PRUNE_CHUNK) break;
+      }
     })()
       .catch((err: unknown) => log.warn({ err: String(err) }, 'inbox prune failed'))
       .finally(() => {

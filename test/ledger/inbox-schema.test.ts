@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { dedupeKey } from '../../src/ledger/inbox-dedupe-key.ts';
 import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { INBOX_EVENTS_TABLE } from '../../src/ledger/inbox-sqlite-schema.ts';
 import { ev, ok } from '../stream/fixtures.ts';
 
 const policy = { maxAttempts: 3, backoffMs: () => 1000 };
@@ -72,14 +73,56 @@ describe('SqliteInbox schema', () => {
     expect(await inbox.stats()).toMatchObject({ backlog: 0, applied: 5 });
     await inbox.close();
     const db = new Database(file, { readonly: true });
-    expect(db.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('2');
+    expect(db.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('3');
     db.close();
+  });
+
+  it('migrates a version 2 inbox: its pending events move to the queue table, settled ones stay settled', async () => {
+    const file = tempFile();
+    const now = Date.now();
+    // A version 2 file: state on each event row, the queue as a partial index over them.
+    const db = new Database(file);
+    db.exec(`${INBOX_EVENTS_TABLE};
+      CREATE UNIQUE INDEX inbox_events_dedupe ON inbox_events (dedupe_key);
+      CREATE INDEX inbox_events_pending ON inbox_events (subject, version, seq) WHERE state = 'pending';
+      ${V1_SCHEMA.slice(V1_SCHEMA.indexOf('CREATE TABLE inbox_users'))}
+      CREATE TABLE inbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO inbox_meta VALUES ('schema_version', '2');`);
+    const insert = db.prepare(
+      `INSERT INTO inbox_events (dedupe_key, source, event_id, subject, type, version, time, received_at, data, state) VALUES (?, 'test', ?, ?, 'user.updated', ?, ?, ?, ?, ?)`,
+    );
+    const data = (id: string, rev: number) => JSON.stringify({ sourceId: id, email: `${id}.r${rev}@example.com`, status: 'active' });
+    for (const [id, subject, version, state] of [['u1:1:user.updated', 'u1', 1, 'applied'], ['u1:2:user.updated', 'u1', 2, 'pending'], ['u2:1:user.updated', 'u2', 1, 'dead'], ['u3:1:user.updated', 'u3', 1, 'pending']] as const) {
+      insert.run(dedupeKey('test', id), id, subject, version, new Date().toISOString(), now, state === 'applied' ? null : data(subject, version), state);
+    }
+    db.exec(`INSERT INTO inbox_users (subject, applied_version, known, pending, oldest_pending_at) VALUES ('u1', 1, 1, 1, ${now}), ('u2', 0, 0, 0, NULL), ('u3', 0, 0, 1, ${now});
+      INSERT INTO inbox_dead (seq, source, event_id, subject, type, version, reason, at) VALUES (3, 'test', 'u2:1:user.updated', 'u2', 'user.updated', 1, 'rejected', ${now});
+      INSERT INTO inbox_counters (name, value) VALUES ('received', 4), ('duplicates', 0), ('applied', 1), ('skipped', 0), ('dead', 1), ('pending', 2);`);
+    db.close();
+    const inbox = new SqliteInbox(file);
+    expect(await inbox.stats()).toMatchObject({ backlog: 2, backlogUsers: 2, received: 4, applied: 1, dead: 1 });
+    expect(await inbox.append([ok(ev('u1', 1)), ok(ev('u1', 2))])).toEqual({ accepted: 0, duplicates: 2, dead: 0 });
+    const claimed = await inbox.claim('A', 10, 60_000);
+    expect(claimed.map((c) => [c.subject, c.events.map((e) => [e.seq, e.data?.email])]).sort()).toEqual([
+      ['u1', [[2, 'u1.r2@example.com']]],
+      ['u3', [[4, 'u3.r1@example.com']]],
+    ]);
+    await inbox.settle('A', claimed.map((c) => ({ subject: c.subject, kind: 'applied', applied: c.events.map((e) => e.seq), skipped: [], version: c.events.at(-1)!.version, tombstone: false, email: undefined })), policy);
+    // The dead letter of version 2 can still be retried, payload and all.
+    expect(await inbox.retryDead()).toBe(1);
+    const [u2] = await inbox.claim('A', 10, 60_000);
+    expect(u2).toMatchObject({ subject: 'u2', events: [{ seq: 3, data: { email: 'u2.r1@example.com' } }] });
+    expect(await inbox.stats()).toMatchObject({ backlog: 1, applied: 3, dead: 0 });
+    await inbox.close();
+    const after = new Database(file, { readonly: true });
+    expect(after.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('3');
+    expect(after.prepare(`SELECT name FROM sqlite_master WHERE name = 'inbox_events_pending'`).get()).toBeUndefined();
+    after.close();
   });
 
   it('refuses an inbox written by a newer version, naming the file and the versions', () => {
     const file = tempFile();
-    new Database(file).exec(`CREATE TABLE inbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO inbox_meta VALUES ('schema_version', '3');`);
-    expect(() => new SqliteInbox(file)).toThrow(/written by a newer ciam-migrate \(inbox schema 3, this version reads up to 2\)/);
+    new Database(file).exec(`CREATE TABLE inbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO inbox_meta VALUES ('schema_version', '4');`);
+    expect(() => new SqliteInbox(file)).toThrow(/written by a newer ciam-migrate \(inbox schema 4, this version reads up to 3\)/);
     expect(() => new SqliteInbox(file)).toThrow(file);
   });
 

@@ -6,7 +6,8 @@ import os from 'node:os';
 import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
 import { ThreadedSqliteInbox } from '../../src/ledger/inbox-threaded.ts';
 import { isOwnerAlive } from '../../src/ledger/owner.ts';
-import type { EventInbox } from '../../src/ledger/inbox.ts';
+import Database from 'better-sqlite3';
+import type { ClaimedUser, EventInbox } from '../../src/ledger/inbox.ts';
 import { ev, ok } from './fixtures.ts';
 
 const policy = { maxAttempts: 3, backoffMs: () => 1000 };
@@ -111,6 +112,46 @@ describe.each(IMPLEMENTATIONS)('%s', (_name, open) => {
     const back = await inbox.claim('B', 10, 60_000, 100, t0 + 5_000);
     expect(back.map((c) => c.subject)).toEqual(['u1']);
     expect(back[0]!.events.map((e) => e.version)).toEqual([1]);
+  });
+});
+
+describe('SqliteInbox payloads (profiles, password hashes)', () => {
+  const payloads = (file: string) => {
+    const db = new Database(file, { readonly: true });
+    const rows = db.prepare(`SELECT subject, version, data IS NOT NULL AS kept FROM inbox_events ORDER BY seq`).all() as { subject: string; version: number; kept: number }[];
+    db.close();
+    return rows.filter((r) => r.kept === 1).map((r) => `${r.subject}@${r.version}`);
+  };
+  const applied = (c: ClaimedUser) => ({ subject: c.subject, kind: 'applied' as const, applied: c.events.map((e) => e.seq), skipped: [], version: c.events.at(-1)!.version, tombstone: false, email: undefined });
+
+  it('are kept while an event waits or is dead, and cleared once it is applied', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'inbox-')), 'ledger.sqlite');
+    const inbox = new SqliteInbox(file);
+    await inbox.append([ok(ev('u1', 1)), ok(ev('u2', 1)), ok(ev('u3', 1)), ok(ev('u4', 1))]);
+    const claimed = await inbox.claim('A', 10, 60_000);
+    const by = (s: string) => claimed.find((c) => c.subject === s)!;
+    // u1 and u3 applied, u2 dead-lettered, u4 still under lease.
+    await inbox.settle('A', [applied(by('u1')), applied(by('u3')), { subject: 'u2', kind: 'dead', events: by('u2').events.map((e) => e.seq), reason: 'rejected' }], policy);
+    await inbox.append([ok(ev('u1', 2))]);
+    expect(payloads(file)).toEqual(['u1@1', 'u2@1', 'u3@1', 'u4@1', 'u1@2']);
+    // The sweep stops behind u4 (still queued) but clears what lies beyond it in its window.
+    expect(await inbox.scrub(100)).toBe(3);
+    expect(payloads(file)).toEqual(['u2@1', 'u4@1', 'u1@2']);
+    // Once u4 is applied the sweep moves on; u1@2 is still waiting.
+    await inbox.settle('A', [applied(by('u4'))], policy);
+    expect(await inbox.scrub(100)).toBe(1);
+    expect(payloads(file)).toEqual(['u2@1', 'u1@2']);
+    // A dead letter put back and applied after the sweep passed it is cleared when it settles.
+    expect(await inbox.retryDead()).toBe(1);
+    const again = await inbox.claim('A', 10, 60_000);
+    expect(again.map((c) => c.subject).sort()).toEqual(['u1', 'u2']);
+    expect(again.find((c) => c.subject === 'u2')!.events[0]!.data).toMatchObject({ sourceId: 'u2' });
+    await inbox.settle('A', again.map(applied), policy);
+    expect(payloads(file)).toEqual(['u1@2']);
+    expect(await inbox.scrub(100)).toBe(1);
+    expect(payloads(file)).toEqual([]);
+    expect(await inbox.stats()).toMatchObject({ backlog: 0, applied: 5, dead: 0 });
+    await inbox.close();
   });
 });
 
