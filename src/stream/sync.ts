@@ -49,6 +49,8 @@ const PRUNE_TICK_MS = 1_000;
 const PRUNE_CHUNK = 5_000;
 /** 50,000 events/s of ingest, kept up with. */
 const PRUNE_MAX_PER_TICK = 100_000;
+/** Events the payload sweep looks at per transaction: small, so appends and settles queued behind it wait little. */
+const SCRUB_CHUNK = 500;
 
 const quiet: SyncLogger = { info() {}, warn() {}, error() {} };
 
@@ -170,8 +172,8 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
         if (n < chunk) break;
       }
       // Payloads of what was applied since the last tick: the same budget, counted in events looked at.
-      for (let looked = 0; looked < budget && !closing; looked += PRUNE_CHUNK) {
-        if ((await o.inbox.scrub(PRUNE_CHUNK)) < PRUNE_CHUNK) break;
+      for (let looked = 0; looked < budget && !closing; looked += SCRUB_CHUNK) {
+        if ((await o.inbox.scrub(SCRUB_CHUNK)) < SCRUB_CHUNK) break;
       }
     })()
       .catch((err: unknown) => log.warn({ err: String(err) }, 'inbox prune failed'))
