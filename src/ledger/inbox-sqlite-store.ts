@@ -252,12 +252,12 @@ export class InboxStore {
     const scrubbed = this.scrubbedThrough();
     const passed: number[] = [];
     for (const s of settlements) {
+      const applied = s.kind === 'applied' ? s.applied : [];
       const skipped = s.kind === 'skipped' || s.kind === 'applied' ? s.skipped : (s.skipped ?? []);
-      if (s.kind === 'applied') totals.applied += this.unqueue(s.subject, s.applied);
+      totals.applied += this.unqueue(s.subject, applied);
       totals.skipped += this.unqueue(s.subject, skipped);
       // The payload sweep (admin.scrub) went past these while they were queued: clear them now.
-      for (const seq of s.kind === 'applied' ? s.applied : []) if (seq <= scrubbed) passed.push(seq);
-      for (const seq of skipped) if (seq <= scrubbed) passed.push(seq);
+      for (const seq of [...applied, ...skipped]) if (seq <= scrubbed) passed.push(seq);
     }
     if (passed.length > 0) this.clearPayloads(passed);
     for (const s of settlements) {
