@@ -16,20 +16,22 @@ export function parseProcessStates(text: string): CidaasProcessState[] | undefin
   }
   const list = findList(body);
   if (!list) return undefined;
+  // Built field by field: answers of 1,000 states arrive many times a second on the delivery thread.
   return list.map((raw) => {
     const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-    const state = [o.state, o.status, o.process_state].find((v) => typeof v === 'string') as
-      string | undefined;
-    const message = [o.message, o.error, o.reason].find((v) => typeof v === 'string') as string | undefined;
-    return {
-      ...(typeof o.sub === 'string' ? { sub: o.sub } : {}),
-      ...(typeof o.identifier === 'object' && o.identifier !== null
-        ? { identifier: o.identifier as Record<string, unknown> }
-        : {}),
-      ...(state !== undefined ? { state: state.toUpperCase() } : {}),
-      ...(message !== undefined ? { message } : {}),
-    };
+    const out: CidaasProcessState = {};
+    if (typeof o.sub === 'string') out.sub = o.sub;
+    if (typeof o.identifier === 'object' && o.identifier !== null) out.identifier = o.identifier as Record<string, unknown>;
+    const state = firstString(o.state, o.status, o.process_state);
+    if (state !== undefined) out.state = state.toUpperCase();
+    const message = firstString(o.message, o.error, o.reason);
+    if (message !== undefined) out.message = message;
+    return out;
   });
+}
+
+function firstString(a: unknown, b: unknown, c: unknown): string | undefined {
+  return typeof a === 'string' ? a : typeof b === 'string' ? b : typeof c === 'string' ? c : undefined;
 }
 
 function findList(body: unknown): unknown[] | undefined {
