@@ -145,9 +145,10 @@ export function retryDead(store: InboxStore): number {
   for (const r of rows) store.q.queueEvent.run(r.subject, r.version, r.seq, r.received_at);
   const revived = rows.length;
   db.prepare(`DELETE FROM inbox_dead WHERE seq IS NOT NULL`).run();
+  // A user leased right now keeps its lease: its owner settles it and counts it again then.
   for (const s of subjects) {
-    store.q.resetAttempts.run(s);
-    store.q.refresh.run(s);
+    store.q.resetAttempts.run(s, null);
+    store.q.refresh.run({ owner: '', subject: s });
   }
   store.bump('pending', revived);
   store.bump('dead', -revived);

@@ -57,6 +57,12 @@ interface UserRow {
   attempts: number;
 }
 
+/** Assignments that end `:owner`'s lease, its attempts and its retry time: only its own, never a later owner's. */
+const OWNER_LET_GO = `attempts = CASE WHEN lease_owner = :owner THEN 0 ELSE attempts END,
+           next_due = CASE WHEN lease_owner = :owner THEN 0 ELSE next_due END,
+           lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END,
+           lease_until = CASE WHEN lease_owner = :owner THEN 0 ELSE lease_until END`;
+
 export const COUNTERS = ['received', 'duplicates', 'applied', 'skipped', 'dead', 'pending'] as const;
 export type Counter = (typeof COUNTERS)[number];
 
@@ -143,26 +149,33 @@ export class InboxStore {
          SELECT seq, source, event_id, subject, type, version, ?, ? FROM inbox_events
          WHERE seq IN (SELECT value FROM json_each(?))`,
       ),
-      applied: db.prepare(
-        `UPDATE inbox_users SET applied_version = MAX(applied_version, ?), tombstone = ?, last_email = ?, known = 1,
-           attempts = 0, next_due = 0,
-           pending = MAX(0, pending - ?),
+      // Settling can come late, from an owner whose lease expired and was taken over (its call outlived
+      // the lease): the user's state then moves only forward (a newer version's tombstone and e-mail
+      // stay), the count drops by the events still queued, and the lease, attempts and retry time
+      // belong to the current owner and stay theirs.
+      applied: db.prepare<{ version: number; tombstone: number; email: string | null; settled: number; owner: string; subject: string }>(
+        `UPDATE inbox_users SET
+           tombstone = CASE WHEN :version >= applied_version THEN :tombstone ELSE tombstone END,
+           last_email = CASE WHEN :version >= applied_version THEN :email ELSE last_email END,
+           applied_version = MAX(applied_version, :version), known = 1,
+           pending = MAX(0, pending - :settled),
            -- Usually nothing is left pending: skip the lookup then.
-           oldest_pending_at = CASE WHEN pending - ? <= 0 THEN NULL ELSE
+           oldest_pending_at = CASE WHEN pending - :settled <= 0 THEN NULL ELSE
              (SELECT MIN(received_at) FROM inbox_pending p WHERE p.subject = inbox_users.subject) END,
-           lease_owner = NULL, lease_until = 0
-         WHERE subject = ?`,
+           ${OWNER_LET_GO}
+         WHERE subject = :subject`,
       ),
       retry: db.prepare(
         `UPDATE inbox_users SET attempts = attempts + 1, next_due = ? WHERE subject = ? AND lease_owner = ?`,
       ),
-      resetAttempts: db.prepare(`UPDATE inbox_users SET attempts = 0, next_due = 0 WHERE subject = ?`),
-      refresh: db.prepare(
+      resetAttempts: db.prepare(`UPDATE inbox_users SET attempts = 0, next_due = 0 WHERE subject = ? AND (lease_owner = ? OR lease_owner IS NULL)`),
+      refresh: db.prepare<{ owner: string; subject: string }>(
         `UPDATE inbox_users SET
            pending = (SELECT COUNT(*) FROM inbox_pending p WHERE p.subject = inbox_users.subject),
            oldest_pending_at = (SELECT MIN(received_at) FROM inbox_pending p WHERE p.subject = inbox_users.subject),
-           lease_owner = NULL, lease_until = 0
-         WHERE subject = ?`,
+           lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END,
+           lease_until = CASE WHEN lease_owner = :owner THEN 0 ELSE lease_until END
+         WHERE subject = :subject`,
       ),
       releaseOwner: db.prepare(`UPDATE inbox_users SET lease_owner = NULL, lease_until = 0 WHERE lease_owner = ?`),
       rate: db.prepare(
@@ -251,11 +264,15 @@ export class InboxStore {
     // events still queued count: settling twice (a lease taken over) counts nothing twice.
     const scrubbed = this.scrubbedThrough();
     const passed: number[] = [];
+    const settledNow = new Map<string, number>();
     for (const s of settlements) {
       const applied = s.kind === 'applied' ? s.applied : [];
       const skipped = s.kind === 'skipped' || s.kind === 'applied' ? s.skipped : (s.skipped ?? []);
-      totals.applied += this.unqueue(s.subject, applied);
-      totals.skipped += this.unqueue(s.subject, skipped);
+      const a = this.unqueue(s.subject, applied);
+      const k = this.unqueue(s.subject, skipped);
+      totals.applied += a;
+      totals.skipped += k;
+      settledNow.set(s.subject, (settledNow.get(s.subject) ?? 0) + a + k);
       // The payload sweep (admin.scrub) went past these while they were queued: clear them now.
       for (const seq of [...applied, ...skipped]) if (seq <= scrubbed) passed.push(seq);
     }
@@ -263,8 +280,8 @@ export class InboxStore {
     for (const s of settlements) {
       switch (s.kind) {
         case 'applied': {
-          const settled = s.applied.length + s.skipped.length;
-          this.q.applied.run(s.version, s.tombstone ? 1 : 0, s.email ?? null, settled, settled, s.subject);
+          const settled = settledNow.get(s.subject) ?? 0;
+          this.q.applied.run({ version: s.version, tombstone: s.tombstone ? 1 : 0, email: s.email ?? null, settled, owner, subject: s.subject });
           continue;
         }
         case 'skipped':
@@ -279,10 +296,10 @@ export class InboxStore {
         }
         case 'dead':
           totals.dead += this.deadLetter(s.subject, s.events, s.reason, now);
-          this.q.resetAttempts.run(s.subject);
+          this.q.resetAttempts.run(s.subject, owner);
           break;
       }
-      this.q.refresh.run(s.subject);
+      this.q.refresh.run({ owner, subject: s.subject });
     }
     this.bump('applied', totals.applied);
     this.bump('skipped', totals.skipped);

@@ -67,6 +67,46 @@ describe.each(IMPLEMENTATIONS)('%s', (_name, open) => {
     expect(s).toMatchObject({ backlog: 0, skipped: 1 });
   });
 
+  it('a late settle from an owner whose lease was taken over strands no later event', async () => {
+    const t0 = Date.now();
+    await inbox.append([ok(ev('u1', 1)), ok(ev('u1', 2))], t0);
+    const [a] = await inbox.claim('A', 10, 1_000, 100, t0);
+    // A's call outlives its lease: B takes the user over, applies both events and settles first.
+    const [b] = await inbox.claim('B', 10, 1_000, 100, t0 + 2_000);
+    const seqs = b!.events.map((e) => e.seq);
+    const applied = (version: number) => ({ subject: 'u1', kind: 'applied' as const, applied: seqs, skipped: [], version, tombstone: false, email: undefined });
+    await inbox.settle('B', [applied(2)], policy, t0 + 2_100);
+    await inbox.append([ok(ev('u1', 3))], t0 + 2_200);
+    // While B holds the user again, A's answer finally arrives.
+    const [b2] = await inbox.claim('B', 10, 60_000, 100, t0 + 2_300);
+    expect(b2?.events.map((e) => e.version)).toEqual([3]);
+    await inbox.settle('A', [{ ...applied(2), applied: a!.events.map((e) => e.seq) }], policy, t0 + 2_400);
+    expect(await inbox.claim('C', 10, 60_000, 100, t0 + 2_500)).toEqual([]);
+    let s = await inbox.stats(t0 + 2_500);
+    expect(s).toMatchObject({ backlog: 1, backlogUsers: 1, applied: 2 });
+    // B's lease was not cut short by A; once B gives up, the event is claimed again, not stranded.
+    await inbox.settle('B', [{ subject: 'u1', kind: 'retry', reason: 'HTTP 503', retryAfterMs: 10 }], policy, t0 + 2_600);
+    const [again] = await inbox.claim('C', 10, 60_000, 100, t0 + 3_000);
+    expect(again?.events.map((e) => e.version)).toEqual([3]);
+    await inbox.settle('C', [{ subject: 'u1', kind: 'applied', applied: again!.events.map((e) => e.seq), skipped: [], version: 3, tombstone: false, email: undefined }], policy, t0 + 3_100);
+    s = await inbox.stats(t0 + 3_100);
+    expect(s).toMatchObject({ backlog: 0, backlogUsers: 0, applied: 3, lagMs: 0 });
+  });
+
+  it('a late settle of an older version leaves the newer tombstone and e-mail alone', async () => {
+    const t0 = Date.now();
+    await inbox.append([ok(ev('u1', 1, 'user.deleted'))], t0);
+    const [a] = await inbox.claim('A', 10, 1_000, 100, t0);
+    await inbox.append([ok(ev('u1', 2))], t0 + 1_500);
+    const [b] = await inbox.claim('B', 10, 60_000, 100, t0 + 2_000);
+    const all = b!.events.map((e) => e.seq);
+    await inbox.settle('B', [{ subject: 'u1', kind: 'applied', applied: all, skipped: [], version: 2, tombstone: false, email: 'new@example.com' }], policy, t0 + 2_100);
+    await inbox.settle('A', [{ subject: 'u1', kind: 'applied', applied: a!.events.map((e) => e.seq), skipped: [], version: 1, tombstone: true, email: undefined }], policy, t0 + 2_200);
+    await inbox.append([ok(ev('u1', 3))], t0 + 2_300);
+    const [next] = await inbox.claim('C', 10, 60_000, 100, t0 + 2_400);
+    expect(next).toMatchObject({ appliedVersion: 2, tombstone: false, lastEmail: 'new@example.com' });
+  });
+
   it('retries with backoff, then dead-letters without blocking later events', async () => {
     await inbox.append([ok(ev('u1', 1)), ok(ev('u2', 1))]);
     const now = Date.now();
