@@ -159,6 +159,7 @@ export const SyncConfig = z
     concurrency: z.number().int().min(1).max(256).default(8),
     initialConcurrency: z.number().int().min(1).default(4),
     maxAttempts: z.number().int().min(1).default(10),
+    /** A claimed user's lease; renewed every third of it while the sync runs, so it only runs out when the process stops. */
     leaseMs: z.number().int().positive().default(60_000),
     /**
      * Users whose last call may still reach the target are sent again this long after, not at once:

@@ -10,6 +10,7 @@ export type InboxCall =
   | { method: 'settle'; args: [owner: string, settlements: UserSettlement[], maxAttempts: number, now: number | undefined] }
   | { method: 'settleAndClaim'; args: [owner: string, settlements: UserSettlement[], maxAttempts: number, next: ClaimRequest, now: number | undefined] }
   | { method: 'attemptsOf'; args: [subjects: string[]] }
+  | { method: 'renewLeases'; args: [owner: string, until: number] }
   | { method: 'releaseOwner'; args: [owner: string] }
   | { method: 'releaseDeadOwners'; args: [holdUntil: number | undefined] }
   | { method: 'backlog'; args: [now: number | undefined] }
@@ -66,6 +67,8 @@ function execute(store: InboxStore, c: InboxCall): unknown {
     }
     case 'attemptsOf':
       return store.attemptsOf(c.args[0]);
+    case 'renewLeases':
+      return store.renewLeases(c.args[0], c.args[1]);
     case 'releaseOwner':
       return store.releaseOwner(c.args[0]);
     case 'releaseDeadOwners':

@@ -178,6 +178,10 @@ export class InboxStore {
          WHERE subject = :subject`,
       ),
       releaseOwner: db.prepare(`UPDATE inbox_users SET lease_owner = NULL, lease_until = 0 WHERE lease_owner = ?`),
+      // Through the index of leased users: only the few thousand in flight are read.
+      renewLeases: db.prepare<{ owner: string; until: number }>(
+        `UPDATE inbox_users SET lease_until = MAX(lease_until, :until) WHERE lease_until > 0 AND lease_owner = :owner`,
+      ),
       rate: db.prepare(
         `INSERT INTO inbox_rate (bucket, applied) VALUES (?, ?) ON CONFLICT(bucket) DO UPDATE SET applied = applied + excluded.applied`,
       ),
@@ -346,6 +350,11 @@ export class InboxStore {
 
   releaseOwner(owner: string): number {
     return this.q.releaseOwner.run(owner).changes;
+  }
+
+  /** Extends every lease `owner` holds to `until`; returns how many users it holds. */
+  renewLeases(owner: string, until: number): number {
+    return this.q.renewLeases.run({ owner, until }).changes;
   }
 
   /** Attempts so far per subject (the threaded wrapper computes backoff delays from them). */

@@ -51,6 +51,10 @@ export class SqliteInbox implements EventInbox {
     return Promise.resolve({ totals: r.totals, claimed: fromRows(r.claimed) });
   }
 
+  renewLeases(owner: string, leaseMs: number, now = Date.now()): Promise<number> {
+    return Promise.resolve(this.store.write(() => this.store.renewLeases(owner, now + leaseMs)));
+  }
+
   releaseOwner(owner: string): Promise<void> {
     this.store.releaseOwner(owner);
     return Promise.resolve();

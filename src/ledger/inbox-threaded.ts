@@ -104,6 +104,9 @@ export class ThreadedSqliteInbox implements EventInbox {
     );
   }
 
+  renewLeases(owner: string, leaseMs: number, now = Date.now()): Promise<number> {
+    return this.call({ method: 'renewLeases', args: [owner, now + leaseMs] });
+  }
   releaseOwner(owner: string): Promise<void> {
     return this.call<number>({ method: 'releaseOwner', args: [owner] }).then(() => undefined);
   }

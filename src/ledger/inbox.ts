@@ -146,6 +146,12 @@ export interface EventInbox {
     next: NextClaim,
     now?: number,
   ): Promise<{ totals: SettleTotals; claimed: ClaimedUser[] }>;
+  /**
+   * Extend every lease `owner` still holds by `leaseMs` from now; returns how many users it holds.
+   * A live owner calls it well within each lease, so a user is never taken over while its call (or a
+   * batch claimed ahead) is still on the way to the target: only a stopped owner's leases expire.
+   */
+  renewLeases(owner: string, leaseMs: number, now?: number): Promise<number>;
   /** Give back every lease of `owner` (shutdown) so another process can take the users at once. */
   releaseOwner(owner: string): Promise<void>;
   /**

@@ -98,9 +98,35 @@ export class Applier {
         }
       }
     };
+    const stopRenewing = this.renewLeasesWhileRunning((err) => {
+      this.fatal ??= err;
+      stop.abort(err);
+    });
     await Promise.all(Array.from({ length: this.o.concurrency.max }, worker));
+    await stopRenewing();
     both.removeEventListener('abort', wakeOnAbort);
     if (this.fatal !== undefined) throw this.fatal;
+  }
+
+  /**
+   * A call can outlast a lease (an e-mail swap then an upsert, each up to the target's timeout), and a
+   * batch claimed ahead can wait long for a free slot while the target pushes back. If its leases
+   * expired meanwhile, another owner (or this one) would take the users over and send them again,
+   * possibly a newer version before this older one lands. So every lease this owner holds is renewed
+   * three times per lease period while the loop runs; only a stopped owner's leases run out.
+   */
+  private renewLeasesWhileRunning(onError: (err: unknown) => void): () => Promise<void> {
+    const { inbox, owner, leaseMs } = this.o;
+    let last: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      // Chained: a renewal never overtakes the one before it.
+      last = last.then(() => inbox.renewLeases(owner, leaseMs)).catch(onError);
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await last;
+    };
   }
 
   private idle(signal: AbortSignal): Promise<void> {

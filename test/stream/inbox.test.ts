@@ -52,6 +52,22 @@ describe.each(IMPLEMENTATIONS)('%s', (_name, open) => {
     expect(later).toHaveLength(2);
   });
 
+  it('a renewed lease is not taken over; once its owner stops renewing, it expires', async () => {
+    await inbox.append([ok(ev('u1', 1)), ok(ev('u2', 1))]);
+    const t = Date.now();
+    const [first] = await inbox.claim('A', 1, 1000, 100, t);
+    expect(await inbox.renewLeases('A', 1000, t + 800)).toBe(1);
+    // Past the first lease, within the renewed one: only the other user is free.
+    expect((await inbox.claim('B', 10, 1000, 100, t + 1500)).map((c) => c.subject)).toEqual(['u1', 'u2'].filter((s) => s !== first!.subject));
+    // B renews only its own lease; A's runs out at t + 1800.
+    expect(await inbox.renewLeases('B', 1000, t + 1700)).toBe(1);
+    expect((await inbox.claim('B', 10, 1000, 100, t + 1900)).map((c) => c.subject)).toEqual([first!.subject]);
+    expect(await inbox.renewLeases('A', 1000, t + 1950)).toBe(0);
+    // A settled user holds no lease to renew.
+    await inbox.settle('B', [{ subject: first!.subject, kind: 'skipped', skipped: [] }], policy, t + 2000);
+    expect(await inbox.renewLeases('B', 1000, t + 2000)).toBe(1);
+  });
+
   it('settles applied events, keeps the version and tombstone, releases the lease', async () => {
     await inbox.append([ok(ev('u1', 1)), ok(ev('u1', 2))]);
     const [c] = await inbox.claim('A', 10, 60_000);

@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CidaasTarget } from '../../src/config/target.ts';
+import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
+import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { Applier } from '../../src/stream/apply.ts';
+import { createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
+import { ev, ok } from './fixtures.ts';
+import { emulatorState, startEmulator, tempDir } from './harness.ts';
+
+const LEASE_MS = 300;
+const SLOW_MS = 1500;
+
+describe('a call slower than its lease', () => {
+  let emu: CidaasEmulatorHandle;
+  let inbox: SqliteInbox;
+  let target: SingleUserTarget;
+  beforeEach(async () => {
+    emu = await startEmulator();
+    inbox = new SqliteInbox(`${tempDir('lease-renewal')}/inbox.sqlite`);
+    // The client waits for the slow answer: the call is in flight for five leases.
+    target = createTarget(CidaasTarget.parse({ kind: 'cidaas', baseUrl: emu.url, clientId: 'ciam-migrate', clientSecret: 'ciam-migrate-secret', timeoutMs: 10_000 }));
+  });
+  afterEach(async () => {
+    await target.close();
+    await inbox.close();
+    await emu.close();
+  });
+
+  const applier = (owner: string) =>
+    new Applier({
+      inbox,
+      target,
+      owner,
+      batchSize: 10,
+      maxEventsPerUser: 10,
+      concurrency: { initial: 1, max: 1 },
+      leaseMs: LEASE_MS,
+      retry: { maxAttempts: 10, backoffMs: () => 100 },
+      pollMs: 20,
+    });
+
+  it('is not taken over by another sync process: the user is sent once; its next version follows', async () => {
+    await target.open?.();
+    Object.assign(emu.faults, { slowRate: 1, slowMs: SLOW_MS });
+    const a = applier('process-a');
+    const b = applier('process-b');
+    const stop = new AbortController();
+    const running = [a.run(stop.signal), b.run(stop.signal)];
+    try {
+      await inbox.append([ok(ev('u1', 1, 'user.created'))]);
+      a.wake();
+      b.wake();
+      await until(async () => ((await inbox.stats()).backlog === 0 ? true : undefined));
+      // Without renewal the other process takes the expired lease and sends u1 again while the first call is out.
+      const afterFirst = emu.stats();
+      expect(afterFirst.usersCreated + afterFirst.usersUpdated).toBe(1);
+
+      Object.assign(emu.faults, { slowRate: 0 });
+      await inbox.append([ok(ev('u1', 2))]);
+      a.wake();
+      b.wake();
+      await until(async () => ((await inbox.stats()).backlog === 0 ? true : undefined));
+      expect(emulatorState(emu).get('u1')).toMatchObject({ rev: 2 });
+    } finally {
+      stop.abort();
+      await Promise.all(running);
+    }
+  }, 30_000);
+});
+
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
