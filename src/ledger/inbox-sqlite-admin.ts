@@ -7,7 +7,7 @@ import type { Counter, InboxStore } from './inbox-sqlite-store.ts';
 export function backlog(store: InboxStore, now: number): { backlog: number; lagMs: number } {
   const db = store.db;
   const pending = db.prepare(`SELECT value FROM inbox_counters WHERE name = 'pending'`).pluck().get() as number;
-  const oldest = db.prepare(`SELECT MIN(oldest_pending_at) FROM inbox_users WHERE pending > 0`).pluck().get() as number | null;
+  const oldest = db.prepare(`SELECT MIN(oldest_pending_at) FROM inbox_users WHERE oldest_pending_at IS NOT NULL`).pluck().get() as number | null;
   return { backlog: pending, lagMs: oldest === null ? 0 : Math.max(0, now - oldest) };
 }
 
@@ -21,7 +21,7 @@ export function stats(store: InboxStore, now: number): InboxStats {
       `SELECT COUNT(*) AS users, MIN(oldest_pending_at) AS oldest,
               SUM(CASE WHEN next_due > ? THEN 1 ELSE 0 END) AS retrying,
               MIN(CASE WHEN next_due > ? THEN next_due END) AS next_due
-       FROM inbox_users WHERE pending > 0`,
+       FROM inbox_users WHERE oldest_pending_at IS NOT NULL`,
     )
     .get(now, now) as { users: number; oldest: number | null; retrying: number | null; next_due: number | null };
   const tombstones = db.prepare(`SELECT COUNT(*) FROM inbox_users WHERE tombstone = 1`).pluck().get() as number;

@@ -45,3 +45,23 @@ export function migrateInboxV2(db: Database.Database): void {
              SELECT subject, version, seq, received_at FROM inbox_events WHERE state = 'pending';
            DROP INDEX IF EXISTS inbox_events_pending;`);
 }
+
+/**
+ * Inbox schema 3 → 4, before the current indexes are created: the users table's two queue indexes
+ * are redefined (waiting users selected by `oldest_pending_at IS NOT NULL`), so the old ones go.
+ */
+export function dropUserQueueIndexes(db: Database.Database): void {
+  db.exec(`DROP INDEX IF EXISTS inbox_users_pending; DROP INDEX IF EXISTS inbox_users_fresh;`);
+}
+
+/**
+ * Inbox schema 3 → 4, once `inbox_pending` is filled: version 4 finds a waiting user by its
+ * `oldest_pending_at`, so a user counted as waiting without one (older versions never wrote such a
+ * row, but they did not rely on it either) gets its count and time from its queue.
+ */
+export function timeUntimedPendingUsers(db: Database.Database): void {
+  db.exec(`UPDATE inbox_users SET
+             pending = (SELECT COUNT(*) FROM inbox_pending p WHERE p.subject = inbox_users.subject),
+             oldest_pending_at = (SELECT MIN(received_at) FROM inbox_pending p WHERE p.subject = inbox_users.subject)
+           WHERE pending > 0 AND oldest_pending_at IS NULL`);
+}

@@ -99,6 +99,8 @@ export class InboxStore {
       ),
       queueEvent: db.prepare(`INSERT INTO inbox_pending (subject, version, seq, received_at) VALUES (?, ?, ?, ?)`),
       inSlot: db.prepare<[number], { source: string; event_id: string }>(`SELECT source, event_id FROM inbox_events WHERE dedupe_key = ?`),
+      // A user already waiting only counts more events: this touches no index (see the schema).
+      addPending: db.prepare(`UPDATE inbox_users SET pending = pending + ? WHERE subject = ? AND oldest_pending_at IS NOT NULL`),
       touchUser: db.prepare(
         `INSERT INTO inbox_users (subject, pending, oldest_pending_at) VALUES (?, ?, ?)
          ON CONFLICT(subject) DO UPDATE SET pending = pending + excluded.pending,
@@ -123,7 +125,7 @@ export class InboxStore {
                                 WHERE next_due > 0 AND next_due <= :now AND lease_until <= :now AND pending > 0 ORDER BY next_due LIMIT :n)
            UNION ALL
            SELECT subject FROM (SELECT subject FROM inbox_users
-                                WHERE pending > 0 AND lease_until = 0 AND next_due = 0 ORDER BY oldest_pending_at LIMIT :n)
+                                WHERE oldest_pending_at IS NOT NULL AND lease_until = 0 AND next_due = 0 ORDER BY oldest_pending_at LIMIT :n)
            LIMIT :n)
          RETURNING subject, applied_version, tombstone, last_email, known, attempts, pending`,
       ),
@@ -217,7 +219,7 @@ export class InboxStore {
       perUser.set(e.event.subject, (perUser.get(e.event.subject) ?? 0) + 1);
       result.accepted += 1;
     }
-    for (const [subject, n] of perUser) this.q.touchUser.run(subject, n, now);
+    for (const [subject, n] of perUser) if (this.q.addPending.run(n, subject).changes === 0) this.q.touchUser.run(subject, n, now);
     this.bump('received', result.accepted + result.dead);
     this.bump('pending', result.accepted);
     this.bump('duplicates', result.duplicates);

@@ -73,7 +73,7 @@ describe('SqliteInbox schema', () => {
     expect(await inbox.stats()).toMatchObject({ backlog: 0, applied: 5 });
     await inbox.close();
     const db = new Database(file, { readonly: true });
-    expect(db.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('3');
+    expect(db.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('4');
     db.close();
   });
 
@@ -114,15 +114,50 @@ describe('SqliteInbox schema', () => {
     expect(await inbox.stats()).toMatchObject({ backlog: 1, applied: 3, dead: 0 });
     await inbox.close();
     const after = new Database(file, { readonly: true });
-    expect(after.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('3');
+    expect(after.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('4');
     expect(after.prepare(`SELECT name FROM sqlite_master WHERE name = 'inbox_events_pending'`).get()).toBeUndefined();
+    after.close();
+  });
+
+  it('migrates a version 3 inbox: waiting users stay claimable, one counted as waiting without a time too', async () => {
+    const file = tempFile();
+    const current = new SqliteInbox(file);
+    await current.append([ok(ev('u1', 1)), ok(ev('u1', 2)), ok(ev('u2', 1)), ok(ev('u3', 1))]);
+    const [u2] = (await current.claim('A', 10, 60_000)).filter((c) => c.subject === 'u2');
+    await current.settle('A', [{ subject: 'u2', kind: 'applied', applied: u2!.events.map((e) => e.seq), skipped: [], version: 1, tombstone: false, email: undefined }], policy);
+    await current.releaseOwner('A');
+    await current.close();
+    // Back to version 3's indexes (waiting users by `pending > 0`); u3 counted as waiting with no time,
+    // which version 3 tolerated.
+    const db = new Database(file);
+    db.exec(`DROP INDEX inbox_users_pending; DROP INDEX inbox_users_fresh;
+      CREATE INDEX inbox_users_pending ON inbox_users (oldest_pending_at) WHERE pending > 0;
+      CREATE INDEX inbox_users_fresh ON inbox_users (oldest_pending_at) WHERE pending > 0 AND lease_until = 0 AND next_due = 0;
+      UPDATE inbox_users SET oldest_pending_at = NULL WHERE subject = 'u3';
+      UPDATE inbox_meta SET value = '3' WHERE key = 'schema_version';`);
+    db.close();
+
+    const inbox = new SqliteInbox(file);
+    expect(await inbox.stats()).toMatchObject({ backlog: 3, backlogUsers: 2 });
+    await inbox.append([ok(ev('u1', 3))]);
+    const claimed = await inbox.claim('A', 10, 60_000);
+    expect(claimed.map((c) => [c.subject, c.events.map((e) => e.version)]).sort()).toEqual([
+      ['u1', [1, 2, 3]],
+      ['u3', [1]],
+    ]);
+    await inbox.close();
+    const after = new Database(file, { readonly: true });
+    expect(after.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('4');
+    const indexes = after.prepare(`SELECT sql FROM sqlite_master WHERE name IN ('inbox_users_pending', 'inbox_users_fresh')`).pluck().all() as string[];
+    expect(indexes).toHaveLength(2);
+    for (const sql of indexes) expect(sql).toContain('oldest_pending_at IS NOT NULL');
     after.close();
   });
 
   it('refuses an inbox written by a newer version, naming the file and the versions', () => {
     const file = tempFile();
-    new Database(file).exec(`CREATE TABLE inbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO inbox_meta VALUES ('schema_version', '4');`);
-    expect(() => new SqliteInbox(file)).toThrow(/written by a newer ciam-migrate \(inbox schema 4, this version reads up to 3\)/);
+    new Database(file).exec(`CREATE TABLE inbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO inbox_meta VALUES ('schema_version', '5');`);
+    expect(() => new SqliteInbox(file)).toThrow(/written by a newer ciam-migrate \(inbox schema 5, this version reads up to 4\)/);
     expect(() => new SqliteInbox(file)).toThrow(file);
   });
 
