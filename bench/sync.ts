@@ -1,6 +1,7 @@
 /**
  * Event-stream sync figures: NATS JetStream → inbox → cidaas emulator (its own process).
  *   npx tsx bench/sync.ts [--events 200000] [--users 50000] [--rates 1000,5000] [--seconds 10] [--runs 3] [--main-thread-inbox]
+ *   [--fetch 1000] [--ack-pending 50000] (the NATS input's batch and max_ack_pending: the sync holds up to that many events in memory)
  * 1. throughput: a backlog of `events` CloudEvents over `users` users is published first, then the
  *    sync drains it; events/s = events applied (or coalesced) per second of draining.
  * 2. latency at fixed rates: events are published at `rate`/s for `seconds` while the sync runs;
@@ -71,7 +72,7 @@ target: { kind: cidaas, baseUrl: ${url}, clientId: ciam-migrate, clientSecret: c
 ledger: { kind: sqlite, path: ${JSON.stringify(ledger)} }
 sync:
   inputs:
-    - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: bench, batch: ${arg("fetch", 1000)}, maxAckPending: 50000 }
+    - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: bench, batch: ${arg("fetch", 1000)}, maxAckPending: ${arg("ack-pending", 50000)} }
   batchSize: 1000
   concurrency: ${arg('concurrency', 4)}
   initialConcurrency: ${arg('concurrency', 4)}
