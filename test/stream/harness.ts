@@ -87,3 +87,14 @@ export function emulatorState(emu: CidaasEmulatorHandle): Map<string, { email: u
   }
   return out;
 }
+
+/** Polls `check` every 20 ms until it returns a value; fails after `timeoutMs`. */
+export async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

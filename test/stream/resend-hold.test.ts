@@ -5,7 +5,7 @@ import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
 import { Applier } from '../../src/stream/apply.ts';
 import { createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
-import { emulatorState, startEmulator, tempDir } from './harness.ts';
+import { emulatorState, startEmulator, tempDir, until } from './harness.ts';
 
 const HOLD_MS = 1500;
 
@@ -73,13 +73,3 @@ describe('a call that got no answer is not overtaken by a resend', () => {
     }
   }, 30_000);
 });
-
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
