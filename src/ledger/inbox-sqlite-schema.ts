@@ -13,8 +13,7 @@ import { dropUserQueueIndexes, migrateInboxV1, migrateInboxV2, timeUntimedPendin
  * events settled than inserting them). Since version 3 an event's `state` only says whether it is
  * dead-lettered ('dead'); 'applied' and 'skipped' are left from older versions. Version 4 selects
  * waiting users in the users table's indexes by `oldest_pending_at IS NOT NULL` rather than by
- * `pending > 0` (see below). Older files are
- * migrated on open.
+ * `pending > 0` (see below). Older files are migrated on open.
  */
 export const INBOX_SCHEMA_VERSION = 4;
 
