@@ -1,12 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CidaasTarget } from '../../src/config/target.ts';
 import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
 import { createMapper } from '../../src/mapping/index.ts';
 import { parseSyncConfig, type SyncContextConfig } from '../../src/stream/config.ts';
 import { startSync, type SyncHandle } from '../../src/stream/sync.ts';
-import { createTarget } from '../../src/targets/index.ts';
+import { createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
 
 export const MAPPING = `
 mapping:
@@ -49,6 +50,30 @@ export function tempDir(prefix: string): string {
 
 export async function startEmulator(): Promise<CidaasEmulatorHandle> {
   return startCidaasEmulator({ customFields: { rev: { type: 'number' } } });
+}
+
+/** What an apply-loop test drives directly: an emulator, an inbox of its own and a target whose calls give up after `timeoutMs`. */
+export interface ApplyRig {
+  emu: CidaasEmulatorHandle;
+  inbox: SqliteInbox;
+  target: SingleUserTarget;
+  close(): Promise<void>;
+}
+
+export async function startApplyRig(prefix: string, timeoutMs: number): Promise<ApplyRig> {
+  const emu = await startEmulator();
+  const inbox = new SqliteInbox(`${tempDir(prefix)}/inbox.sqlite`);
+  const target = createTarget(CidaasTarget.parse({ kind: 'cidaas', baseUrl: emu.url, clientId: 'ciam-migrate', clientSecret: 'ciam-migrate-secret', timeoutMs }));
+  return {
+    emu,
+    inbox,
+    target,
+    async close() {
+      await target.close();
+      await inbox.close();
+      await emu.close();
+    },
+  };
 }
 
 export interface Running {

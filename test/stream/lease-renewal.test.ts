@@ -1,30 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CidaasTarget } from '../../src/config/target.ts';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import type { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
 import { Applier } from '../../src/stream/apply.ts';
-import { createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
+import type { SingleUserTarget } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
-import { emulatorState, startEmulator, tempDir, until } from './harness.ts';
+import { emulatorState, startApplyRig, until, type ApplyRig } from './harness.ts';
 
 const LEASE_MS = 300;
 const SLOW_MS = 1500;
 
 describe('a call slower than its lease', () => {
+  let rig: ApplyRig;
   let emu: CidaasEmulatorHandle;
   let inbox: SqliteInbox;
   let target: SingleUserTarget;
   beforeEach(async () => {
-    emu = await startEmulator();
-    inbox = new SqliteInbox(`${tempDir('lease-renewal')}/inbox.sqlite`);
     // The client waits for the slow answer: the call is in flight for five leases.
-    target = createTarget(CidaasTarget.parse({ kind: 'cidaas', baseUrl: emu.url, clientId: 'ciam-migrate', clientSecret: 'ciam-migrate-secret', timeoutMs: 10_000 }));
+    rig = await startApplyRig('lease-renewal', 10_000);
+    ({ emu, inbox, target } = rig);
   });
-  afterEach(async () => {
-    await target.close();
-    await inbox.close();
-    await emu.close();
-  });
+  afterEach(() => rig.close());
 
   const applier = (owner: string) =>
     new Applier({

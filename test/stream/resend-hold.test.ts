@@ -1,36 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CidaasTarget } from '../../src/config/target.ts';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import type { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
 import { Applier } from '../../src/stream/apply.ts';
-import { createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
+import type { SingleUserTarget } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
-import { emulatorState, startEmulator, tempDir, until } from './harness.ts';
+import { emulatorState, startApplyRig, until, type ApplyRig } from './harness.ts';
 
 const HOLD_MS = 1500;
 
 describe('a call that got no answer is not overtaken by a resend', () => {
+  let rig: ApplyRig;
   let emu: CidaasEmulatorHandle;
   let inbox: SqliteInbox;
   let target: SingleUserTarget;
   beforeEach(async () => {
-    emu = await startEmulator();
-    inbox = new SqliteInbox(`${tempDir('resend-hold')}/inbox.sqlite`);
-    target = createTarget(
-      CidaasTarget.parse({
-        kind: 'cidaas',
-        baseUrl: emu.url,
-        clientId: 'ciam-migrate',
-        clientSecret: 'ciam-migrate-secret',
-        timeoutMs: 300,
-      }),
-    );
+    rig = await startApplyRig('resend-hold', 300);
+    ({ emu, inbox, target } = rig);
   });
-  afterEach(async () => {
-    await target.close();
-    await inbox.close();
-    await emu.close();
-  });
+  afterEach(() => rig.close());
 
   it('waits resendHoldMs after a timeout before sending the user again, then applies the newest version', async () => {
     // The token at full speed; then every call outlasts the client's timeout (the emulator still
