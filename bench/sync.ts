@@ -2,6 +2,7 @@
  * Event-stream sync figures: NATS JetStream → inbox → cidaas emulator (its own process).
  *   npx tsx bench/sync.ts [--events 200000] [--users 50000] [--rates 1000,5000] [--seconds 10] [--runs 3] [--main-thread-inbox]
  *   [--fetch 1000] [--ack-pending 50000] (the NATS input's batch and max_ack_pending: the sync holds up to that many events in memory)
+ *   [--handoff N] (sync.handoffUsers: users applied from memory after their append; 0 sends all through claims)
  * 1. throughput: a backlog of `events` CloudEvents over `users` users is published first, then the
  *    sync drains it; events/s = events applied (or coalesced) per second of draining.
  * 2. latency at fixed rates: events are published at `rate`/s for `seconds` while the sync runs;
@@ -77,7 +78,7 @@ sync:
   concurrency: ${arg('concurrency', 4)}
   initialConcurrency: ${arg('concurrency', 4)}
   pollMs: 5
-${mainThreadInbox ? '  inbox: { kind: sqlite, thread: false }\n' : ''}`,
+${process.argv.includes('--handoff') ? `  handoffUsers: ${arg('handoff', 0)}\n` : ''}${mainThreadInbox ? '  inbox: { kind: sqlite, thread: false }\n' : ''}`,
   );
   const nc = await connect({ servers });
   const jsm = await jetstreamManager(nc);

@@ -169,6 +169,12 @@ export const SyncConfig = z
     resendHoldMs: z.number().int().min(0).default(10_000),
     /** Applied events are kept this long for dedupe by id, then pruned (the version guard covers older replays). */
     retainHours: z.number().positive().default(168),
+    /**
+     * Users leased by the append that stored their events and applied from memory, with no claim
+     * reading them back (only users with nothing else pending); default 2 × batchSize × concurrency;
+     * 0 sends every user through a claim.
+     */
+    handoffUsers: z.number().int().min(0).optional(),
     /** Idle wait between polls of an empty inbox; appends wake the loop sooner. */
     pollMs: z.number().int().positive().default(50),
     /** Health, readiness and Prometheus metrics; 0 picks a free port; omit to disable. */

@@ -5,7 +5,7 @@ import { isOwnerAlive } from './owner.ts';
 
 /** One inbox call as it crosses to the inbox thread. Arguments are plain data (no functions). */
 export type InboxCall =
-  | { method: 'append'; args: [events: IncomingStored[], now: number | undefined] }
+  | { method: 'append'; args: [events: IncomingStored[], now: number | undefined, claim?: ClaimRequest] }
   | { method: 'claim'; args: [request: ClaimRequest, now: number | undefined] }
   | { method: 'settle'; args: [owner: string, settlements: UserSettlement[], maxAttempts: number, now: number | undefined] }
   | { method: 'settleAndClaim'; args: [owner: string, settlements: UserSettlement[], maxAttempts: number, next: ClaimRequest, now: number | undefined] }
@@ -55,7 +55,7 @@ function execute(store: InboxStore, c: InboxCall): unknown {
   const now = Date.now();
   switch (c.method) {
     case 'append':
-      return store.append(c.args[0], c.args[1] ?? now);
+      return store.append(c.args[0], c.args[1] ?? now, c.args[2]);
     case 'claim':
       return store.claim(c.args[0], c.args[1] ?? now);
     case 'settle':

@@ -33,6 +33,17 @@ export interface ClaimRequest extends NextClaim {
   owner: string;
 }
 
+/**
+ * A user an append leased as it queued the user's events (see `append`). The caller holds those
+ * events already: only their positions in the appended list and their inbox positions come back.
+ */
+export type AppendClaimedRow = Omit<ClaimedUser, 'events'> & { events: { index: number; seq: number }[] };
+
+export type AppendOutcome = AppendResult & {
+  /** With a claim request: the users leased, and the arrival time their events were stored with. */
+  claimed?: { receivedAt: number; users: AppendClaimedRow[] } | undefined;
+};
+
 /** A claimed user whose events carry their payload as stored (JSON text), parsed by the receiver. */
 export type ClaimedRow = Omit<ClaimedUser, 'events'> & { events: (Omit<ClaimedEvent, 'data'> & { data: string | null })[] };
 
@@ -101,6 +112,18 @@ export class InboxStore {
       inSlot: db.prepare<[number], { source: string; event_id: string }>(`SELECT source, event_id FROM inbox_events WHERE dedupe_key = ?`),
       // A user already waiting only counts more events: this touches no index (see the schema).
       addPending: db.prepare(`UPDATE inbox_users SET pending = pending + ? WHERE subject = ? AND oldest_pending_at IS NOT NULL`),
+      // What an append that may lease needs to know of a user, and the three ways its row changes then.
+      userForAppend: db.prepare<[string], Omit<UserRow, 'subject'> & { id: number; waiting: number; lease_until: number; next_due: number }>(
+        `SELECT rowid AS id, oldest_pending_at IS NOT NULL AS waiting, lease_until, next_due, applied_version, tombstone, last_email, known, attempts
+         FROM inbox_users WHERE subject = ?`,
+      ),
+      addPendingAt: db.prepare(`UPDATE inbox_users SET pending = pending + ? WHERE rowid = ?`),
+      startPendingAt: db.prepare(
+        `UPDATE inbox_users SET pending = pending + :n, oldest_pending_at = :now, lease_owner = COALESCE(:owner, lease_owner),
+           lease_until = CASE WHEN :owner IS NULL THEN lease_until ELSE :until END
+         WHERE rowid = :id`,
+      ),
+      newUser: db.prepare(`INSERT INTO inbox_users (subject, pending, oldest_pending_at, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?)`),
       touchUser: db.prepare(
         `INSERT INTO inbox_users (subject, pending, oldest_pending_at) VALUES (?, ?, ?)
          ON CONFLICT(subject) DO UPDATE SET pending = pending + excluded.pending,
@@ -200,11 +223,19 @@ export class InboxStore {
     if (by !== 0) this.q.bump.run(by, name);
   }
 
-  append(events: IncomingStored[], now: number): AppendResult {
-    const result: AppendResult = { accepted: 0, duplicates: 0, dead: 0 };
-    // Accepted events per user: one upsert of the user's row per call, not one per event.
-    const perUser = new Map<string, number>();
-    for (const e of events) {
+  /**
+   * Stores `events` (duplicates are counted and dropped, undecodable ones dead-lettered). With
+   * `claim`, the same transaction also leases, for `claim.owner`, up to `claim.maxUsers` of the
+   * users that were idle before these events (nothing pending, no lease, no retry due): every event
+   * such a user has pending is then in this call, so the caller can apply them from memory without a
+   * claim reading them back. Users with older pending events wait for a claim, in order.
+   */
+  append(events: IncomingStored[], now: number, claim?: ClaimRequest): AppendOutcome {
+    const result: AppendOutcome = { accepted: 0, duplicates: 0, dead: 0 };
+    // Accepted events per user, in arrival order: one update of the user's row per call, not one per event.
+    const perUser = new Map<string, { index: number; seq: number; version: number }[]>();
+    for (let index = 0; index < events.length; index++) {
+      const e = events[index]!;
       if (!e.ok) {
         const b = e.bad;
         const r = this.q.insertDead.run(null, b.source, b.id ?? null, b.subject ?? null, null, null, b.reason, b.raw ?? null, now);
@@ -212,14 +243,19 @@ export class InboxStore {
         else result.duplicates += 1;
         continue;
       }
-      if (!this.insert(e.event, now)) {
+      const seq = this.insert(e.event, now);
+      if (seq === undefined) {
         result.duplicates += 1;
         continue;
       }
-      perUser.set(e.event.subject, (perUser.get(e.event.subject) ?? 0) + 1);
+      const entry = { index, seq, version: e.event.version };
+      const list = perUser.get(e.event.subject);
+      if (list) list.push(entry);
+      else perUser.set(e.event.subject, [entry]);
       result.accepted += 1;
     }
-    for (const [subject, n] of perUser) if (this.q.addPending.run(n, subject).changes === 0) this.q.touchUser.run(subject, n, now);
+    if (claim) result.claimed = { receivedAt: now, users: this.queueUsersLeasingIdle(perUser, claim, now) };
+    else for (const [subject, { length: n }] of perUser) if (this.q.addPending.run(n, subject).changes === 0) this.q.touchUser.run(subject, n, now);
     this.bump('received', result.accepted + result.dead);
     this.bump('pending', result.accepted);
     this.bump('duplicates', result.duplicates);
@@ -227,16 +263,48 @@ export class InboxStore {
     return result;
   }
 
-  /** Inserts the event unless its slot holds the same (source, id); a slot taken by another event (a hash collision) sends it to the next. */
-  private insert(ev: StoredEvent, now: number): boolean {
+  /** Counts each user's new events as pending and leases idle users while `claim` has room; returns those leased. */
+  private queueUsersLeasingIdle(perUser: Map<string, { index: number; seq: number; version: number }[]>, claim: ClaimRequest, now: number): AppendClaimedRow[] {
+    const leased: AppendClaimedRow[] = [];
+    const until = now + claim.leaseMs;
+    for (const [subject, list] of perUser) {
+      const n = list.length;
+      const u = this.q.userForAppend.get(subject);
+      if (u?.waiting === 1) {
+        this.q.addPendingAt.run(n, u.id);
+        continue;
+      }
+      // A user with more events than one claim takes is left to claims, which take them in turns.
+      const take = leased.length < claim.maxUsers && n <= claim.maxEventsPerUser && (u === undefined || (u.lease_until === 0 && u.next_due === 0));
+      const owner = take ? claim.owner : null;
+      if (u === undefined) this.q.newUser.run(subject, n, now, owner, take ? until : 0);
+      else this.q.startPendingAt.run({ n, now, owner, until, id: u.id });
+      if (!take) continue;
+      list.sort((a, b) => a.version - b.version || a.seq - b.seq);
+      leased.push({
+        subject,
+        appliedVersion: u?.applied_version ?? 0,
+        tombstone: u?.tombstone === 1,
+        lastEmail: u?.last_email ?? undefined,
+        known: u?.known === 1,
+        attempts: u?.attempts ?? 0,
+        events: list.map(({ index, seq }) => ({ index, seq })),
+      });
+    }
+    return leased;
+  }
+
+  /** Inserts the event unless its slot holds the same (source, id), and returns its `seq`; a slot taken by another event (a hash collision) sends it to the next. */
+  private insert(ev: StoredEvent, now: number): number | undefined {
     for (let slot = dedupeKey(ev.source, ev.id); ; slot = nextSlot(slot)) {
       const r = this.q.insertEvent.run(slot, ev.source, ev.id, ev.subject, ev.type, ev.version, ev.time, now, ev.data);
       if (r.changes > 0) {
-        this.q.queueEvent.run(ev.subject, ev.version, r.lastInsertRowid, now);
-        return true;
+        const seq = Number(r.lastInsertRowid);
+        this.q.queueEvent.run(ev.subject, ev.version, seq, now);
+        return seq;
       }
       const taken = this.q.inSlot.get(slot);
-      if (taken?.source === ev.source && taken.event_id === ev.id) return false;
+      if (taken?.source === ev.source && taken.event_id === ev.id) return undefined;
     }
   }
 
@@ -400,6 +468,19 @@ function toClaimedRow(r: EventRow): ClaimedRow['events'][number] {
 /** The caller's side of serialization: what crosses to the store (and to its thread) is JSON text, not objects. */
 export function toStored(events: IncomingEvent[]): IncomingStored[] {
   return events.map((e) => (e.ok ? { ok: true, event: { ...e.event, data: e.event.data === undefined ? null : JSON.stringify(e.event.data) } } : e));
+}
+
+/** The appending side: users an append leased, with the events the caller handed it (nothing is read back or parsed). */
+export function fromAppendClaims(events: IncomingEvent[], claimed: AppendOutcome['claimed']): ClaimedUser[] {
+  if (!claimed) return [];
+  return claimed.users.map((u) => ({
+    ...u,
+    events: u.events.map(({ index, seq }) => {
+      const e = events[index];
+      if (!e?.ok) throw new Error(`inbox: append claimed position ${index}, which is not an accepted event`);
+      return { ...e.event, seq, receivedAt: claimed.receivedAt };
+    }),
+  }));
 }
 
 /** The receiver's side: payloads parsed back into users. */

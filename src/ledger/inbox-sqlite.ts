@@ -11,7 +11,7 @@ import type {
   UserSettlement,
 } from './inbox.ts';
 import * as admin from './inbox-sqlite-admin.ts';
-import { fromRows, InboxStore, toStored, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
+import { fromAppendClaims, fromRows, InboxStore, toStored, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
 
 export type { SqliteInboxOptions } from './inbox-sqlite-store.ts';
 
@@ -30,6 +30,12 @@ export class SqliteInbox implements EventInbox {
   append(events: IncomingEvent[], now = Date.now()): Promise<AppendResult> {
     const stored = toStored(events);
     return Promise.resolve(this.store.write(() => this.store.append(stored, now)));
+  }
+
+  appendAndClaim(events: IncomingEvent[], owner: string, next: NextClaim, now = Date.now()): Promise<AppendResult & { claimed: ClaimedUser[] }> {
+    const stored = toStored(events);
+    const { claimed, ...r } = this.store.write(() => this.store.append(stored, now, { owner, ...next }));
+    return Promise.resolve({ ...r, claimed: fromAppendClaims(events, claimed) });
   }
 
   claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser = 100, now = Date.now()): Promise<ClaimedUser[]> {

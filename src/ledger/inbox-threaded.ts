@@ -15,7 +15,7 @@ import type {
   UserSettlement,
 } from './inbox.ts';
 import type { Answer, InboxCall } from './inbox-group-commit.ts';
-import { fromRows, toStored, type ClaimedRow, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
+import { fromAppendClaims, fromRows, toStored, type AppendOutcome, type ClaimedRow, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
 
 /**
  * The SQLite inbox on a thread of its own, so its statements and fsyncs run beside the decoding,
@@ -69,6 +69,11 @@ export class ThreadedSqliteInbox implements EventInbox {
 
   append(events: IncomingEvent[], now?: number): Promise<AppendResult> {
     return this.call({ method: 'append', args: [toStored(events), now] });
+  }
+
+  async appendAndClaim(events: IncomingEvent[], owner: string, next: NextClaim, now?: number): Promise<AppendResult & { claimed: ClaimedUser[] }> {
+    const { claimed, ...r } = await this.call<AppendOutcome>({ method: 'append', args: [toStored(events), now, { owner, ...next }] });
+    return { ...r, claimed: fromAppendClaims(events, claimed) };
   }
 
   async claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser = 100, now?: number): Promise<ClaimedUser[]> {

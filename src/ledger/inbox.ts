@@ -147,6 +147,14 @@ export interface EventInbox {
     now?: number,
   ): Promise<{ totals: SettleTotals; claimed: ClaimedUser[] }>;
   /**
+   * Optional: `append`, and in the same transaction lease for `owner` up to `next.maxUsers` of the
+   * users that were idle before these events (nothing pending, no lease, no retry due). Every event
+   * such a user has pending is in `events`, so it comes back claimed without the inbox reading
+   * anything back: a sync that keeps up applies from memory what it has just made durable. Users
+   * with older pending events are left to `claim`, which serves them in order.
+   */
+  appendAndClaim?(events: IncomingEvent[], owner: string, next: NextClaim, now?: number): Promise<AppendResult & { claimed: ClaimedUser[] }>;
+  /**
    * Extend every lease `owner` still holds by `leaseMs` from now; returns how many users it holds.
    * A live owner calls it well within each lease, so a user is never taken over while its call (or a
    * batch claimed ahead) is still on the way to the target: only a stopped owner's leases expire.

@@ -1,4 +1,4 @@
-import type { ClaimedUser, EventInbox, InboxRetryPolicy, SettleTotals, UserSettlement } from '../ledger/inbox.ts';
+import type { AppendResult, ClaimedUser, EventInbox, IncomingEvent, InboxRetryPolicy, SettleTotals, UserSettlement } from '../ledger/inbox.ts';
 import type { Outcome } from '../model/index.ts';
 import type { PlannedUser, SingleUserTarget } from '../targets/target.ts';
 import { AimdLimiter } from '../delivery/aimd.ts';
@@ -14,6 +14,11 @@ export interface ApplierOptions {
   leaseMs: number;
   retry: InboxRetryPolicy;
   pollMs: number;
+  /**
+   * Users leased as their events were appended, held in memory until a worker takes them (default:
+   * two rounds of every worker, 2 × batchSize × concurrency.max; 0 turns it off).
+   */
+  handoffUsers?: number | undefined;
   /** Least wait before a user whose call got no answer is sent again (the call may still land). */
   resendHoldMs?: number;
   /** Called after each settle with the events applied and their ages (ms since received / since the change). */
@@ -33,9 +38,40 @@ export class Applier {
   private wakeUp: (() => void) | undefined;
   private fatal: unknown;
   private inFlight = 0;
+  /** Users leased by `append`, oldest first, waiting for a worker; `reserved` is room promised to appends on their way. */
+  private ready: ClaimedUser[] = [];
+  private reserved = 0;
+  private readonly readyCapacity: number;
+  private running = false;
 
   constructor(private readonly o: ApplierOptions) {
     this.limiter = new AimdLimiter({ initial: o.concurrency.initial, max: o.concurrency.max });
+    this.readyCapacity = o.handoffUsers ?? 2 * o.batchSize * o.concurrency.max;
+  }
+
+  /**
+   * Appends `events` to the inbox. While the loop runs and its in-memory queue has room, the same
+   * transaction leases the users that had nothing pending, and they go to that queue with the events
+   * in hand: no claim reads them back. Users with older pending events wait in the inbox for a claim.
+   */
+  async append(events: IncomingEvent[]): Promise<AppendResult> {
+    const { inbox } = this.o;
+    const room = this.running && inbox.appendAndClaim ? Math.max(0, this.readyCapacity - this.ready.length - this.reserved) : 0;
+    if (room === 0) {
+      const r = await inbox.append(events);
+      if (r.accepted > 0) this.wake();
+      return r;
+    }
+    this.reserved += room;
+    try {
+      const next = { maxUsers: room, leaseMs: this.o.leaseMs, maxEventsPerUser: this.o.maxEventsPerUser };
+      const { claimed, ...r } = await inbox.appendAndClaim!(events, this.o.owner, next);
+      this.ready.push(...claimed);
+      if (r.accepted > 0) this.wake();
+      return r;
+    } finally {
+      this.reserved -= room;
+    }
   }
 
   /** New events are in the inbox: stop waiting for the poll interval. */
@@ -57,8 +93,12 @@ export class Applier {
   async run(signal: AbortSignal): Promise<void> {
     const stop = new AbortController();
     const both = AbortSignal.any([signal, stop.signal]);
-    const wakeOnAbort = () => this.wake();
+    const wakeOnAbort = () => {
+      this.running = false;
+      this.wake();
+    };
     both.addEventListener('abort', wakeOnAbort);
+    this.running = !both.aborted;
     const worker = async (): Promise<void> => {
       // Users claimed together with the last settle (see `applyBatch`), still to be sent.
       let ahead: ClaimedUser[] = [];
@@ -70,8 +110,15 @@ export class Applier {
           return;
         }
         let claimed: ClaimedUser[];
+        // Users leased at append and users waiting in the inbox take turns (see `applyBatch`), so
+        // neither starves the other while both have work.
+        let fromReady = false;
         try {
-          claimed = ahead.length > 0 ? ahead : await this.o.inbox.claim(this.o.owner, this.o.batchSize, this.o.leaseMs, this.o.maxEventsPerUser);
+          if (ahead.length > 0) claimed = ahead;
+          else if (this.ready.length > 0) {
+            claimed = this.ready.splice(0, this.o.batchSize);
+            fromReady = true;
+          } else claimed = await this.o.inbox.claim(this.o.owner, this.o.batchSize, this.o.leaseMs, this.o.maxEventsPerUser);
           ahead = [];
         } catch (err) {
           this.limiter.release();
@@ -86,7 +133,7 @@ export class Applier {
         }
         this.inFlight += 1;
         try {
-          ahead = await this.applyBatch(claimed, epoch, both);
+          ahead = await this.applyBatch(claimed, epoch, both, fromReady || this.ready.length === 0);
         } catch (err) {
           this.fatal ??= err;
           stop.abort(err);
@@ -145,8 +192,12 @@ export class Applier {
     });
   }
 
-  /** Sends one claimed batch and settles it; returns the next batch when it could be claimed in the same transaction. */
-  private async applyBatch(claimed: ClaimedUser[], epoch: number, signal: AbortSignal): Promise<ClaimedUser[]> {
+  /**
+   * Sends one claimed batch and settles it; returns the next batch when it could be claimed in the
+   * same transaction. `claimNext` is false after a batch from the inbox while users leased at append
+   * wait: the worker takes those next.
+   */
+  private async applyBatch(claimed: ClaimedUser[], epoch: number, signal: AbortSignal, claimNext: boolean): Promise<ClaimedUser[]> {
     const steps: Step[] = claimed.map((c) => ({ claimed: c, plan: planUser(c) }));
     const outcomes = new Map<string, Outcome>();
     const { target } = this.o;
@@ -187,7 +238,7 @@ export class Applier {
     // Claim the next batch in the settle's transaction, unless the target pushed back (this worker
     // may then wait for a slot, and should not hold leases meanwhile) or the loop is stopping.
     const { inbox, owner } = this.o;
-    if (inbox.settleAndClaim && throttle === undefined && !signal.aborted) {
+    if (claimNext && inbox.settleAndClaim && throttle === undefined && !signal.aborted) {
       const next = { maxUsers: this.o.batchSize, leaseMs: this.o.leaseMs, maxEventsPerUser: this.o.maxEventsPerUser };
       const r = await inbox.settleAndClaim(owner, settlements, this.o.retry, next, now);
       this.o.onSettled?.(r.totals, lags);

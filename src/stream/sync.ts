@@ -74,6 +74,7 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
     retry: { maxAttempts: o.sync.maxAttempts, backoffMs: (n) => backoffWithJitter(n, 500, 300_000) },
     pollMs: o.sync.pollMs,
     resendHoldMs: o.sync.resendHoldMs,
+    handoffUsers: o.sync.handoffUsers,
     onSettled: (t, lags) => {
       metrics.applied.inc(t.applied);
       metrics.skipped.inc(t.skipped);
@@ -90,13 +91,12 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
   let closing = false;
   const sinkFor = (input: string): InputSink => ({
     ingest: async (events: IncomingEvent[]) => {
-      const r = await o.inbox.append(events);
+      const r = await applier.append(events);
       ingestedSincePrune += r.accepted;
       metrics.received.inc({ input }, r.accepted);
       metrics.duplicates.inc({ input }, r.duplicates);
       metrics.deadOnIngest.inc({ input }, r.dead);
       for (const e of events) if (!e.ok) log.warn({ input, id: e.bad.id, subject: e.bad.subject, reason: e.bad.reason }, 'event dead-lettered');
-      if (r.accepted > 0) applier.wake();
       return r;
     },
   });

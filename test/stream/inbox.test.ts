@@ -52,6 +52,60 @@ describe.each(IMPLEMENTATIONS)('%s', (_name, open) => {
     expect(later).toHaveLength(2);
   });
 
+  it('an append can lease the users it finds idle: their events come back as handed in, in version order', async () => {
+    const t0 = Date.now();
+    const next = { maxUsers: 10, leaseMs: 1_000, maxEventsPerUser: 100 };
+    // u1 already waits with an older event; u2 was applied before (its state must come along).
+    await inbox.append([ok(ev('u2', 1))], t0);
+    const [u2] = await inbox.claim('B', 10, 60_000, 100, t0);
+    await inbox.settle('B', [{ subject: 'u2', kind: 'applied', applied: u2!.events.map((e) => e.seq), skipped: [], version: 1, tombstone: false, email: 'u2@example.com' }], policy, t0);
+    await inbox.append([ok(ev('u1', 1))], t0);
+    const handed = [ok(ev('u1', 2)), ok(ev('u3', 7)), ok(ev('u2', 3)), ok(ev('u3', 4)), ok(ev('u2', 1)), ok(ev('u2', 2))];
+    const r = await inbox.appendAndClaim!(handed, 'A', next, t0 + 10);
+    // u2's version 1 is a redelivery: dropped, not handed back.
+    expect(r).toMatchObject({ accepted: 5, duplicates: 1, dead: 0 });
+    expect(r.claimed.map((c) => c.subject)).toEqual(['u3', 'u2']);
+    const [u3c, u2c] = r.claimed;
+    expect(u3c!.events.map((e) => e.version)).toEqual([4, 7]);
+    expect(u3c!.events[0]!.data).toEqual((handed[3] as { event: { data: unknown } }).event.data);
+    expect(u3c).toMatchObject({ appliedVersion: 0, known: false, tombstone: false, attempts: 0 });
+    expect(u2c).toMatchObject({ appliedVersion: 1, known: true, lastEmail: 'u2@example.com' });
+    expect(u2c!.events.map((e) => [e.version, e.receivedAt])).toEqual([[2, t0 + 10], [3, t0 + 10]]);
+    // Leased to A: a claim gets only u1, both of its events, in order.
+    const others = await inbox.claim('C', 10, 60_000, 100, t0 + 20);
+    expect(others.map((c) => [c.subject, c.events.map((e) => e.version)])).toEqual([['u1', [1, 2]]]);
+    // The lease is an ordinary one: once it expires, a claim reads the same events back.
+    const back = await inbox.claim('C', 10, 60_000, 100, t0 + 2_000);
+    const read = new Map(back.map((c) => [c.subject, c.events.map((e) => e.seq)]));
+    expect(read.get('u3')).toEqual(u3c!.events.map((e) => e.seq));
+    expect(read.get('u2')).toEqual(u2c!.events.map((e) => e.seq));
+    await inbox.settle('C', back.map((c) => ({ subject: c.subject, kind: 'skipped' as const, skipped: c.events.map((e) => e.seq) })), policy, t0 + 2_100);
+    expect(await inbox.stats(t0 + 2_100)).toMatchObject({ backlog: 2, backlogUsers: 1 });
+  });
+
+  it('an append leases no more users than asked, and none with more events than a claim takes', async () => {
+    const t0 = Date.now();
+    const r = await inbox.appendAndClaim!(
+      [ok(ev('u1', 1)), ok(ev('u2', 1)), ok(ev('u2', 2)), ok(ev('u2', 3)), ok(ev('u3', 1)), ok(ev('u4', 1))],
+      'A',
+      { maxUsers: 2, leaseMs: 60_000, maxEventsPerUser: 2 },
+      t0,
+    );
+    expect(r.claimed.map((c) => c.subject)).toEqual(['u1', 'u3']);
+    const rest = await inbox.claim('B', 10, 60_000, 2, t0 + 1);
+    expect(rest.map((c) => [c.subject, c.events.map((e) => e.version)])).toEqual([
+      ['u2', [1, 2]],
+      ['u4', [1]],
+    ]);
+    // Settling a user leased at append is settling any claimed user.
+    const [u1] = r.claimed;
+    await inbox.settle('A', [{ subject: 'u1', kind: 'applied', applied: u1!.events.map((e) => e.seq), skipped: [], version: 1, tombstone: false, email: undefined }], policy, t0 + 2);
+    expect(await inbox.stats(t0 + 2)).toMatchObject({ applied: 1, backlog: 5, backlogUsers: 3 });
+    // Once settled, u1 is idle again: the next append may lease it.
+    const again = await inbox.appendAndClaim!([ok(ev('u1', 2))], 'A', { maxUsers: 10, leaseMs: 60_000, maxEventsPerUser: 2 }, t0 + 3);
+    expect(again.claimed).toMatchObject([{ subject: 'u1', appliedVersion: 1, known: true }]);
+  });
+
   it('a renewed lease is not taken over; once its owner stops renewing, it expires', async () => {
     await inbox.append([ok(ev('u1', 1)), ok(ev('u2', 1))]);
     const t = Date.now();
