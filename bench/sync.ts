@@ -12,6 +12,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -208,12 +209,21 @@ async function throughputRun(url: string, run: number): Promise<number> {
   return rate;
 }
 
+/** Busy milliseconds of the main thread and of the inbox thread since `since`. */
+function threadBusyMs(since: { main: EventLoopUtilization; inbox: EventLoopUtilization | undefined }, inbox: EventInbox): { main: number; inbox: number | undefined } {
+  const main = performance.eventLoopUtilization(since.main);
+  const other = inbox instanceof ThreadedSqliteInbox && since.inbox ? inbox.eventLoopUtilization(since.inbox) : undefined;
+  return { main: main.active, inbox: other?.active };
+}
+
 async function latencyRun(url: string, rate: number, run: number): Promise<{ p50: number; p99: number; max: number }> {
   const tag = `sl${Date.now().toString(36)}${run}`;
   const s = await setup(tag, url);
   const inbox = inboxOf(s.cfg);
   const target = createTarget(s.cfg.migration.target);
   const lags: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const elu0 = { main: performance.eventLoopUtilization(), inbox: inbox instanceof ThreadedSqliteInbox ? inbox.eventLoopUtilization() : undefined };
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target, onApplied: (l) => lags.push(...l.changeMs) });
   const versions = new Map<number, number>();
   const t0 = Date.now();
@@ -232,13 +242,20 @@ async function latencyRun(url: string, rate: number, run: number): Promise<{ p50
     await new Promise((r) => setTimeout(r, tickMs));
   }
   await h.untilDrained(20);
+  const busy = threadBusyMs(elu0, inbox);
+  const cpu = process.cpuUsage(cpu0);
   await h.stop();
   await target.close();
   await inbox.close();
   await s.cleanup();
   const sorted = lags.sort((a, b) => a - b);
   const r = { p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
-  console.log(`  ${rate}/s run ${run + 1}: ${sent} events, lag p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
+  // Per event, with the publisher's share included in the process CPU (it runs here too).
+  const perEvent = (ms: number | undefined) => (ms === undefined ? '-' : ((ms * 1000) / sent).toFixed(1));
+  console.log(
+    `  ${rate}/s run ${run + 1}: ${sent} events, lag p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms ` +
+      `(busy µs per event: main thread ${perEvent(busy.main)}, inbox thread ${perEvent(busy.inbox)}; process CPU ${perEvent((cpu.user + cpu.system) / 1000)})`,
+  );
   return r;
 }
 
