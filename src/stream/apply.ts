@@ -43,6 +43,8 @@ export class Applier {
   private reserved = 0;
   private readonly readyCapacity: number;
   private running = false;
+  /** The last claim from the inbox came back full: users wait there, and they go first (see `append`). */
+  private behind = false;
 
   constructor(private readonly o: ApplierOptions) {
     this.limiter = new AimdLimiter({ initial: o.concurrency.initial, max: o.concurrency.max });
@@ -50,13 +52,16 @@ export class Applier {
   }
 
   /**
-   * Appends `events` to the inbox. While the loop runs and its in-memory queue has room, the same
-   * transaction leases the users that had nothing pending, and they go to that queue with the events
-   * in hand: no claim reads them back. Users with older pending events wait in the inbox for a claim.
+   * Appends `events` to the inbox. While the loop keeps up (its last claim from the inbox was not
+   * full) and its in-memory queue has room, the same transaction leases the users that had nothing
+   * pending, and they go to that queue with the events in hand: no claim reads them back. Users with
+   * older pending events wait in the inbox for a claim. Behind a backlog every user waits its turn
+   * there: it then collects more of its events per call (measured: handing users off while draining
+   * a backlog cost ~20 % more CPU per event).
    */
   async append(events: IncomingEvent[]): Promise<AppendResult> {
     const { inbox } = this.o;
-    const room = this.running && inbox.appendAndClaim ? Math.max(0, this.readyCapacity - this.ready.length - this.reserved) : 0;
+    const room = this.running && !this.behind && inbox.appendAndClaim ? Math.max(0, this.readyCapacity - this.ready.length - this.reserved) : 0;
     if (room === 0) {
       const r = await inbox.append(events);
       if (r.accepted > 0) this.wake();
@@ -118,7 +123,7 @@ export class Applier {
           else if (this.ready.length > 0) {
             claimed = this.ready.splice(0, this.o.batchSize);
             fromReady = true;
-          } else claimed = await this.o.inbox.claim(this.o.owner, this.o.batchSize, this.o.leaseMs, this.o.maxEventsPerUser);
+          } else claimed = this.fromInbox(await this.o.inbox.claim(this.o.owner, this.o.batchSize, this.o.leaseMs, this.o.maxEventsPerUser));
           ahead = [];
         } catch (err) {
           this.limiter.release();
@@ -174,6 +179,12 @@ export class Applier {
       clearInterval(timer);
       await last;
     };
+  }
+
+  /** Notes whether a claim from the inbox found more users waiting than it could take. */
+  private fromInbox(claimed: ClaimedUser[]): ClaimedUser[] {
+    this.behind = claimed.length >= this.o.batchSize;
+    return claimed;
   }
 
   private idle(signal: AbortSignal): Promise<void> {
@@ -242,7 +253,7 @@ export class Applier {
       const next = { maxUsers: this.o.batchSize, leaseMs: this.o.leaseMs, maxEventsPerUser: this.o.maxEventsPerUser };
       const r = await inbox.settleAndClaim(owner, settlements, this.o.retry, next, now);
       this.o.onSettled?.(r.totals, lags);
-      return r.claimed;
+      return this.fromInbox(r.claimed);
     }
     const totals = await inbox.settle(owner, settlements, this.o.retry, now);
     this.o.onSettled?.(totals, lags);

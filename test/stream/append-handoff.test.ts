@@ -38,11 +38,8 @@ describe('users leased as their events are appended', () => {
   });
   afterEach(() => rig.close());
 
-  it('are applied from memory, and users already waiting in the inbox take turns with them', async () => {
-    const fromClaims: string[] = [];
-    const calls: string[][] = [];
-    const inbox = noteClaims(rig.inbox, fromClaims);
-    const applier = new Applier({
+  const applier = (inbox: EventInbox, calls: string[][]) =>
+    new Applier({
       inbox,
       target: noteCalls(rig.target, calls),
       owner: 'handoff',
@@ -54,15 +51,22 @@ describe('users leased as their events are appended', () => {
       pollMs: 20,
       handoffUsers: 100,
     });
+  const waiting = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
+  const fresh = Array.from({ length: 20 }, (_, i) => `r${i + 1}`);
+  // Twenty users with nothing pending, two events each.
+  const freshEvents = () => fresh.flatMap((s) => [ok(ev(s, 2)), ok(ev(s, 1, 'user.created'))]);
+
+  it('are applied from memory, and users already waiting in the inbox take turns with them', async () => {
+    const fromClaims: string[] = [];
+    const calls: string[][] = [];
+    const a = applier(noteClaims(rig.inbox, fromClaims), calls);
     // Six users wait in the inbox before the loop starts (no loop running: nothing is leased at append).
-    const waiting = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
-    await applier.append(waiting.map((w) => ok(ev(w, 1, 'user.created'))));
+    await a.append(waiting.map((w) => ok(ev(w, 1, 'user.created'))));
     const stop = new AbortController();
-    const running = applier.run(stop.signal);
+    const running = a.run(stop.signal);
     try {
-      // Twenty idle users, two events each, arrive while the loop runs: all leased by this append.
-      const fresh = Array.from({ length: 20 }, (_, i) => `r${i + 1}`);
-      const r = await applier.append(fresh.flatMap((s) => [ok(ev(s, 2)), ok(ev(s, 1, 'user.created'))]));
+      // The fresh users arrive before the loop's first claim: all leased by this append.
+      const r = await a.append(freshEvents());
       expect(r).toEqual({ accepted: 40, duplicates: 0, dead: 0 });
       await until(async () => ((await rig.inbox.stats()).backlog === 0 ? true : undefined));
 
@@ -77,6 +81,28 @@ describe('users leased as their events are appended', () => {
       const lastFresh = Math.max(...fresh.map((s) => order.indexOf(s)));
       expect(lastWaiting).toBeLessThan(lastFresh - 2);
       expect(order).toHaveLength(26);
+    } finally {
+      stop.abort();
+      await running;
+    }
+  });
+
+  it('wait their turn behind a backlog: while claims come back full, appended users queue in the inbox', async () => {
+    const fromClaims: string[] = [];
+    const calls: string[][] = [];
+    const a = applier(noteClaims(rig.inbox, fromClaims), calls);
+    Object.assign(rig.emu.faults, { slowRate: 1, slowMs: 100 });
+    await a.append(waiting.map((w) => ok(ev(w, 1, 'user.created'))));
+    const stop = new AbortController();
+    const running = a.run(stop.signal);
+    try {
+      // The first claim took a full batch (two of six): the loop is behind, nothing is handed off.
+      await until(async () => (calls.length > 0 ? true : undefined));
+      await a.append(freshEvents());
+      await until(async () => ((await rig.inbox.stats()).backlog === 0 ? true : undefined));
+      expect(new Set(fromClaims)).toEqual(new Set([...waiting, ...fresh]));
+      const state = emulatorState(rig.emu);
+      for (const s of fresh) expect(state.get(s)?.rev, s).toBe(2);
     } finally {
       stop.abort();
       await running;
