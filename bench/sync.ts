@@ -3,6 +3,7 @@
  *   npx tsx bench/sync.ts [--events 200000] [--users 50000] [--rates 1000,5000] [--seconds 10] [--runs 3] [--main-thread-inbox]
  *   [--fetch 1000] [--ack-pending 50000] (the NATS input's batch and max_ack_pending: the sync holds up to that many events in memory)
  *   [--handoff N] (sync.handoffUsers: users applied from memory after their append; 0 sends all through claims)
+ *   [--linger 2] (the NATS input's lingerMs) [--poll 5] (sync.pollMs)
  * 1. throughput: a backlog of `events` CloudEvents over `users` users is published first, then the
  *    sync drains it; events/s = events applied (or coalesced) per second of draining.
  * 2. latency at fixed rates: events are published at `rate`/s for `seconds` while the sync runs;
@@ -74,11 +75,11 @@ target: { kind: cidaas, baseUrl: ${url}, clientId: ciam-migrate, clientSecret: c
 ledger: { kind: sqlite, path: ${JSON.stringify(ledger)} }
 sync:
   inputs:
-    - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: bench, batch: ${arg("fetch", 1000)}, maxAckPending: ${arg("ack-pending", 50000)} }
+    - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: bench, batch: ${arg("fetch", 1000)}, maxAckPending: ${arg("ack-pending", 50000)}, lingerMs: ${arg("linger", 2)} }
   batchSize: 1000
   concurrency: ${arg('concurrency', 4)}
   initialConcurrency: ${arg('concurrency', 4)}
-  pollMs: 5
+  pollMs: ${arg('poll', 5)}
 ${process.argv.includes('--handoff') ? `  handoffUsers: ${arg('handoff', 0)}\n` : ''}${mainThreadInbox ? '  inbox: { kind: sqlite, thread: false }\n' : ''}`,
   );
   const nc = await connect({ servers });

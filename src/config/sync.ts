@@ -80,6 +80,12 @@ export const NatsInput = z
     maxAckPending: z.number().int().positive().default(20_000),
     /** Messages per pull. */
     batch: z.number().int().positive().default(500),
+    /**
+     * Longest wait of a message for others to share its inbox commit when the inbox is idle (a busy
+     * inbox groups arrivals anyway). Longer costs latency and saves CPU at low rates: at 1,000
+     * events/s, 25 ms measured ~30 % less process CPU per event for ~15 ms more lag.
+     */
+    lingerMs: z.number().int().min(0).max(1000).default(2),
     user: z.string().optional(),
     pass: z.string().optional(),
     token: z.string().optional(),
@@ -97,6 +103,12 @@ export const RabbitInput = z
     declare: z.boolean().default(true),
     arguments: z.record(z.string(), z.unknown()).default({}),
     prefetch: z.number().int().positive().default(500),
+    /**
+     * Longest wait of a message for others to share its inbox commit when the inbox is idle (a busy
+     * inbox groups arrivals anyway). Longer costs latency and saves CPU at low rates: at 1,000
+     * events/s, 25 ms measured ~30 % less process CPU per event for ~15 ms more lag.
+     */
+    lingerMs: z.number().int().min(0).max(1000).default(2),
     envelope: EnvelopeConfig.prefault(defaultEnvelope),
   })
   .strict();

@@ -30,6 +30,8 @@ export interface NatsInputOptions {
   ackWaitMs: number;
   maxAckPending: number;
   batch: number;
+  /** Longest wait of a message for others to share its inbox commit (the inbox groups arrivals anyway while busy). */
+  lingerMs?: number;
   user?: string | undefined;
   pass?: string | undefined;
   token?: string | undefined;
@@ -111,7 +113,7 @@ export class NatsInput implements EventInput {
         for (const r of items) r.msg.ack();
       },
       o.batch,
-      2,
+      o.lingerMs ?? 2,
       (err) => o.onError?.(err),
     );
     this.messages = await consumer.consume({ max_messages: o.batch * 2 });

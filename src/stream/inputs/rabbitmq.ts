@@ -13,6 +13,8 @@ export interface RabbitInputOptions {
   declare: boolean;
   arguments: Record<string, unknown>;
   prefetch: number;
+  /** Longest wait of a message for others to share its inbox commit (the inbox groups arrivals anyway while busy). */
+  lingerMs?: number;
   decoder: Decoder;
   onError?: (err: unknown) => void;
 }
@@ -71,7 +73,7 @@ export class RabbitInput implements EventInput {
         this.unacked -= msgs.length;
       },
       o.prefetch,
-      2,
+      o.lingerMs ?? 2,
       (err) => o.onError?.(err),
     );
     await channel.consume(
