@@ -33,16 +33,41 @@ export type Answer = { ok: true; result: unknown } | { ok: false; error: string 
 export function runGroup(store: InboxStore, calls: InboxCall[]): Answer[] {
   if (calls.length === 0) return [];
   try {
-    return store.write(() => calls.map((c): Answer => ({ ok: true, result: execute(store, c) })));
+    return store.write(
+      () => calls.map((c): Answer => ({ ok: true, result: execute(store, c) })),
+      calls.every((c) => redoable(c.method)),
+    );
   } catch {
     if (calls.length === 1) return [alone(store, calls[0]!)];
     return calls.map((c) => alone(store, c));
   }
 }
 
+/**
+ * Calls whose writes may be undone by a power cut and done again (see `InboxStore.write`): a group
+ * of only these commits without an fsync. An append is acknowledged upstream after its commit, and
+ * `retryDead` is an operator's command: a group with either is fsynced.
+ */
+const REDOABLE: ReadonlySet<InboxCall['method']> = new Set<InboxCall['method']>([
+  'claim',
+  'settle',
+  'settleAndClaim',
+  'attemptsOf',
+  'renewLeases',
+  'releaseOwner',
+  'releaseDeadOwners',
+  'backlog',
+  'stats',
+  'prune',
+  'scrub',
+  'deadLetters',
+]);
+
+export const redoable = (method: InboxCall['method']): boolean => REDOABLE.has(method);
+
 function alone(store: InboxStore, call: InboxCall): Answer {
   try {
-    return { ok: true, result: store.write(() => execute(store, call)) };
+    return { ok: true, result: store.write(() => execute(store, call), redoable(call.method)) };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

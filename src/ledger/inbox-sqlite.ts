@@ -39,11 +39,11 @@ export class SqliteInbox implements EventInbox {
   }
 
   claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser = 100, now = Date.now()): Promise<ClaimedUser[]> {
-    return Promise.resolve(fromRows(this.store.write(() => this.store.claim({ owner, maxUsers, leaseMs, maxEventsPerUser }, now))));
+    return Promise.resolve(fromRows(this.store.write(() => this.store.claim({ owner, maxUsers, leaseMs, maxEventsPerUser }, now), true)));
   }
 
   settle(owner: string, settlements: UserSettlement[], policy: InboxRetryPolicy, now = Date.now()): Promise<SettleTotals> {
-    return Promise.resolve(this.store.write(() => this.store.settle(owner, settlements, policy, now)));
+    return Promise.resolve(this.store.write(() => this.store.settle(owner, settlements, policy, now), true));
   }
 
   settleAndClaim(
@@ -53,12 +53,12 @@ export class SqliteInbox implements EventInbox {
     next: NextClaim,
     now = Date.now(),
   ): Promise<{ totals: SettleTotals; claimed: ClaimedUser[] }> {
-    const r = this.store.write(() => ({ totals: this.store.settle(owner, settlements, policy, now), claimed: this.store.claim({ owner, ...next }, now) }));
+    const r = this.store.write(() => ({ totals: this.store.settle(owner, settlements, policy, now), claimed: this.store.claim({ owner, ...next }, now) }), true);
     return Promise.resolve({ totals: r.totals, claimed: fromRows(r.claimed) });
   }
 
   renewLeases(owner: string, leaseMs: number, now = Date.now()): Promise<number> {
-    return Promise.resolve(this.store.write(() => this.store.renewLeases(owner, now + leaseMs)));
+    return Promise.resolve(this.store.write(() => this.store.renewLeases(owner, now + leaseMs), true));
   }
 
   releaseOwner(owner: string): Promise<void> {
@@ -83,7 +83,7 @@ export class SqliteInbox implements EventInbox {
   }
 
   scrub(limit = 10_000): Promise<number> {
-    return Promise.resolve(this.store.write(() => admin.scrub(this.store, limit)));
+    return Promise.resolve(this.store.write(() => admin.scrub(this.store, limit), true));
   }
 
   deadLetters(limit = 100): Promise<DeadLetter[]> {
