@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClaimedUser, EventInbox } from '../../src/ledger/inbox.ts';
-import { Applier } from '../../src/stream/apply.ts';
 import type { PlannedUser, SingleUserTarget } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
-import { emulatorState, startApplyRig, until, type ApplyRig } from './harness.ts';
+import { emulatorState, startApplyRig, testApplier, until, type ApplyRig } from './harness.ts';
 
 /** The real inbox, noting which users it hands out through claims (as opposed to leasing them at append). */
 function noteClaims(inbox: EventInbox, claimed: string[]): EventInbox {
@@ -39,18 +38,7 @@ describe('users leased as their events are appended', () => {
   afterEach(() => rig.close());
 
   const applier = (inbox: EventInbox, calls: string[][]) =>
-    new Applier({
-      inbox,
-      target: noteCalls(rig.target, calls),
-      owner: 'handoff',
-      batchSize: 2,
-      maxEventsPerUser: 10,
-      concurrency: { initial: 1, max: 1 },
-      leaseMs: 60_000,
-      retry: { maxAttempts: 3, backoffMs: () => 100 },
-      pollMs: 20,
-      handoffUsers: 100,
-    });
+    testApplier({ inbox, target: noteCalls(rig.target, calls), owner: 'handoff', batchSize: 2, handoffUsers: 100 });
   const waiting = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
   const fresh = Array.from({ length: 20 }, (_, i) => `r${i + 1}`);
   // Twenty users with nothing pending, two events each.

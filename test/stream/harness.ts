@@ -6,6 +6,7 @@ import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulat
 import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
 import { createMapper } from '../../src/mapping/index.ts';
 import { parseSyncConfig, type SyncContextConfig } from '../../src/stream/config.ts';
+import { Applier, type ApplierOptions } from '../../src/stream/apply.ts';
 import { startSync, type SyncHandle } from '../../src/stream/sync.ts';
 import { createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
 
@@ -74,6 +75,19 @@ export async function startApplyRig(prefix: string, timeoutMs: number): Promise<
       await emu.close();
     },
   };
+}
+
+/** An apply loop for tests: one call at a time, small batches, quick polls; `o` names the rest. */
+export function testApplier(o: Pick<ApplierOptions, 'inbox' | 'target' | 'owner'> & Partial<ApplierOptions>): Applier {
+  return new Applier({
+    batchSize: 10,
+    maxEventsPerUser: 10,
+    concurrency: { initial: 1, max: 1 },
+    leaseMs: 60_000,
+    retry: { maxAttempts: 10, backoffMs: () => 100 },
+    pollMs: 20,
+    ...o,
+  });
 }
 
 export interface Running {

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import type { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
-import { Applier } from '../../src/stream/apply.ts';
 import type { SingleUserTarget } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
-import { emulatorState, startApplyRig, until, type ApplyRig } from './harness.ts';
+import { emulatorState, startApplyRig, testApplier, until, type ApplyRig } from './harness.ts';
 
 const LEASE_MS = 300;
 const SLOW_MS = 1500;
@@ -21,18 +20,7 @@ describe('a call slower than its lease', () => {
   });
   afterEach(() => rig.close());
 
-  const applier = (owner: string) =>
-    new Applier({
-      inbox,
-      target,
-      owner,
-      batchSize: 10,
-      maxEventsPerUser: 10,
-      concurrency: { initial: 1, max: 1 },
-      leaseMs: LEASE_MS,
-      retry: { maxAttempts: 10, backoffMs: () => 100 },
-      pollMs: 20,
-    });
+  const applier = (owner: string) => testApplier({ inbox, target, owner, leaseMs: LEASE_MS });
 
   it('is not taken over by another sync process: the user is sent once; its next version follows', async () => {
     await target.open?.();

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import type { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
-import { Applier } from '../../src/stream/apply.ts';
 import type { SingleUserTarget } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
-import { emulatorState, startApplyRig, until, type ApplyRig } from './harness.ts';
+import { emulatorState, startApplyRig, testApplier, until, type ApplyRig } from './harness.ts';
 
 const HOLD_MS = 1500;
 
@@ -24,18 +23,7 @@ describe('a call that got no answer is not overtaken by a resend', () => {
     // applies it on arrival, as a slow real target might, later).
     await target.open?.();
     Object.assign(emu.faults, { slowRate: 1, slowMs: 5_000 });
-    const applier = new Applier({
-      inbox,
-      target,
-      owner: 'test',
-      batchSize: 10,
-      maxEventsPerUser: 10,
-      concurrency: { initial: 1, max: 1 },
-      leaseMs: 60_000,
-      retry: { maxAttempts: 10, backoffMs: () => 100 },
-      pollMs: 20,
-      resendHoldMs: HOLD_MS,
-    });
+    const applier = testApplier({ inbox, target, owner: 'test', resendHoldMs: HOLD_MS });
     const stop = new AbortController();
     const running = applier.run(stop.signal);
     try {
