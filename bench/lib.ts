@@ -113,3 +113,17 @@ run: ${JSON.stringify(run)}
 export function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
+
+/** A CloudEvent of version `v` of bench user `u`, its `time` now (lag is measured from it). */
+export function cloudEventBody(u: number, v: number): string {
+  return JSON.stringify({
+    specversion: '1.0',
+    id: `b${u}:${v}:${Math.random().toString(36).slice(2, 8)}`,
+    source: 'urn:bench',
+    type: v === 1 ? 'user.created' : 'user.updated',
+    subject: `u${u}`,
+    sequence: String(Date.now() * 1000 + v),
+    time: new Date().toISOString(),
+    data: { email: `u${u}@example.com`, emailVerified: true, name: { given: `G${v}`, family: 'Bench' }, locale: 'de-DE' },
+  });
+}

@@ -8,9 +8,12 @@
  *    sync drains it; events/s = events applied (or coalesced) per second of draining.
  * 2. latency at fixed rates: events are published at `rate`/s for `seconds` while the sync runs;
  *    lag = applied at the target minus the event's `time` (set when published); p50/p99.
- * The publisher runs in this process next to the sync (both share the 2 cores with the emulator). The
+ * The backlog is published from this process before the sync starts; at fixed rates a child process
+ * publishes (bench/publisher-process.ts), so the CPU and busy times printed are the sync's. The
  * sync runs from the compiled build when it is up to date, as `ciam-migrate sync` does.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { EventLoopUtilization } from 'node:perf_hooks';
@@ -24,7 +27,7 @@ import type { EventInbox } from '../src/ledger/inbox.ts';
 import type * as StreamConfig from '../src/stream/config.ts';
 import type * as Sync from '../src/stream/sync.ts';
 import type * as Targets from '../src/targets/index.ts';
-import { BENCH_DIR, arg, loadModule, startEmulatorProcess } from './lib.ts';
+import { BENCH_DIR, arg, cloudEventBody, loadModule, startEmulatorProcess } from './lib.ts';
 
 // The sync as users run it: the compiled build when it is up to date, else the sources.
 const { openInbox } = await loadModule<typeof InboxOpen>('ledger/inbox-open');
@@ -47,19 +50,6 @@ const runs = arg('runs', 3);
 const ratesArg = process.argv.indexOf('--rates');
 const rates = (ratesArg >= 0 ? (process.argv[ratesArg + 1] ?? '') : '1000,5000').split(',').filter(Boolean).map(Number);
 const servers = process.env.NATS_URL ?? '127.0.0.1:4222';
-
-function body(u: number, v: number): string {
-  return JSON.stringify({
-    specversion: '1.0',
-    id: `b${u}:${v}:${Math.random().toString(36).slice(2, 8)}`,
-    source: 'urn:bench',
-    type: v === 1 ? 'user.created' : 'user.updated',
-    subject: `u${u}`,
-    sequence: String(Date.now() * 1000 + v),
-    time: new Date().toISOString(),
-    data: { email: `u${u}@example.com`, emailVerified: true, name: { given: `G${v}`, family: 'Bench' }, locale: 'de-DE' },
-  });
-}
 
 async function setup(tag: string, url: string) {
   const file = path.join(BENCH_DIR, `sync-${tag}.yaml`);
@@ -170,7 +160,7 @@ async function throughputRun(url: string, run: number): Promise<number> {
       const u = Math.floor(Math.random() * users);
       const v = (versions.get(u) ?? 0) + 1;
       versions.set(u, v);
-      chunk.push(s.js.publish(`${tag}.users`, body(u, v)));
+      chunk.push(s.js.publish(`${tag}.users`, cloudEventBody(u, v)));
     }
     await Promise.all(chunk);
   }
@@ -210,6 +200,19 @@ async function throughputRun(url: string, run: number): Promise<number> {
   return rate;
 }
 
+/** Runs bench/publisher-process.ts (its own process: the CPU measured here is the sync's) and returns how many events it published. */
+async function publishInChild(o: { servers: string; subject: string; rate: number; seconds: number; users: number }): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'publisher-process.ts'), JSON.stringify(o)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const m = /SENT (\d+)/.exec(out);
+  if (code !== 0 || !m?.[1]) throw new Error(`publisher exited with ${code}: ${out}`);
+  return Number(m[1]);
+}
+
 /** Busy milliseconds of the main thread and of the inbox thread since `since`. */
 function threadBusyMs(since: { main: EventLoopUtilization; inbox: EventLoopUtilization | undefined }, inbox: EventInbox): { main: number; inbox: number | undefined } {
   const main = performance.eventLoopUtilization(since.main);
@@ -226,22 +229,7 @@ async function latencyRun(url: string, rate: number, run: number): Promise<{ p50
   const cpu0 = process.cpuUsage();
   const elu0 = { main: performance.eventLoopUtilization(), inbox: inbox instanceof ThreadedSqliteInbox ? inbox.eventLoopUtilization() : undefined };
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target, onApplied: (l) => lags.push(...l.changeMs) });
-  const versions = new Map<number, number>();
-  const t0 = Date.now();
-  const tickMs = 10;
-  let sent = 0;
-  while (Date.now() - t0 < seconds * 1000) {
-    const due = Math.floor(((Date.now() - t0) / 1000) * rate);
-    const pubs: Promise<unknown>[] = [];
-    for (; sent < due; sent++) {
-      const u = Math.floor(Math.random() * users);
-      const v = (versions.get(u) ?? 0) + 1;
-      versions.set(u, v);
-      pubs.push(s.js.publish(`${tag}.users`, body(u, v)));
-    }
-    void Promise.all(pubs);
-    await new Promise((r) => setTimeout(r, tickMs));
-  }
+  const sent = await publishInChild({ servers, subject: `${tag}.users`, rate, seconds, users });
   await h.untilDrained(20);
   const busy = threadBusyMs(elu0, inbox);
   const cpu = process.cpuUsage(cpu0);
@@ -251,7 +239,7 @@ async function latencyRun(url: string, rate: number, run: number): Promise<{ p50
   await s.cleanup();
   const sorted = lags.sort((a, b) => a - b);
   const r = { p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
-  // Per event, with the publisher's share included in the process CPU (it runs here too).
+  // Per event, the sync's alone (the publisher has its own process).
   const perEvent = (ms: number | undefined) => (ms === undefined ? '-' : ((ms * 1000) / sent).toFixed(1));
   console.log(
     `  ${rate}/s run ${run + 1}: ${sent} events, lag p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms ` +
