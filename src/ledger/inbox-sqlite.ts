@@ -11,6 +11,7 @@ import type {
   UserSettlement,
 } from './inbox.ts';
 import * as admin from './inbox-sqlite-admin.ts';
+import { redoable } from './inbox-group-commit.ts';
 import { fromAppendClaims, fromRows, InboxStore, toStored, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
 
 export type { SqliteInboxOptions } from './inbox-sqlite-store.ts';
@@ -39,11 +40,11 @@ export class SqliteInbox implements EventInbox {
   }
 
   claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser = 100, now = Date.now()): Promise<ClaimedUser[]> {
-    return Promise.resolve(fromRows(this.store.write(() => this.store.claim({ owner, maxUsers, leaseMs, maxEventsPerUser }, now), true)));
+    return Promise.resolve(fromRows(this.store.write(() => this.store.claim({ owner, maxUsers, leaseMs, maxEventsPerUser }, now), redoable('claim'))));
   }
 
   settle(owner: string, settlements: UserSettlement[], policy: InboxRetryPolicy, now = Date.now()): Promise<SettleTotals> {
-    return Promise.resolve(this.store.write(() => this.store.settle(owner, settlements, policy, now), true));
+    return Promise.resolve(this.store.write(() => this.store.settle(owner, settlements, policy, now), redoable('settle')));
   }
 
   settleAndClaim(
@@ -53,12 +54,12 @@ export class SqliteInbox implements EventInbox {
     next: NextClaim,
     now = Date.now(),
   ): Promise<{ totals: SettleTotals; claimed: ClaimedUser[] }> {
-    const r = this.store.write(() => ({ totals: this.store.settle(owner, settlements, policy, now), claimed: this.store.claim({ owner, ...next }, now) }), true);
+    const r = this.store.write(() => ({ totals: this.store.settle(owner, settlements, policy, now), claimed: this.store.claim({ owner, ...next }, now) }), redoable('settleAndClaim'));
     return Promise.resolve({ totals: r.totals, claimed: fromRows(r.claimed) });
   }
 
   renewLeases(owner: string, leaseMs: number, now = Date.now()): Promise<number> {
-    return Promise.resolve(this.store.write(() => this.store.renewLeases(owner, now + leaseMs), true));
+    return Promise.resolve(this.store.write(() => this.store.renewLeases(owner, now + leaseMs), redoable('renewLeases')));
   }
 
   releaseOwner(owner: string): Promise<void> {
@@ -83,7 +84,7 @@ export class SqliteInbox implements EventInbox {
   }
 
   scrub(limit = 10_000): Promise<number> {
-    return Promise.resolve(this.store.write(() => admin.scrub(this.store, limit), true));
+    return Promise.resolve(this.store.write(() => admin.scrub(this.store, limit), redoable('scrub')));
   }
 
   deadLetters(limit = 100): Promise<DeadLetter[]> {
