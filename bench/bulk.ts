@@ -1,7 +1,7 @@
 /**
  * End-to-end bulk throughput: CSV → mapping → ledger → cidaas emulator, each in its own process.
  *   npx tsx bench/bulk.ts [--users 1500000] [--batch 1000] [--concurrency 8] [--initial-concurrency 2]
- *     [--latency-ms 0] [--max-concurrency 0] [--rate-limit 0]
+ *     [--latency-ms 0] [--max-concurrency 0] [--rate-limit 0] [--ids sequential|uuid]
  * The migration is `ciam-migrate run` exactly as a user starts it (the compiled build when it is
  * up to date, see bin/build-state.js), so its peak RSS is the tool's own, not this script's.
  * Prints users/s, the ratio to the target's limit when one is set, 429 share and peak RSS.
@@ -13,7 +13,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunSummary } from '../src/engine/run.ts';
 import type { ProgressPoint } from '../src/ledger/ledger.ts';
-import { arg, BENCH_DIR, benchConfig, startEmulatorProcess, writeBenchCsv } from './lib.ts';
+import { arg, BENCH_DIR, benchConfig, type BenchIds, startEmulatorProcess, writeBenchCsv } from './lib.ts';
 
 const users = arg('users', 1_500_000);
 const batch = arg('batch', 1000);
@@ -27,10 +27,14 @@ const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'ciam-migrate.js');
 const cpuProfIndex = process.argv.indexOf('--cpu-prof');
 const cpuProfDir = cpuProfIndex >= 0 ? path.resolve(process.argv[cpuProfIndex + 1] ?? 'profiles') : undefined;
 
-const csv = path.join(BENCH_DIR, `users-${users}.csv`);
+/** `--ids uuid`: random legacy ids (see BenchIds); the default is sequential ones. */
+const idsIndex = process.argv.indexOf('--ids');
+const ids: BenchIds = idsIndex >= 0 && process.argv[idsIndex + 1] === 'uuid' ? 'uuid' : 'sequential';
+
+const csv = path.join(BENCH_DIR, ids === 'uuid' ? `users-${users}-uuid.csv` : `users-${users}.csv`);
 const ledgerFile = path.join(BENCH_DIR, `bench-${process.pid}.sqlite`);
 const t0 = Date.now();
-await writeBenchCsv(csv, users);
+await writeBenchCsv(csv, users, ids);
 console.log(`generated ${users.toLocaleString('en-US')} users in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000, customFields: { customer_no: { type: 'string' } }, faults: { latencyMs, maxConcurrency, rateLimit } });
@@ -78,6 +82,7 @@ console.log(
   JSON.stringify(
     {
       users,
+      ids,
       sent,
       seconds: Number((summary.durationMs / 1000).toFixed(2)),
       firstCallSettledAfterMs: points[0]?.t,

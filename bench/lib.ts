@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -70,13 +71,26 @@ export async function startEmulatorProcess(options: Record<string, unknown>): Pr
 }
 
 /** A CSV of `n` users; passwords are a handful of precomputed bcrypt hashes (hashing is not under test). */
-export async function writeBenchCsv(file: string, n: number): Promise<void> {
+/**
+ * Legacy ids: `sequential` (b0, b1, …: each chunk of users lands on a few adjacent ledger pages) or
+ * `uuid` (random, as Keycloak, Cognito, Auth0 or Firebase export them: every user of a chunk lands
+ * on a page of its own, the ledger's worst case).
+ */
+export type BenchIds = 'sequential' | 'uuid';
+
+/** A UUID-shaped id that depends only on `i`, so reruns stage the same users. */
+export function benchUuid(i: number): string {
+  const h = createHash('sha256').update(`user-${i}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export async function writeBenchCsv(file: string, n: number, ids: BenchIds = 'sequential'): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const hashes = await Promise.all(Array.from({ length: 8 }, (_, i) => bcryptHash(`password-${i}`, 4)));
   const out = createWriteStream(file);
   out.write('id,email,email_verified,phone,first_name,last_name,locale,created_at,customer_no,password_hash\n');
   for (let i = 0; i < n; i++) {
-    const line = `b${i},user.${i}@example.com,true,+4917${String(10000000 + (i % 89999999))},First${i % 100},Last${i % 1000},de-DE,2015-03-01T10:00:00Z,C-${i},${hashes[i % 8]}\n`;
+    const line = `${ids === 'uuid' ? benchUuid(i) : `b${i}`},user.${i}@example.com,true,+4917${String(10000000 + (i % 89999999))},First${i % 100},Last${i % 1000},de-DE,2015-03-01T10:00:00Z,C-${i},${hashes[i % 8]}\n`;
     if (!out.write(line)) await once(out, 'drain');
   }
   out.end();
