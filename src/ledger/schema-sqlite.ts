@@ -1,23 +1,7 @@
 /** Schema of the embedded ledger. `version` in `meta` guards against opening a newer file. */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 
-/**
- * Upgrades from older schema versions, keyed by the version they lead to. v2 indexes only pending
- * users: a bulk load inserts every user already leased to the run and settles it as synced, so
- * keeping leased and synced users out of the queue index halves the cost of staging and settling.
- */
-export const SQLITE_MIGRATIONS: Record<number, string> = {
-  2: `DROP INDEX IF EXISTS users_queue;`,
-};
-
-export const SQLITE_SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
--- Queue state is updated twice per send; it lives apart from the payload so those updates rewrite
--- a small row, not the user's whole JSON.
--- A rowid table: payloads are large rows, which WITHOUT ROWID tables store inefficiently.
-CREATE TABLE IF NOT EXISTS payloads (source_id TEXT PRIMARY KEY, json TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-  source_id TEXT PRIMARY KEY,
+const USER_COLUMNS = `
   fingerprint TEXT NOT NULL,
   op TEXT NOT NULL DEFAULT 'upsert',
   state TEXT NOT NULL,
@@ -32,9 +16,51 @@ CREATE TABLE IF NOT EXISTS users (
   error_code TEXT,
   position TEXT,
   seen_run INTEGER,
-  updated_at INTEGER NOT NULL
-) WITHOUT ROWID;
+  updated_at INTEGER NOT NULL`;
+const USER_COLUMN_NAMES = `fingerprint, op, state, synced_fingerprint, leased_fingerprint, target_action, attempts, not_before,
+  lease_owner, lease_until, last_error, error_code, position, seen_run, updated_at`;
+
+/**
+ * Users and their payloads are stored in the order they were staged (an integer key), and found by
+ * legacy id through one narrow index. Legacy ids are often random (UUIDs from Keycloak, Cognito,
+ * Auth0, Firebase): a table clustered by them puts every user of a chunk on a page of its own, and
+ * each commit then rewrites a whole page per user (measured at 300k UUIDs: 68 KiB written and 84 µs
+ * of CPU per user to stage and settle, against 11 KiB and 18 µs in this layout). Here only the
+ * index takes random pages; the rows of a chunk, written together and settled together, share a few.
+ */
+const USER_TABLES = `
+-- Queue state is updated twice per send; it lives apart from the payload so those updates rewrite
+-- a small row, not the user's whole JSON.
+CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, source_id TEXT NOT NULL, ${USER_COLUMNS});
+CREATE UNIQUE INDEX IF NOT EXISTS users_source_id ON users(source_id);
 CREATE INDEX IF NOT EXISTS users_pending ON users(not_before) WHERE state = 'pending';
+CREATE TABLE IF NOT EXISTS payloads (user_id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+`;
+
+/**
+ * Upgrades from older schema versions, keyed by the version they lead to, run in order in one
+ * transaction before the current schema is applied. v2 indexes only pending users: a bulk load
+ * inserts every user already leased to the run and settles it as synced, so keeping leased and
+ * synced users out of the queue index halves the cost of staging and settling. v3 stores users in
+ * staging order (see USER_TABLES); rows are copied, so a large ledger takes a while once.
+ */
+export const SQLITE_MIGRATIONS: Record<number, string> = {
+  2: `DROP INDEX IF EXISTS users_queue;`,
+  3: `
+ALTER TABLE users RENAME TO users_v2;
+ALTER TABLE payloads RENAME TO payloads_v2;
+DROP INDEX IF EXISTS users_pending;
+${USER_TABLES}
+INSERT INTO users (source_id, ${USER_COLUMN_NAMES}) SELECT source_id, ${USER_COLUMN_NAMES} FROM users_v2;
+INSERT INTO payloads (user_id, json) SELECT u.id, p.json FROM payloads_v2 p JOIN users u ON u.source_id = p.source_id;
+DROP TABLE payloads_v2;
+DROP TABLE users_v2;
+`,
+};
+
+export const SQLITE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+${USER_TABLES}
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,

@@ -30,6 +30,7 @@ const CHECKPOINT_RESTART_BYTES = 32 * 1024 * 1024;
 export class LedgerBusyError extends Error {}
 
 interface UserRow {
+  id: number;
   source_id: string;
   fingerprint: string;
   op: 'upsert' | 'delete';
@@ -51,8 +52,9 @@ export class SqliteLedger implements Ledger {
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
-    // Takes effect only when the file is created. Bigger pages mean shallower trees and fewer pages
-    // written per commit for keys that arrive in no particular order: staging measured ~35 % cheaper.
+    // Takes effect only when the file is created. Bigger pages mean shallower trees and fewer
+    // commits' worth of page headers: staging and settling measured ~20 % cheaper than with 4 KiB
+    // pages, for sequential and random legacy ids alike.
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a process crash; only an OS crash may lose the last commits.
@@ -62,23 +64,30 @@ export class SqliteLedger implements Ledger {
     this.db.pragma('busy_timeout = 30000');
     // 16 MiB of page cache keeps the queue's hot pages in memory without growing with the ledger.
     this.db.pragma('cache_size = -16384');
-    this.db.exec(SQLITE_SCHEMA);
-    const version = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as
-      | string
-      | undefined;
-    if (version === undefined) {
-      this.db.prepare(`INSERT INTO meta(key, value) VALUES ('schema_version', ?)`).run(String(SQLITE_SCHEMA_VERSION));
-    } else if (Number(version) > SQLITE_SCHEMA_VERSION) {
-      throw new Error(`${file} was written by a newer ciam-migrate (ledger schema ${version})`);
-    } else if (Number(version) < SQLITE_SCHEMA_VERSION) {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    const storedVersion = () => {
+      const v = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
+      if (v !== undefined && Number(v) > SQLITE_SCHEMA_VERSION) throw new Error(`${file} was written by a newer ciam-migrate (ledger schema ${v})`);
+      return v;
+    };
+    if (storedVersion() === String(SQLITE_SCHEMA_VERSION)) {
+      // Up to date: opened without a write, so `status` never waits for a running migration's lock.
+      this.db.exec(SQLITE_SCHEMA);
+    } else {
       this.db.transaction(() => {
-        for (let v = Number(version) + 1; v <= SQLITE_SCHEMA_VERSION; v++) this.db.exec(SQLITE_MIGRATIONS[v] ?? '');
-        this.db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SQLITE_SCHEMA_VERSION));
+        // Read again under the write lock: another process may have upgraded the file meanwhile.
+        const version = storedVersion();
+        // Migrations first: the current schema's indexes are then built on the current tables only.
+        if (version !== undefined) for (let v = Number(version) + 1; v <= SQLITE_SCHEMA_VERSION; v++) this.db.exec(SQLITE_MIGRATIONS[v] ?? '');
+        this.db.exec(SQLITE_SCHEMA);
+        this.db
+          .prepare(`INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+          .run(String(SQLITE_SCHEMA_VERSION));
       }).immediate();
     }
     this.q = {
       getUser: this.db.prepare<[string], UserRow>(
-        `SELECT source_id, fingerprint, op, state, synced_fingerprint, attempts, position, seen_run FROM users WHERE source_id = ?`,
+        `SELECT id, source_id, fingerprint, op, state, synced_fingerprint, attempts, position, seen_run FROM users WHERE source_id = ?`,
       ),
       insertUser: this.db.prepare(
         `INSERT INTO users (source_id, fingerprint, op, state, position, seen_run, updated_at)
@@ -91,10 +100,10 @@ export class SqliteLedger implements Ledger {
          VALUES (?, ?, 'upsert', 'leased', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       ),
       putPayload: this.db.prepare(
-        `INSERT INTO payloads (source_id, json) VALUES (?, ?) ON CONFLICT(source_id) DO UPDATE SET json = excluded.json`,
+        `INSERT INTO payloads (user_id, json) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET json = excluded.json`,
       ),
-      payloadsOf: this.db.prepare<[string], { source_id: string; json: string }>(
-        `SELECT source_id, json FROM payloads WHERE source_id IN (SELECT value FROM json_each(?))`,
+      payloadsOf: this.db.prepare<[string], { user_id: number; json: string }>(
+        `SELECT user_id, json FROM payloads WHERE user_id IN (SELECT value FROM json_each(?))`,
       ),
       requeueUser: this.db.prepare(
         `UPDATE users SET fingerprint = ?, op = 'upsert',
@@ -113,8 +122,8 @@ export class SqliteLedger implements Ledger {
       // of a dead one), so a lease never has to be found by a scan while the run goes on.
       claim: this.db.prepare(
         `UPDATE users SET state = 'leased', lease_owner = @owner, lease_until = @until, leased_fingerprint = fingerprint
-         WHERE source_id IN (SELECT source_id FROM users WHERE state = 'pending' AND not_before <= @now LIMIT @max)
-         RETURNING source_id, fingerprint, op, synced_fingerprint, attempts`,
+         WHERE id IN (SELECT id FROM users WHERE state = 'pending' AND not_before <= @now LIMIT @max)
+         RETURNING id, source_id, fingerprint, op, synced_fingerprint, attempts`,
       ),
       // One statement for all users of a call that succeeded alike: the common case by far.
       settleOkMany: this.db.prepare(
@@ -177,7 +186,7 @@ export class SqliteLedger implements Ledger {
       ),
       deadLetters: this.db.prepare<[number], { source_id: string; last_error: string | null; error_code: string | null; email: string | null }>(
         `SELECT u.source_id, u.last_error, u.error_code, json_extract(p.json, '$.email') AS email
-         FROM users u LEFT JOIN payloads p ON p.source_id = u.source_id WHERE u.state = 'dead' ORDER BY u.source_id LIMIT ?`,
+         FROM users u LEFT JOIN payloads p ON p.user_id = u.id WHERE u.state = 'dead' ORDER BY u.source_id LIMIT ?`,
       ),
       insertProgress: this.db.prepare(`INSERT INTO progress (run_id, point) VALUES (?, ?)`),
       progressOf: this.db.prepare<[number], string>(`SELECT point FROM progress WHERE run_id = ? ORDER BY rowid`).pluck(),
@@ -261,7 +270,7 @@ export class SqliteLedger implements Ledger {
           ? this.q.insertLeased.run(sourceId, fingerprint, lease.owner, lease.until, fingerprint, position, runId, now)
           : this.q.insertUser.run(sourceId, fingerprint, position, runId, now);
         if (inserted.changes === 1) {
-          this.q.putPayload.run(sourceId, json);
+          this.q.putPayload.run(inserted.lastInsertRowid, json);
           return { kind: 'new', leased: lease !== undefined, knownToTarget: false };
         }
         const row = this.q.getUser.get(sourceId) as UserRow;
@@ -275,7 +284,7 @@ export class SqliteLedger implements Ledger {
         const leased = lease !== undefined && row.state !== 'leased';
         if (leased) this.q.requeueLeased.run(fingerprint, lease.owner, lease.until, fingerprint, position, runId, now, sourceId);
         else this.q.requeueUser.run(fingerprint, position, runId, now, sourceId);
-        this.q.putPayload.run(sourceId, json);
+        this.q.putPayload.run(row.id, json);
         return { kind: 'changed', leased, knownToTarget: row.synced_fingerprint !== null };
       }),
     ).immediate();
@@ -326,20 +335,20 @@ export class SqliteLedger implements Ledger {
     const rows = this.db.transaction(
       () =>
         this.q.claim.all({ owner, until: now + leaseMs, now, max }) as Array<
-          Pick<UserRow, 'source_id' | 'fingerprint' | 'op' | 'synced_fingerprint' | 'attempts'>
+          Pick<UserRow, 'id' | 'source_id' | 'fingerprint' | 'op' | 'synced_fingerprint' | 'attempts'>
         >,
     ).immediate();
-    const payloads = new Map<string, string>();
-    const upserts = rows.filter((r) => r.op !== 'delete').map((r) => r.source_id);
+    const payloads = new Map<number, string>();
+    const upserts = rows.filter((r) => r.op !== 'delete').map((r) => r.id);
     if (upserts.length > 0) {
-      for (const p of this.q.payloadsOf.all(JSON.stringify(upserts))) payloads.set(p.source_id, p.json);
+      for (const p of this.q.payloadsOf.all(JSON.stringify(upserts))) payloads.set(p.user_id, p.json);
     }
     const items = rows.map(
       (r): ClaimedItem => ({
         sourceId: r.source_id,
         op: r.op,
         fingerprint: r.fingerprint,
-        user: payloads.has(r.source_id) ? (JSON.parse(payloads.get(r.source_id) as string) as User) : undefined,
+        user: payloads.has(r.id) ? (JSON.parse(payloads.get(r.id) as string) as User) : undefined,
         knownToTarget: r.synced_fingerprint !== null,
         attempts: r.attempts,
       }),

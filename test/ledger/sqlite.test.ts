@@ -78,19 +78,28 @@ describe('SqliteLedger', () => {
     expect(ledger.stage(run2, [staged('a', 'new-a@example.com')], lease)).toEqual([{ kind: 'changed', leased: true, knownToTarget: true }]);
   });
 
-  it('upgrades a ledger written with the first schema', () => {
+  it.each([1, 2])('upgrades a ledger written with schema %i and keeps every user, state and payload', (from) => {
     ledger.close();
-    const db = new Database(file);
-    db.exec(`UPDATE meta SET value = '1' WHERE key = 'schema_version'; DROP INDEX users_pending; CREATE INDEX users_queue ON users(state, not_before);`);
-    db.close();
+    rmSync(file);
+    writeOldLedger(file, from);
     ledger = new SqliteLedger(file);
     const check = new Database(file, { readonly: true });
     const indexes = check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users'`).pluck().all();
     const version = check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get();
+    const tables = check.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
     check.close();
-    expect(indexes).toContain('users_pending');
+    expect(version).toBe('3');
+    expect(indexes).toEqual(expect.arrayContaining(['users_pending', 'users_source_id']));
     expect(indexes).not.toContain('users_queue');
-    expect(version).toBe('2');
+    expect(tables).not.toEqual(expect.arrayContaining(['users_v2']));
+    expect(ledger.stats().byState).toMatchObject({ synced: 1, pending: 1, dead: 1 });
+    // The pending user comes back with its payload; the synced one is unchanged on a re-stage.
+    const batch = ledger.claim('w', 10, 60_000);
+    expect(batch.items.map((i) => [i.sourceId, i.user?.email])).toEqual([['pending-1', 'pending-1@example.com']]);
+    expect(ledger.stage(ledger.beginRun('run'), [staged('synced-1')])).toEqual([{ kind: 'unchanged' }]);
+    expect(ledger.deadLetters(10, true)).toEqual([{ sourceId: 'dead-1', reason: 'HTTP 400 bad phone', code: 'invalid', email: 'dead-1@example.com' }]);
+    // New users go on after the copied ones.
+    expect(ledger.stage(ledger.beginRun('run'), [staged('new-1')]).map((r) => r.kind)).toEqual(['new']);
   });
 
   it('retries with backoff, then dead-letters with the last reason', () => {
@@ -175,3 +184,39 @@ describe('SqliteLedger', () => {
     expect(ledger.stats().byState.deleted).toBe(1);
   });
 });
+
+/**
+ * A ledger as ciam-migrate wrote it with schema 1 or 2 (fixture: the layout of src/ledger/schema-sqlite.ts
+ * before version 3): users clustered by legacy id, payloads keyed by it.
+ */
+function writeOldLedger(file: string, version: number): void {
+  const db = new Database(file);
+  db.exec(`
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE payloads (source_id TEXT PRIMARY KEY, json TEXT NOT NULL);
+    CREATE TABLE users (
+      source_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, op TEXT NOT NULL DEFAULT 'upsert', state TEXT NOT NULL,
+      synced_fingerprint TEXT, leased_fingerprint TEXT, target_action TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+      not_before INTEGER NOT NULL DEFAULT 0, lease_owner TEXT, lease_until INTEGER, last_error TEXT, error_code TEXT,
+      position TEXT, seen_run INTEGER, updated_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ${version === 1 ? 'CREATE INDEX users_queue ON users(state, not_before);' : `CREATE INDEX users_pending ON users(not_before) WHERE state = 'pending';`}
+    CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+      status TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '{}');
+    CREATE TABLE rejects (run_id INTEGER NOT NULL, position TEXT NOT NULL, source_id TEXT, reason TEXT NOT NULL);
+    CREATE INDEX rejects_run ON rejects(run_id);
+    CREATE TABLE progress (run_id INTEGER NOT NULL, point TEXT NOT NULL);
+    CREATE INDEX progress_run ON progress(run_id);
+  `);
+  db.prepare(`INSERT INTO meta VALUES ('schema_version', ?)`).run(String(version));
+  db.exec(`INSERT INTO runs (kind, started_at, status) VALUES ('run', '2026-01-01T00:00:00Z', 'done')`);
+  const insert = db.prepare(
+    `INSERT INTO users (source_id, fingerprint, state, synced_fingerprint, last_error, error_code, seen_run, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, 0)`,
+  );
+  for (const [id, state] of [['synced-1', 'synced'], ['pending-1', 'pending'], ['dead-1', 'dead']] as const) {
+    const s = staged(id);
+    insert.run(id, s.fingerprint, state, state === 'synced' ? s.fingerprint : null, state === 'dead' ? 'HTTP 400 bad phone' : null, state === 'dead' ? 'invalid' : null);
+    db.prepare(`INSERT INTO payloads VALUES (?, ?)`).run(id, s.json);
+  }
+  db.close();
+}
