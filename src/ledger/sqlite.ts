@@ -52,9 +52,8 @@ export class SqliteLedger implements Ledger {
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
-    // Takes effect only when the file is created. Bigger pages mean shallower trees and fewer
-    // commits' worth of page headers: staging and settling measured ~20 % cheaper than with 4 KiB
-    // pages, for sequential and random legacy ids alike.
+    // Takes effect only when the file is created. Against 4 and 8 KiB pages, the least CPU to stage
+    // and settle for sequential and random legacy ids alike (BENCHMARKS.md, session 9).
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a process crash; only an OS crash may lose the last commits.
