@@ -70,7 +70,6 @@ export async function startEmulatorProcess(options: Record<string, unknown>): Pr
   };
 }
 
-/** A CSV of `n` users; passwords are a handful of precomputed bcrypt hashes (hashing is not under test). */
 /**
  * Legacy ids: `sequential` (b0, b1, …: each chunk of users lands on a few adjacent ledger pages) or
  * `uuid` (random, as Keycloak, Cognito, Auth0 or Firebase export them: every user of a chunk lands
@@ -84,6 +83,7 @@ export function benchUuid(i: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** A CSV of `n` users; passwords are a handful of precomputed bcrypt hashes (hashing is not under test). */
 export async function writeBenchCsv(file: string, n: number, ids: BenchIds = 'sequential'): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   const hashes = await Promise.all(Array.from({ length: 8 }, (_, i) => bcryptHash(`password-${i}`, 4)));
