@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMapper } from '../../src/mapping/index.ts';
 import { createDecoder } from '../../src/stream/envelope/index.ts';
-import { parseVersion } from '../../src/stream/envelope/common.ts';
+import { canonicalType, eventTime, parseVersion } from '../../src/stream/envelope/common.ts';
 import { EnvelopeConfig } from '../../src/config/sync.ts';
 import type { IncomingEvent } from '../../src/ledger/inbox.ts';
 
@@ -111,5 +112,48 @@ describe('parseVersion', () => {
     expect(parseVersion('2026-01-01T00:00:00Z')).toBe(Date.parse('2026-01-01T00:00:00Z'));
     expect(parseVersion(-1)).toBeUndefined();
     expect(parseVersion('soon')).toBeUndefined();
+  });
+});
+
+describe('eventTime', () => {
+  const NOW = new Date('2030-05-05T05:05:05.555Z');
+  // What every decoder did before the fast path: parse, then write back in UTC with milliseconds.
+  const byDate = (t: string | undefined) => (t !== undefined && !Number.isNaN(Date.parse(t)) ? new Date(t).toISOString() : NOW.toISOString());
+  const now = () => NOW;
+
+  it('gives what Date gives for any time, in any form, valid or not', () => {
+    const digits = (n: number, max: number) => fc.integer({ min: 0, max }).map((v) => String(v).padStart(n, '0'));
+    // Field by field, out of range included (month 13, Feb 30, hour 24, second 60), so the shape
+    // the fast path accepts is hit often, on both sides of its edges.
+    const shaped = fc
+      .tuple(digits(4, 9999), digits(2, 19), digits(2, 39), digits(2, 29), digits(2, 69), digits(2, 69), digits(3, 999), fc.constantFrom('Z', '+02:00', 'z', ''))
+      .map(([y, mo, d, h, mi, s, ms, zone]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${zone}`);
+    const fromDates = fc.date({ min: new Date(0), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }).map((d) => d.toISOString());
+    fc.assert(
+      fc.property(fc.oneof(shaped, fromDates, fc.string(), fc.constant(undefined)), (t) => {
+        expect(eventTime(t, now)).toBe(byDate(t));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('rolls impossible days over as Date does, and falls back to now', () => {
+    expect(eventTime('2024-02-30T00:00:00.000Z', now)).toBe('2024-03-01T00:00:00.000Z');
+    expect(eventTime('2024-02-29T24:00:00.000Z', now)).toBe('2024-03-01T00:00:00.000Z');
+    expect(eventTime('2026-01-01T10:00:00+02:00', now)).toBe('2026-01-01T08:00:00.000Z');
+    expect(eventTime('2024-13-01T00:00:00.000Z', now)).toBe(NOW.toISOString());
+    expect(eventTime(undefined, now)).toBe(NOW.toISOString());
+  });
+});
+
+describe('canonicalType', () => {
+  it('takes the config map first, then the canonical names and their suffixes; nothing from the prototype', () => {
+    expect(canonicalType('UserRenamed', { UserRenamed: 'user.updated' })).toBe('user.updated');
+    expect(canonicalType('user.deleted', {})).toBe('user.deleted');
+    expect(canonicalType('com.shop.user.password_changed', {})).toBe('user.password_changed');
+    expect(canonicalType('com.shop.user.renamed', {})).toBeUndefined();
+    expect(canonicalType('constructor', {})).toBeUndefined();
+    expect(canonicalType('toString', {})).toBeUndefined();
+    expect(canonicalType(undefined, {})).toBeUndefined();
   });
 });

@@ -24,16 +24,35 @@ export function bad(msg: RawMessage, reason: string, id?: string, subject?: stri
   return { ok: false, bad: { id: key, source: msg.input, subject, reason, raw: raw.slice(0, 65_536) } };
 }
 
+const EVENT_TYPES: ReadonlySet<string> = new Set(UserEventType.options);
+const isEventType = (t: string | undefined): t is EventType => t !== undefined && EVENT_TYPES.has(t);
+
 /** Canonical type from a producer's type: an explicit map first, then the `user.*` suffix. */
 export function canonicalType(type: string | undefined, map: Record<string, EventType>): EventType | undefined {
   if (type === undefined) return undefined;
-  const mapped = map[type];
+  const mapped = Object.hasOwn(map, type) ? map[type] : undefined;
   if (mapped !== undefined) return mapped;
-  const direct = UserEventType.safeParse(type);
-  if (direct.success) return direct.data;
-  const m = /(user\.[a-z_]+)$/.exec(type);
-  const suffix = m?.[1] ? UserEventType.safeParse(m[1]) : undefined;
-  return suffix?.success ? suffix.data : undefined;
+  if (isEventType(type)) return type;
+  const suffix = /(user\.[a-z_]+)$/.exec(type)?.[1];
+  return isEventType(suffix) ? suffix : undefined;
+}
+
+/**
+ * Times that `toISOString` gives back unchanged: UTC with milliseconds, and fields in range. Days
+ * past the 28th are left to `Date`, which rolls an impossible one (Feb 30) over into the next month.
+ */
+const CANONICAL_TIME = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
+/**
+ * The event's time as `toISOString` writes it, or the current time when it has none or it is not
+ * a time. Most producers already send this form: it is recognised without parsing a date (about
+ * a microsecond per event on the sync's busiest thread).
+ */
+export function eventTime(time: string | undefined, now: () => Date = () => new Date()): string {
+  if (time === undefined) return now().toISOString();
+  if (CANONICAL_TIME.test(time)) return time;
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? now().toISOString() : new Date(ms).toISOString();
 }
 
 /**
@@ -110,8 +129,7 @@ export function finish(msg: RawMessage, parts: EventParts, types: Record<string,
   if (user === undefined && type !== 'user.deleted') return bad(msg, `${type} without user data`, id, subject);
   const version = parseVersion(parts.version) ?? parseVersion(parts.time);
   if (version === undefined) return bad(msg, 'missing or invalid version (sequence, version or time)', id, subject);
-  const time = parts.time !== undefined && !Number.isNaN(Date.parse(parts.time)) ? new Date(parts.time).toISOString() : new Date().toISOString();
-  return { ok: true, event: { id, source: parts.source, type, subject, version, time, data: user } };
+  return { ok: true, event: { id, source: parts.source, type, subject, version, time: eventTime(parts.time), data: user } };
 }
 
 export function parseJson(msg: RawMessage): { ok: true; value: unknown } | { ok: false; reason: string } {
