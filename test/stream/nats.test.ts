@@ -6,6 +6,10 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SERVICES, serviceAvailable } from '../helpers/services.ts';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { EnvelopeConfig } from '../../src/config/sync.ts';
+import type { IncomingEvent } from '../../src/ledger/inbox.ts';
+import { createDecoder } from '../../src/stream/envelope/index.ts';
+import { NatsInput } from '../../src/stream/inputs/nats.ts';
 import { emulatorState, startEmulator, tempDir, writeConfig } from './harness.ts';
 import { exitCode, freePort, kill9, OwnNats, spawnSync } from './processes.ts';
 import { cloudEvent, deliveryOrder, diffFinal, makeWorkload } from './workload.ts';
@@ -125,4 +129,49 @@ ${inboxYaml}`,
     },
     Math.max(600_000, EVENTS * 3),
   );
+});
+
+describe.skipIf(!natsUp)('NATS JetStream input: ids of events that carry none (real broker)', () => {
+  it('takes the Nats-Msg-Id header, else the stream sequence, and decodes the body it was given', async () => {
+    const tag = `ids${Date.now().toString(36)}`;
+    const stream = tag.toUpperCase();
+    const got: IncomingEvent[] = [];
+    const input = new NatsInput({
+      name: 'nats',
+      servers: '127.0.0.1:4222',
+      stream,
+      subjects: [`${tag}.>`],
+      durable: 'ids',
+      ackWaitMs: 5000,
+      maxAckPending: 100,
+      batch: 10,
+      decoder: createDecoder(EnvelopeConfig.parse({ kind: 'cloudevents' }), {}),
+    });
+    await input.start({
+      ingest: (events) => {
+        got.push(...events);
+        return Promise.resolve({ accepted: events.length, duplicates: 0, dead: 0 });
+      },
+    });
+    try {
+      const nc = await connect({ servers: '127.0.0.1:4222' });
+      const js = jetstream(nc);
+      const event = (n: number) => JSON.stringify({ specversion: '1.0', source: 'urn:t', type: 'user.deleted', subject: `u${n}`, sequence: n });
+      await js.publish(`${tag}.users`, event(1));
+      await js.publish(`${tag}.users`, event(2), { msgID: 'm-2' });
+      await js.publish(`${tag}.users`, 'not json');
+      await nc.close();
+      for (let t = 0; got.length < 3 && t < 100; t++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await input.stop();
+      const nc = await connect({ servers: '127.0.0.1:4222' });
+      await (await jetstreamManager(nc)).streams.delete(stream);
+      await nc.close();
+    }
+    expect(got).toEqual([
+      { ok: true, event: expect.objectContaining({ id: `${stream}:1`, subject: 'u1', version: 1 }) },
+      { ok: true, event: expect.objectContaining({ id: 'm-2', subject: 'u2', version: 2 }) },
+      { ok: false, bad: expect.objectContaining({ id: `${stream}:3`, reason: 'unparseable: body is not JSON', raw: 'not json' }) },
+    ]);
+  });
 });

@@ -138,8 +138,18 @@ export class NatsInput implements EventInput {
   private decode(m: JsMsg): IncomingEvent | null {
     const headers: Record<string, string> = {};
     if (m.headers) for (const k of m.headers.keys()) headers[k.toLowerCase()] = m.headers.get(k);
-    const transportId = headers['nats-msg-id'] ?? `${this.o.stream}:${m.seq}`;
-    return this.o.decoder({ body: Buffer.from(m.data), headers, input: this.name, transportId });
+    const msgId = headers['nats-msg-id'];
+    const stream = this.o.stream;
+    return this.o.decoder({
+      // A view of the message, not a copy: decoders read it before this returns.
+      body: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength),
+      headers,
+      input: this.name,
+      // Only envelopes without an id of their own read it; the sequence is parsed out of the reply subject.
+      get transportId() {
+        return msgId ?? `${stream}:${m.seq}`;
+      },
+    });
   }
 
   async stop(): Promise<void> {
