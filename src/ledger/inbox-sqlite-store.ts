@@ -497,10 +497,32 @@ export function fromAppendClaims(events: IncomingEvent[], claimed: AppendOutcome
   }));
 }
 
-/** The receiver's side: payloads parsed back into users. */
+/** The receiver's side: payloads become users when read. */
 export function fromRows(rows: ClaimedRow[]): ClaimedUser[] {
-  return rows.map((u) => ({
-    ...u,
-    events: u.events.map((e) => ({ ...e, data: e.data === null ? undefined : (JSON.parse(e.data) as ClaimedEvent['data']) })),
-  }));
+  return rows.map((u) => ({ ...u, events: u.events.map(claimedEvent) }));
+}
+
+/**
+ * A claimed event whose user is parsed from its JSON when first read: a burst of one user's changes
+ * is applied as its newest snapshot, and the snapshots before it are never parsed. The accessor is
+ * the object's own, so copies (spread, JSON, structured clone) still see the user.
+ */
+function claimedEvent(e: ClaimedRow['events'][number]): ClaimedEvent {
+  const json = e.data;
+  let user: ClaimedEvent['data'];
+  return {
+    seq: e.seq,
+    id: e.id,
+    source: e.source,
+    subject: e.subject,
+    type: e.type,
+    version: e.version,
+    time: e.time,
+    receivedAt: e.receivedAt,
+    hasData: json !== null,
+    get data() {
+      if (json === null) return undefined;
+      return (user ??= JSON.parse(json) as ClaimedEvent['data']);
+    },
+  };
 }

@@ -44,7 +44,15 @@ export interface ClaimedEvent extends InboxEvent {
   /** Inbox position; unique and increasing in arrival order. */
   seq: number;
   receivedAt: number;
+  /**
+   * Whether the event carries a user, where `data` is parsed only when first read (claims from the
+   * SQLite inbox): asking this does not parse it. See `carriesUser`.
+   */
+  hasData?: boolean;
 }
+
+/** Whether a claimed event carries a user, without parsing one that is still stored JSON. */
+export const carriesUser = (ev: ClaimedEvent): boolean => ev.hasData ?? ev.data !== undefined;
 
 /** One user's mailbox as a worker holds it under lease. */
 export interface ClaimedUser {

@@ -1,4 +1,4 @@
-import type { ClaimedUser } from '../ledger/inbox.ts';
+import { carriesUser, type ClaimedEvent, type ClaimedUser } from '../ledger/inbox.ts';
 import type { User } from '../model/index.ts';
 
 /** What one claimed user needs from the target this round. */
@@ -30,7 +30,7 @@ export function planUser(c: ClaimedUser): UserPlan {
   let version = c.appliedVersion;
   const skipped: number[] = [];
   const events: number[] = [];
-  let user: User | undefined;
+  let last: ClaimedEvent | undefined;
   let emailTouched = false;
   for (const ev of c.events) {
     if (ev.version <= version) {
@@ -41,15 +41,17 @@ export function planUser(c: ClaimedUser): UserPlan {
       if (events.length > 0) break;
       return { subject: c.subject, kind: 'delete', events: [ev.seq], skipped, version: ev.version };
     }
-    if (ev.data === undefined) {
+    if (!carriesUser(ev)) {
       skipped.push(ev.seq);
       continue;
     }
     events.push(ev.seq);
-    user = ev.data;
+    // Only the newest snapshot is sent: the events it supersedes are never parsed (see fromRows).
+    last = ev;
     version = ev.version;
     if (ev.type === 'user.email_changed') emailTouched = true;
   }
+  const user = last?.data;
   if (user === undefined) return { subject: c.subject, kind: 'noop', skipped };
   // A user coming back after a delete is created afresh: there is no old identifier to swap.
   const emailChanged = !c.tombstone && (c.lastEmail !== undefined ? user.email !== c.lastEmail : emailTouched);

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ClaimedUser } from '../../src/ledger/inbox.ts';
+import { fromRows, type ClaimedRow } from '../../src/ledger/inbox-sqlite-store.ts';
 import { planUser } from '../../src/stream/plan.ts';
 import { sign, verifySignature } from '../../src/stream/webhook-signature.ts';
 import { ev } from './fixtures.ts';
@@ -49,6 +50,26 @@ describe('planUser', () => {
     expect(same).toMatchObject({ kind: 'upsert', emailChange: undefined });
     const reborn = planUser(claimed([ev('u1', 4, 'user.created')], { appliedVersion: 3, tombstone: true, known: true, lastEmail: 'old@example.com' }));
     expect(reborn).toMatchObject({ kind: 'upsert', known: false, emailChange: undefined });
+  });
+  it('plans users claimed back from the SQLite inbox alike, parsing only the snapshot it sends', () => {
+    const cases = [
+      claimed([ev('u1', 1, 'user.created'), ev('u1', 2), ev('u1', 3, 'user.password_changed'), ev('u1', 4)]),
+      claimed([ev('u1', 1), ev('u1', 2, 'user.deleted'), ev('u1', 3, 'user.created')]),
+      claimed([ev('u1', 4), ev('u1', 5), ev('u1', 6, 'user.email_changed')], { appliedVersion: 5, known: true, lastEmail: 'old@example.com' }),
+    ];
+    for (const eager of cases) {
+      // As the inbox thread hands them over: each event's user as the JSON it was stored as.
+      const row: ClaimedRow = { ...eager, events: eager.events.map(({ data, ...e }) => ({ ...e, data: data === undefined ? null : JSON.stringify(data) })) };
+      const parse = vi.spyOn(JSON, 'parse');
+      try {
+        const [lazy] = fromRows([row]);
+        const plan = planUser(lazy!);
+        expect(plan).toEqual(planUser(eager));
+        expect(parse).toHaveBeenCalledTimes(plan.kind === 'upsert' ? 1 : 0);
+      } finally {
+        parse.mockRestore();
+      }
+    }
   });
 });
 
