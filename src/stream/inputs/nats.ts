@@ -10,6 +10,7 @@ import {
 } from '@nats-io/jetstream';
 import type { IncomingEvent } from '../../ledger/inbox.ts';
 import type { Decoder } from '../envelope/index.ts';
+import type { RawMessage } from '../envelope/types.ts';
 import type { EventInput, InputSink } from '../input.ts';
 import { Batcher } from '../batcher.ts';
 
@@ -37,6 +38,29 @@ export interface NatsInputOptions {
   token?: string | undefined;
   decoder: Decoder;
   onError?: (err: unknown) => void;
+}
+
+/**
+ * A JetStream message as decoders see it. The transport id is read only by envelopes without an id
+ * of their own, and the stream sequence in it is parsed out of the reply subject: it is a getter, on
+ * the prototype (an object literal's own getter costs more to create than the parse it saves).
+ */
+class NatsRawMessage implements RawMessage {
+  /** A view of the message, not a copy: decoders read it before they return. */
+  readonly body: Buffer;
+
+  constructor(
+    private readonly m: JsMsg,
+    readonly headers: Record<string, string>,
+    readonly input: string,
+    private readonly stream: string,
+  ) {
+    this.body = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+  }
+
+  get transportId(): string {
+    return this.headers['nats-msg-id'] ?? `${this.stream}:${this.m.seq}`;
+  }
 }
 
 /**
@@ -138,18 +162,7 @@ export class NatsInput implements EventInput {
   private decode(m: JsMsg): IncomingEvent | null {
     const headers: Record<string, string> = {};
     if (m.headers) for (const k of m.headers.keys()) headers[k.toLowerCase()] = m.headers.get(k);
-    const msgId = headers['nats-msg-id'];
-    const stream = this.o.stream;
-    return this.o.decoder({
-      // A view of the message, not a copy: decoders read it before this returns.
-      body: Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength),
-      headers,
-      input: this.name,
-      // Only envelopes without an id of their own read it; the sequence is parsed out of the reply subject.
-      get transportId() {
-        return msgId ?? `${stream}:${m.seq}`;
-      },
-    });
+    return this.o.decoder(new NatsRawMessage(m, headers, this.name, this.o.stream));
   }
 
   async stop(): Promise<void> {
