@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import type { MigrationConfig } from '../config/schema.ts';
-import { openLedger, type Ledger } from '../ledger/index.ts';
+import { openLedger, type Ledger, type LedgerUpgrade } from '../ledger/index.ts';
 
 export interface MigrationContext {
   config: MigrationConfig;
@@ -12,5 +12,15 @@ export interface MigrationContext {
 
 export async function openContext(configFile: string): Promise<MigrationContext> {
   const config = await loadConfig(configFile);
-  return { config, ledger: openLedger(config), baseDir: path.dirname(path.resolve(configFile)) };
+  const ledger = openLedger(config, { onUpgrade: (u) => process.stderr.write(upgradeNotice(u)) });
+  return { config, ledger, baseDir: path.dirname(path.resolve(configFile)) };
+}
+
+/** Said before an upgrade that may copy every user, so the command does not seem to hang. */
+function upgradeNotice(u: LedgerUpgrade): string {
+  return (
+    `ciam-migrate: upgrading the ledger ${u.file} from schema ${u.from} to ${u.to} (${u.users.toLocaleString('en-US')} users), once: ` +
+    `one transaction that may copy every user (measured: ~14 s per million users) and needs free disk of about twice the ledger's size until it commits; ` +
+    `interrupting it leaves the ledger as it was\n`
+  );
 }
