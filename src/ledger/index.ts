@@ -1,13 +1,13 @@
 import type { MigrationConfig } from '../config/schema.ts';
 import type { Ledger } from './ledger.ts';
-import { SqliteLedger, type LedgerUpgrade } from './sqlite.ts';
+import { SqliteLedger, type SqliteLedgerOptions } from './sqlite.ts';
 
 export * from './ledger.ts';
 export { fingerprint, fingerprintJson } from './fingerprint.ts';
 export { newOwnerId } from './owner.ts';
-export { SqliteLedger, LedgerBusyError, type LedgerUpgrade } from './sqlite.ts';
+export { SqliteLedger, LedgerBusyError, type LedgerUpgrade, type SqliteLedgerOptions } from './sqlite.ts';
 
-export function openLedger(config: MigrationConfig, options: { onUpgrade?: (upgrade: LedgerUpgrade) => void } = {}): Ledger {
+export function openLedger(config: MigrationConfig, options: SqliteLedgerOptions = {}): Ledger {
   const ledger = config.ledger ?? { kind: 'sqlite', path: `.ciam-migrate/${config.name}.sqlite` };
   if (ledger.kind === 'sqlite') return new SqliteLedger(ledger.path, options);
   throw new Error('the PostgreSQL ledger is not available yet; use ledger.kind: sqlite');

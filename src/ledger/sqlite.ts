@@ -55,6 +55,11 @@ export interface LedgerUpgrade {
   users: number;
 }
 
+export interface SqliteLedgerOptions {
+  /** Called before an older ledger's one-time upgrade starts (see `LedgerUpgrade`). */
+  onUpgrade?: (upgrade: LedgerUpgrade) => void;
+}
+
 /** Embedded ledger: one SQLite file in WAL mode, one writer process at a time. */
 export class SqliteLedger implements Ledger {
   private readonly db: Database.Database;
@@ -63,7 +68,7 @@ export class SqliteLedger implements Ledger {
 
   constructor(
     readonly file: string,
-    options: { onUpgrade?: (upgrade: LedgerUpgrade) => void } = {},
+    options: SqliteLedgerOptions = {},
   ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
