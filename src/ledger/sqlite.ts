@@ -96,12 +96,12 @@ export class SqliteLedger implements Ledger {
       this.db.transaction(() => {
         // Read again under the write lock: another process may have upgraded the file meanwhile.
         const version = storedVersion();
+        // Migrations first: the current schema's indexes are then built on the current tables only.
         if (version !== undefined && version !== String(SQLITE_SCHEMA_VERSION)) {
           const users = this.db.prepare(`SELECT COUNT(*) FROM users`).pluck().get() as number;
           options.onUpgrade?.({ file, from: Number(version), to: SQLITE_SCHEMA_VERSION, users });
+          for (let v = Number(version) + 1; v <= SQLITE_SCHEMA_VERSION; v++) this.db.exec(SQLITE_MIGRATIONS[v] ?? '');
         }
-        // Migrations first: the current schema's indexes are then built on the current tables only.
-        if (version !== undefined) for (let v = Number(version) + 1; v <= SQLITE_SCHEMA_VERSION; v++) this.db.exec(SQLITE_MIGRATIONS[v] ?? '');
         this.db.exec(SQLITE_SCHEMA);
         this.db
           .prepare(`INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
