@@ -71,8 +71,10 @@ export class ReadyQueue {
       out.push(item);
     }
     this.head = end;
-    // Compact once the consumed prefix dominates, so the array does not grow without bound.
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
+    // Taken users must not stay reachable from here: in a long run they would be promoted to the old
+    // generation along with their payloads (up to 4,096 of them did, when compaction waited for that
+    // many). Dropping the taken prefix once it is at least half the array costs O(1) per user.
+    if (this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }

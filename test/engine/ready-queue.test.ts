@@ -1,5 +1,11 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ReadyQueue } from '../../src/engine/ready-queue.ts';
+
+setFlagsFromString('--expose-gc');
+/** A full collection on demand (a fresh context sees the flag set just above). */
+const collectGarbage = runInNewContext('gc') as () => void;
 
 const users = (from: number, n: number) =>
   Array.from({ length: n }, (_, i) => ({ sourceId: `u${from + i}`, fingerprint: `f${from + i}`, json: JSON.stringify({ sourceId: `u${from + i}` }), knownToTarget: false }));
@@ -55,5 +61,25 @@ describe('ReadyQueue', () => {
     }
     for (const item of q.drain()) seen.push(item.sourceId);
     expect(seen).toEqual(Array.from({ length: 10_000 }, (_, i) => `u${i}`));
+  });
+
+  it('does not keep users alive once they are taken (their payloads are most of a run\'s memory)', async () => {
+    const q = new ReadyQueue(1_000);
+    const refs: Array<WeakRef<object>> = [];
+    const push = (from: number) => {
+      const batch = users(from, 10).map((u) => ({ ...u, payload: { entity: `{"sub":"${u.sourceId}"}` } }));
+      for (const u of batch) refs.push(new WeakRef(u.payload));
+      q.push(batch);
+    };
+    push(0);
+    push(10);
+    q.take(15);
+    // A WeakRef holds its target until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    const alive = refs.map((r) => r.deref() !== undefined);
+    expect(alive.slice(0, 15).filter(Boolean)).toHaveLength(0);
+    expect(alive.slice(15).every(Boolean)).toBe(true);
+    expect(q.drain().map((i) => i.sourceId)).toEqual(['u15', 'u16', 'u17', 'u18', 'u19']);
   });
 });
