@@ -43,11 +43,16 @@ function upsertOf(target: Target, items: DeliveryItem[]): Promise<Outcome[]> {
   if (upserts.length === 0) return Promise.resolve([]);
   if (target.encodeForBulk !== undefined && target.upsertEncoded !== undefined) {
     // Users staging encoded ahead go as they are; the others are encoded here, the same way.
+    // An item that carries its payload is passed as it is, not wrapped: users in flight are what the
+    // main thread's garbage collector copies and promotes (BENCHMARKS.md, session 11).
     const encoded: EncodedPlannedUser[] = [];
     for (const i of upserts) {
-      const user = i.payload === undefined ? parsed(i) : undefined;
-      const payload = i.payload ?? (user !== undefined ? target.encodeForBulk(user).payload : undefined);
-      if (payload !== undefined) encoded.push({ sourceId: i.sourceId, knownToTarget: i.knownToTarget, payload });
+      if (i.payload !== undefined) {
+        encoded.push(i as EncodedPlannedUser);
+        continue;
+      }
+      const user = parsed(i);
+      if (user !== undefined) encoded.push({ sourceId: i.sourceId, knownToTarget: i.knownToTarget, payload: target.encodeForBulk(user).payload });
     }
     return target.upsertEncoded(encoded);
   }

@@ -4,18 +4,20 @@ import type { BulkPayload } from '../targets/target.ts';
 /** A claimed item that may carry the target's encoding, made ahead by staging. */
 export type DeliveryItem = ClaimedItem & { payload?: BulkPayload };
 
-/** A user staged and leased to this run, waiting in memory for a call. */
-export interface ReadyUser {
-  sourceId: string;
-  fingerprint: string;
-  /**
-   * The canonical user as JSON, only when staging made no payload: delivery encodes from it then.
-   * Not both: a queue full of users waiting for a stalled target is most of a run's memory.
-   */
-  json?: string;
-  knownToTarget: boolean;
-  /** The target's encoding, when staging made it ahead (see `Target.encodeForBulk`). */
-  payload?: BulkPayload;
+/**
+ * A user staged and leased to this run, waiting in memory for a call: already the item delivery
+ * sends, so handing it over allocates nothing per user. It carries the target's encoding when
+ * staging made one, else the canonical user as JSON (never both: a queue full of users waiting for
+ * a stalled target is most of a run's memory).
+ */
+export type ReadyUser = DeliveryItem & { op: 'upsert' };
+
+/** A ready user, as the stager makes it from a staged, leased user. */
+export function readyUser(sourceId: string, fingerprint: string, knownToTarget: boolean, encoding: { payload: BulkPayload } | { json: string }): ReadyUser {
+  const item: ReadyUser = { sourceId, op: 'upsert', fingerprint, user: undefined, knownToTarget, attempts: 0 };
+  if ('payload' in encoding) item.payload = encoding.payload;
+  else item.json = encoding.json;
+  return item;
 }
 
 /**
@@ -62,14 +64,7 @@ export class ReadyQueue {
   /** Up to `max` users as claimed items, oldest first; their payload stays JSON until sent. */
   take(max: number): DeliveryItem[] {
     const end = Math.min(this.items.length, this.head + max);
-    const out: DeliveryItem[] = [];
-    for (let i = this.head; i < end; i++) {
-      const u = this.items[i] as ReadyUser;
-      const item: DeliveryItem = { sourceId: u.sourceId, op: 'upsert', fingerprint: u.fingerprint, user: undefined, knownToTarget: u.knownToTarget, attempts: 0 };
-      if (u.payload !== undefined) item.payload = u.payload;
-      else if (u.json !== undefined) item.json = u.json;
-      out.push(item);
-    }
+    const out = this.items.slice(this.head, end);
     this.head = end;
     // Taken users must not stay reachable from here: in a long run they would be promoted to the old
     // generation along with their payloads (up to 4,096 of them did, when compaction waited for that

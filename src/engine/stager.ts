@@ -1,7 +1,7 @@
 import type { Ledger, SourceReject, StageLease } from '../ledger/index.ts';
 import type { BulkPayload } from '../targets/target.ts';
 import type { PreparedChunk } from './prepare.ts';
-import type { ReadyQueue, ReadyUser } from './ready-queue.ts';
+import { readyUser, type ReadyQueue, type ReadyUser } from './ready-queue.ts';
 
 export interface StageCounts {
   read: number;
@@ -61,7 +61,7 @@ export class Stager {
           toSend.push(i);
           if (r.leased) {
             const payload = chunk.payloads?.[i];
-            ready.push({ sourceId: u.sourceId, fingerprint: u.fingerprint, knownToTarget: r.knownToTarget, ...(payload !== undefined ? { payload } : { json: u.json }) });
+            ready.push(readyUser(u.sourceId, u.fingerprint, r.knownToTarget, payload !== undefined ? { payload } : { json: u.json }));
           }
         }
       });

@@ -1,14 +1,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { ReadyQueue } from '../../src/engine/ready-queue.ts';
+import { ReadyQueue, readyUser } from '../../src/engine/ready-queue.ts';
 
 setFlagsFromString('--expose-gc');
 /** A full collection on demand (a fresh context sees the flag set just above). */
 const collectGarbage = runInNewContext('gc') as () => void;
 
 const users = (from: number, n: number) =>
-  Array.from({ length: n }, (_, i) => ({ sourceId: `u${from + i}`, fingerprint: `f${from + i}`, json: JSON.stringify({ sourceId: `u${from + i}` }), knownToTarget: false }));
+  Array.from({ length: n }, (_, i) => readyUser(`u${from + i}`, `f${from + i}`, false, { json: JSON.stringify({ sourceId: `u${from + i}` }) }));
 
 describe('ReadyQueue', () => {
   it('hands users out oldest first, as claimed items with their payload', () => {
@@ -67,8 +67,8 @@ describe('ReadyQueue', () => {
     const q = new ReadyQueue(1_000);
     const refs: Array<WeakRef<object>> = [];
     const push = (from: number) => {
-      const batch = users(from, 10).map((u) => ({ ...u, payload: { entity: `{"sub":"${u.sourceId}"}` } }));
-      for (const u of batch) refs.push(new WeakRef(u.payload));
+      const batch = Array.from({ length: 10 }, (_, i) => readyUser(`u${from + i}`, `f${from + i}`, false, { payload: { entity: `{"sub":"u${from + i}"}` } }));
+      for (const u of batch) if (u.payload !== undefined) refs.push(new WeakRef(u.payload));
       q.push(batch);
     };
     push(0);

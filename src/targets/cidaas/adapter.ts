@@ -103,7 +103,7 @@ export class CidaasAdapter implements SingleUserTarget {
       }
       if (p.password === 'reset-unsupported') this.counters.unsupportedHashResets++;
       if (p.password === 'verifier') this.counters.verifierHashes++;
-      built.push({ sourceId: u.sourceId, sub: p.sub, knownToTarget: u.knownToTarget, identifiers: [...p.ids], entity: p.entity });
+      built.push({ sourceId: u.sourceId, sub: p.sub, knownToTarget: u.knownToTarget, identifiers: p.ids, entity: p.entity });
     }
     if (built.length > 0) {
       // cidaas answers per user, but may still refuse a whole request for one bad entity (400/417).

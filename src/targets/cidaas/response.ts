@@ -56,7 +56,7 @@ export interface SentEntity {
   sub: string;
   knownToTarget: boolean;
   /** Lower-cased identifiers the entity carried, to match failed states whose sub is "ANONYMOUS". */
-  identifiers: string[];
+  identifiers: readonly string[];
 }
 
 /**
