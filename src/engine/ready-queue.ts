@@ -69,7 +69,7 @@ export class ReadyQueue {
     // Taken users must not stay reachable from here: in a long run they would be promoted to the old
     // generation along with their payloads (up to 4,096 of them did, when compaction waited for that
     // many). Dropping the taken prefix once it is at least half the array costs O(1) per user.
-    if (this.head * 2 >= this.items.length) {
+    if (this.head > 0 && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
