@@ -42,9 +42,9 @@ function upsertOf(target: Target, items: DeliveryItem[]): Promise<Outcome[]> {
   const upserts = items.filter((i) => i.op === 'upsert');
   if (upserts.length === 0) return Promise.resolve([]);
   if (target.encodeForBulk !== undefined && target.upsertEncoded !== undefined) {
-    // Users staging encoded ahead go as they are; the others are encoded here, the same way.
-    // An item that carries its payload is passed as it is, not wrapped: users in flight are what the
-    // main thread's garbage collector copies and promotes (BENCHMARKS.md, session 11).
+    // Users staging encoded ahead go as they are, not even wrapped (users in flight are what the main
+    // thread's garbage collector copies and promotes, BENCHMARKS.md session 11); the others are
+    // encoded here, the same way.
     const encoded: EncodedPlannedUser[] = [];
     for (const i of upserts) {
       if (i.payload !== undefined) {
