@@ -9,6 +9,7 @@ interface EmulatorCliOptions {
   latencyMs?: number;
   jitterMs?: number;
   maxConcurrency?: number;
+  capacity?: number;
   rateLimit?: number;
   burst?: number;
   faultRate?: number;
@@ -74,6 +75,7 @@ function faults(o: EmulatorCliOptions): Partial<FaultOptions> {
   set('latencyMs', o.latencyMs);
   set('jitterMs', o.jitterMs);
   set('maxConcurrency', o.maxConcurrency);
+  set('capacity', o.capacity);
   set('rateLimit', o.rateLimit);
   set('burst', o.burst);
   set('faultRate', o.faultRate);
@@ -122,6 +124,7 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--latency-ms <n>', 'fixed delay added to every API response', int)
     .option('--jitter-ms <n>', 'random extra delay in [0, n)', int)
     .option('--max-concurrency <n>', 'requests in flight above n answer 429', int)
+    .option('--capacity <n>', 'requests served at once; more wait their turn (a backend that queues instead of refusing)', int)
     .option('--rate-limit <n>', 'requests per second (token bucket); excess answers 429', int)
     .option('--burst <n>', 'bucket size for --rate-limit (default = rate)', int)
     .option('--fault-rate <f>', 'fraction of API requests answered with a 5xx', rate)

@@ -52,6 +52,21 @@ describe('concurrency limit', () => {
   });
 });
 
+describe('capacity (a backend that queues)', () => {
+  it('serves one request at a time: each of 4 parallel requests waits for those before it, and all succeed', async () => {
+    const emu = await cidaas({ faults: { capacity: 1, latencyMs: 100 } });
+    const t0 = performance.now();
+    const took = await Promise.all(Array.from({ length: 4 }, async () => {
+      const r = await cidaasTokenCall(emu.url);
+      expect(r.status).toBe(200);
+      return performance.now() - t0;
+    }));
+    // Latency starts at a request's turn: the k-th answer cannot come before k × 100 ms.
+    expect([...took].sort((a, b) => a - b).map((t, k) => t >= (k + 1) * 100 - 5)).toEqual([true, true, true, true]);
+    expect(emu.stats()).toMatchObject({ requests: 4, rateLimited: 0 });
+  });
+});
+
 describe('rate limit (token bucket, frozen clock)', () => {
   it('cidaas: 2/s admits exactly 2 of 10, then 2 more a second later; no Retry-After', async () => {
     let now = 1_000_000;

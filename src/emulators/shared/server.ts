@@ -5,6 +5,7 @@ import { FaultInjector } from './faults.ts';
 import { Recorder } from './recorder.ts';
 import { Router, type EmuRequest, type Reply, type Route } from './router.ts';
 import { countStatus } from './stats.ts';
+import { ServiceTurns } from './turns.ts';
 import type { CommonEmulatorOptions, EmulatorStats } from './types.ts';
 
 export interface ServerSpec {
@@ -34,6 +35,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   const api = new Router().addAll(spec.routes);
   const inspection = new Router().addAll(spec.inspection);
   const faults = new FaultInjector(options.faults, options.clock);
+  const serving = new ServiceTurns();
   const recorder = options.record !== undefined ? new Recorder(options.record) : undefined;
 
   const server = createServer((req, res) => {
@@ -87,13 +89,20 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
       req.socket.destroy();
       return;
     }
-    // Latency is service time counted from arrival, as a real backend's would be: the emulator's own
-    // parsing and processing happen inside it, not on top of it. The request is applied before the
-    // wait, so a client that gives up on a slow answer meets the real "done, but the answer was
-    // lost" case, which only an idempotent retry survives.
-    const result = draw.faultStatus === undefined ? await match.handler(request) : undefined;
-    const wait = arrived + draw.delayMs - performance.now();
-    if (wait > 0) await sleep(wait);
+    // Latency is service time counted from arrival (or from the turn, with a capacity), as a real
+    // backend's would be: the emulator's own parsing and processing happen inside it, not on top of
+    // it. The request is applied before the wait, so a client that gives up on a slow answer meets
+    // the real "done, but the answer was lost" case, which only an idempotent retry survives.
+    const leave = await serving.enter(limits.capacity);
+    let result: Reply | undefined;
+    try {
+      const served = limits.capacity > 0 ? performance.now() : arrived;
+      result = draw.faultStatus === undefined ? await match.handler(request) : undefined;
+      const wait = served + draw.delayMs - performance.now();
+      if (wait > 0) await sleep(wait);
+    } finally {
+      leave();
+    }
     if (res.destroyed) return;
     if (result === undefined) {
       stats.injectedFaults++;

@@ -9,6 +9,11 @@ export interface FaultOptions {
   jitterMs: number;
   /** Requests in flight above this answer 429 at once; 0 = unlimited. */
   maxConcurrency: number;
+  /**
+   * API requests the backend serves at once; the others wait their turn, in arrival order, before
+   * their latency starts (a backend that queues under load instead of refusing); 0 = unlimited.
+   */
+  capacity: number;
   /** Sustained requests per second (token bucket); 0 = unlimited. */
   rateLimit: number;
   /** Bucket size for `rateLimit`; defaults to max(1, rateLimit). */
@@ -33,6 +38,7 @@ export const DEFAULT_FAULTS: FaultOptions = {
   latencyMs: 0,
   jitterMs: 0,
   maxConcurrency: 0,
+  capacity: 0,
   rateLimit: 0,
   burst: 0,
   faultRate: 0,
