@@ -16,7 +16,7 @@ export function formatRunSummary(s: RunSummary, maxRejects = 20): string {
   lines.push(
     `  target:   ${n(d.created)} created, ${n(d.updated)} updated, ${n(d.deleted)} deleted, ${n(d.dead)} refused, ` +
       `${n(d.retried)} retries, ${n(d.calls)} calls (${n(d.throttled)} throttled), ${n(s.usersPerSecond)} users/s, ` +
-      `up to ${s.maxConcurrency} concurrent, peak memory ${n(s.peakRssMb)} MB, ${s.cpuSeconds.toFixed(1)} s of CPU`,
+      `up to ${s.maxConcurrency} concurrent${s.queueingWindows > 0 ? ` (held back ${n(s.queueingWindows)}× as the target queued calls)` : ''}, peak memory ${n(s.peakRssMb)} MB, ${s.cpuSeconds.toFixed(1)} s of CPU`,
   );
   if (d.created + d.updated + d.deleted === 0 && s.status === 'completed') {
     lines.push('  nothing to send: every user in the target is up to date');

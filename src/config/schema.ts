@@ -14,6 +14,15 @@ export const RunConfig = z
     /** Upper bound for concurrent calls; adaptive concurrency never goes above it. */
     concurrency: z.number().int().min(1).max(256).default(8),
     initialConcurrency: z.number().int().min(1).default(2),
+    /**
+     * Adaptive concurrency stops growing, and steps down, while calls take more than this many
+     * times as long as the fastest recent call: the target is queueing them. 0: grow on success alone.
+     */
+    queueingTolerance: z
+      .number()
+      .min(0)
+      .refine((v) => v === 0 || v >= 1.2, 'either 0 (no check) or at least 1.2: every call takes longer than the fastest one')
+      .default(2),
     maxAttempts: z.number().int().min(1).default(10),
     leaseMs: z.number().int().positive().default(120_000),
     /** Safety cap for `run --deletes`: never delete more than this many users or this share of the ledger. */

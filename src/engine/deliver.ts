@@ -11,7 +11,7 @@ export interface DeliverOptions {
   target: Target;
   owner: string;
   batchSize: number;
-  concurrency: { initial: number; max: number };
+  concurrency: { initial: number; max: number; queueingTolerance?: number };
   leaseMs: number;
   retry: RetryPolicy;
   /** Stop claiming new work; calls already in flight finish and settle. */
@@ -87,7 +87,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
   const stop = new AbortController();
   const signal: AbortSignal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   let fatal: unknown;
-  const limiter = new AimdLimiter({ initial: options.concurrency.initial, max: options.concurrency.max });
+  const limiter = new AimdLimiter(options.concurrency);
   const pacer = new RatePacer();
   const totals: DeliverTotals = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0, calls: 0, throttled: 0, users: 0 };
   let inFlight = 0;
@@ -135,7 +135,10 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
           return;
         }
         const rateEpoch = await pacer.take();
+        const started = performance.now();
         const outcomes = await send(target, batch);
+        // Only full batches are compared for queueing: a short one is faster for being short.
+        const latencyMs = batch.items.length >= options.batchSize ? performance.now() - started : undefined;
         limiter.release();
         holdsSlot = false;
         // The next call takes the freed slot and goes out, and answers that arrived meanwhile are
@@ -149,7 +152,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
           limiter.onThrottle(epoch);
           pacer.onThrottle(rateEpoch);
         } else if (outcomes.some((o) => o.kind !== 'retryable')) {
-          limiter.onSuccess();
+          limiter.onSuccess(latencyMs);
         }
         const s = ledger.settle(batch, outcomes, options.retry);
         settled = true;

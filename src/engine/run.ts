@@ -60,6 +60,11 @@ export interface RunSummary {
   durationMs: number;
   usersPerSecond: number;
   maxConcurrency: number;
+  /**
+   * Windows of calls in which the target queued calls (they took over `run.queueingTolerance` times
+   * the fastest recent one), so concurrency stopped growing or stepped down.
+   */
+  queueingWindows: number;
   /** Most memory the process held so far (resident set, all threads), for sizing the machine. */
   peakRssMb: number;
   /** CPU time the process used so far (user + system, all threads), for sizing the machine. */
@@ -171,6 +176,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
         concurrency: {
           initial: Math.min(config.run.initialConcurrency, config.run.concurrency),
           max: config.run.concurrency,
+          queueingTolerance: config.run.queueingTolerance,
         },
         leaseMs: config.run.leaseMs,
         retry: { maxAttempts: config.run.maxAttempts, backoffMs: (n) => backoffWithJitter(n) },
@@ -219,6 +225,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       durationMs,
       usersPerSecond: durationMs > 0 ? Math.round((sent * 1000) / durationMs) : 0,
       maxConcurrency: limiter?.maxInFlightSeen ?? 0,
+      queueingWindows: limiter?.queueing ?? 0,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       cpuSeconds: cpuSecondsSoFar(),
     };
