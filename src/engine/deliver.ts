@@ -23,7 +23,7 @@ export interface DeliverOptions {
   onSettled?: (s: SettleSummary, totals: DeliverTotals) => void;
 }
 
-/** Workers beyond the concurrency limit, each holding a claimed batch ready for the next free slot. */
+/** Batches beyond the concurrency limit, held by workers ready for the next free slot. */
 const PREFETCH = 2;
 /** Longest a call waits for its batch to fill while the source is still being read. */
 const FILL_WAIT_MS = 200;
@@ -90,91 +90,107 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
   const limiter = new AimdLimiter(options.concurrency);
   const pacer = new RatePacer();
   const totals: DeliverTotals = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0, calls: 0, throttled: 0, users: 0 };
+  // Batches taken and not yet settled: in calls, or held for the next free slot.
   let inFlight = 0;
+  let onBatchDone: Array<() => void> = [];
   let lastCall = Date.now();
 
   // Each worker claims its next batch before it waits for a call slot, and gives the slot back as
   // soon as the answer is in, before settling: with a couple more workers than slots, a freed slot is
   // taken at once by a batch that is ready to go, so the ledger's work never sits on the critical path.
   const { ready } = options;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      if (signal.aborted) return;
-      const staging = options.producerDone?.() === false;
-      const sinceLastCall = Date.now() - lastCall;
-      if (staging && ready !== undefined && ready.size < options.batchSize && sinceLastCall < FILL_WAIT_MS) {
-        // The source is still being read: a few ms buy a full batch instead of many small calls.
-        await ready.waitFor(options.batchSize, FILL_WAIT_MS - sinceLastCall);
-        continue;
-      }
-      const handedOver = ready?.take(options.batchSize) ?? [];
-      const batch: Batch = handedOver.length > 0 ? { owner, items: handedOver } : ledger.claim(owner, options.batchSize, options.leaseMs);
-      lastCall = Date.now();
-      if (batch.items.length === 0) {
-        if (!staging && inFlight === 0 && (ready?.size ?? 0) === 0 && !ledger.hasPending()) return;
-        // Work is being staged, waiting for backoff, or held by a call that has not settled yet.
-        if (staging && ready !== undefined) {
-          await ready.waitFor(1, 50);
-        } else {
-          const due = ledger.nextDueAt();
-          await sleep(staging ? 5 : Math.min(1000, Math.max(20, (due ?? Date.now() + 50) - Date.now())));
-        }
-        continue;
-      }
-      inFlight += 1;
-      let holdsSlot = false;
-      let settled = false;
-      try {
-        let epoch: number;
-        try {
-          epoch = await limiter.acquire(signal);
-          holdsSlot = true;
-        } catch {
-          // Interrupted while waiting: the batch was never sent; hand it straight back.
-          handBack(ledger, batch);
-          return;
-        }
-        const rateEpoch = await pacer.take();
-        const started = performance.now();
-        const outcomes = await send(target, batch);
-        // Only full batches are compared for queueing: a short one is faster for being short.
-        const latencyMs = batch.items.length >= options.batchSize ? performance.now() - started : undefined;
-        limiter.release();
-        holdsSlot = false;
-        // The next call takes the freed slot and goes out, and answers that arrived meanwhile are
-        // read, before this answer is written down: against a latency-bound target, settling first
-        // delayed every call behind it (208 instead of 203.5 ms a call at 200 ms of service time).
-        await afterRequestWrites();
-        totals.calls += 1;
-        const throttle = outcomes.find((o) => o.kind === 'retryable' && o.throttled);
-        if (throttle !== undefined && throttle.kind === 'retryable') {
-          totals.throttled += 1;
-          limiter.onThrottle(epoch);
-          pacer.onThrottle(rateEpoch);
-        } else if (outcomes.some((o) => o.kind !== 'retryable')) {
-          limiter.onSuccess(latencyMs);
-        }
-        const s = ledger.settle(batch, outcomes, options.retry);
-        settled = true;
-        totals.created += s.created;
-        totals.updated += s.updated;
-        totals.deleted += s.deleted;
-        totals.retried += s.retried;
-        totals.dead += s.dead;
-        totals.users += s.created + s.updated + s.deleted + s.dead;
-        options.onSettled?.(s, totals);
-      } catch (err) {
-        fatal ??= err;
-        stop.abort(err);
-        // Whether or not the target applied it, the batch goes back to the queue at once (sends are
-        // idempotent), instead of staying leased to a run that has ended.
-        if (!settled) handBack(ledger, batch);
-        return;
-      } finally {
-        inFlight -= 1;
-        if (holdsSlot) limiter.release();
-      }
+  // One batch (or one wait) per step: the batch lives in the step's frame, which ends with it. Held
+  // in the worker's own loop, it stayed reachable from the suspended loop until the next batch
+  // replaced it (10 idle workers kept 10,000 users alive, BENCHMARKS.md session 12).
+  const step = async (): Promise<boolean> => {
+    if (signal.aborted) return false;
+    if (inFlight >= limiter.current + PREFETCH) {
+      // Only PREFETCH batches wait for a slot: more would hold users in memory for nothing
+      // while the limit is below its ceiling.
+      await new Promise<void>((resolve) => onBatchDone.push(resolve));
+      return true;
     }
+    const staging = options.producerDone?.() === false;
+    const sinceLastCall = Date.now() - lastCall;
+    if (staging && ready !== undefined && ready.size < options.batchSize && sinceLastCall < FILL_WAIT_MS) {
+      // The source is still being read: a few ms buy a full batch instead of many small calls.
+      await ready.waitFor(options.batchSize, FILL_WAIT_MS - sinceLastCall);
+      return true;
+    }
+    const handedOver = ready?.take(options.batchSize) ?? [];
+    const batch: Batch = handedOver.length > 0 ? { owner, items: handedOver } : ledger.claim(owner, options.batchSize, options.leaseMs);
+    lastCall = Date.now();
+    if (batch.items.length === 0) {
+      if (!staging && inFlight === 0 && (ready?.size ?? 0) === 0 && !ledger.hasPending()) return false;
+      // Work is being staged, waiting for backoff, or held by a call that has not settled yet.
+      if (staging && ready !== undefined) {
+        await ready.waitFor(1, 50);
+      } else {
+        const due = ledger.nextDueAt();
+        await sleep(staging ? 5 : Math.min(1000, Math.max(20, (due ?? Date.now() + 50) - Date.now())));
+      }
+      return true;
+    }
+    inFlight += 1;
+    let holdsSlot = false;
+    let settled = false;
+    try {
+      let epoch: number;
+      try {
+        epoch = await limiter.acquire(signal);
+        holdsSlot = true;
+      } catch {
+        // Interrupted while waiting: the batch was never sent; hand it straight back.
+        handBack(ledger, batch);
+        return false;
+      }
+      const rateEpoch = await pacer.take();
+      const started = performance.now();
+      const outcomes = await send(target, batch);
+      // Only full batches are compared for queueing: a short one is faster for being short.
+      const latencyMs = batch.items.length >= options.batchSize ? performance.now() - started : undefined;
+      limiter.release();
+      holdsSlot = false;
+      // The next call takes the freed slot and goes out, and answers that arrived meanwhile are
+      // read, before this answer is written down: against a latency-bound target, settling first
+      // delayed every call behind it (208 instead of 203.5 ms a call at 200 ms of service time).
+      await afterRequestWrites();
+      totals.calls += 1;
+      const throttle = outcomes.find((o) => o.kind === 'retryable' && o.throttled);
+      if (throttle !== undefined && throttle.kind === 'retryable') {
+        totals.throttled += 1;
+        limiter.onThrottle(epoch);
+        pacer.onThrottle(rateEpoch);
+      } else if (outcomes.some((o) => o.kind !== 'retryable')) {
+        limiter.onSuccess(latencyMs);
+      }
+      const s = ledger.settle(batch, outcomes, options.retry);
+      settled = true;
+      totals.created += s.created;
+      totals.updated += s.updated;
+      totals.deleted += s.deleted;
+      totals.retried += s.retried;
+      totals.dead += s.dead;
+      totals.users += s.created + s.updated + s.deleted + s.dead;
+      options.onSettled?.(s, totals);
+    } catch (err) {
+      fatal ??= err;
+      stop.abort(err);
+      // Whether or not the target applied it, the batch goes back to the queue at once (sends are
+      // idempotent), instead of staying leased to a run that has ended.
+      if (!settled) handBack(ledger, batch);
+      return false;
+    } finally {
+      inFlight -= 1;
+      if (holdsSlot) limiter.release();
+      const waiting = onBatchDone;
+      onBatchDone = [];
+      for (const wake of waiting) wake();
+    }
+    return true;
+  };
+  const worker = async (): Promise<void> => {
+    while (await step());
   };
 
   try {
