@@ -1,7 +1,8 @@
 /**
  * End-to-end bulk throughput: CSV → mapping → ledger → cidaas emulator, each in its own process.
  *   npx tsx bench/bulk.ts [--users 1500000] [--batch 1000] [--concurrency 8] [--initial-concurrency 2]
- *     [--latency-ms 0] [--max-concurrency 0] [--rate-limit 0] [--ids sequential|uuid]
+ *     [--latency-ms 0] [--max-concurrency 0] [--capacity 0] [--rate-limit 0] [--ids sequential|uuid]
+ *     [--queueing-tolerance 2]
  * The migration is `ciam-migrate run` exactly as a user starts it (the compiled build when it is
  * up to date, see bin/build-state.js), so its peak RSS is the tool's own, not this script's.
  * Prints users/s, the ratio to the target's limit when one is set, 429 share and peak RSS.
@@ -22,6 +23,9 @@ const initialConcurrency = arg('initial-concurrency', Math.min(2, concurrency));
 const latencyMs = arg('latency-ms', 0);
 const maxConcurrency = arg('max-concurrency', 0);
 const rateLimit = arg('rate-limit', 0);
+/** `--capacity N`: the emulator serves N calls at once and queues the rest (it never answers 429). */
+const capacity = arg('capacity', 0);
+const queueingTolerance = arg('queueing-tolerance', 2);
 const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'ciam-migrate.js');
 /** `--cpu-prof DIR`: a V8 CPU profile of every thread of the run, written into DIR when it ends. */
 const cpuProfIndex = process.argv.indexOf('--cpu-prof');
@@ -37,10 +41,10 @@ const t0 = Date.now();
 await writeBenchCsv(csv, users, ids);
 console.log(`generated ${users.toLocaleString('en-US')} users in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000, customFields: { customer_no: { type: 'string' } }, faults: { latencyMs, maxConcurrency, rateLimit } });
+const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000, customFields: { customer_no: { type: 'string' } }, faults: { latencyMs, maxConcurrency, capacity, rateLimit } });
 const emulatorCpuAtStart = (await emulator.stats()).cpuSeconds;
 const configFile = path.join(BENCH_DIR, `bench-${process.pid}.yaml`);
-await writeFile(configFile, benchConfig(csv, emulator.url, ledgerFile, { concurrency, initialConcurrency }, batch));
+await writeFile(configFile, benchConfig(csv, emulator.url, ledgerFile, { concurrency, initialConcurrency, queueingTolerance }, batch));
 
 // NODE_OPTIONS passes through, so a heap cap can be measured: NODE_OPTIONS=--max-old-space-size=128.
 const profileFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
@@ -73,8 +77,8 @@ const q3 = points.find((p) => done(p) >= (3 * sent) / 4);
 const steadyRate = q1 && q3 && q3.t > q1.t ? ((done(q3) - done(q1)) * 1000) / (q3.t - q1.t) : undefined;
 const rate = (sent * 1000) / summary.durationMs;
 const limit =
-  latencyMs > 0 && maxConcurrency > 0
-    ? (maxConcurrency * batch * 1000) / latencyMs
+  latencyMs > 0 && (maxConcurrency > 0 || capacity > 0)
+    ? ((capacity > 0 ? capacity : maxConcurrency) * batch * 1000) / latencyMs
     : rateLimit > 0
       ? rateLimit * batch
       : undefined;
@@ -94,6 +98,9 @@ console.log(
       calls: stats.requests,
       share429: stats.requests ? Number((stats.rateLimited / stats.requests).toFixed(4)) : 0,
       maxConcurrencySeen: stats.maxConcurrencySeen,
+      // The run's own view: most calls it had in flight, and windows in which it held back because calls queued.
+      runMaxConcurrency: summary.maxConcurrency,
+      queueingWindows: summary.queueingWindows,
       peakRssMb: summary.peakRssMb,
       // CPU per user sent, of the whole run process and of the emulator (which shares the cores).
       toolCpuMicrosPerUser: sent ? Math.round((summary.cpuSeconds * 1e6) / sent) : undefined,
