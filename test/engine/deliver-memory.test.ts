@@ -1,17 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.ts';
-import { CIDAAS_SCOPES, startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
+import { describe, expect, it } from 'vitest';
 import { deliver, type DeliverTotals } from '../../src/engine/deliver.ts';
 import { openPipeline } from '../../src/engine/pipeline.ts';
 import { prepareChunks } from '../../src/engine/prepare.ts';
 import { ReadyQueue } from '../../src/engine/ready-queue.ts';
 import { Stager } from '../../src/engine/stager.ts';
 import { SqliteLedger } from '../../src/ledger/index.ts';
+import { useEngineRig, rigConfig } from './rig.ts';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -26,33 +23,12 @@ const OWNER = 'memory-test';
  * while the workers sit idle waiting for staging to hand over more.
  */
 describe('delivery lets go of the users it has sent', () => {
-  let dir: string;
-  let emu: CidaasEmulatorHandle;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'deliver-memory-'));
-    const lines = Array.from({ length: USERS }, (_, i) => `m${i},user.${i}@example.com,First${i}`);
-    await writeFile(path.join(dir, 'users.csv'), `id,email,first_name\n${lines.join('\n')}\n`);
-    emu = await startCidaasEmulator({ clients: [{ ...CLIENT, scopes: [...CIDAAS_SCOPES], migrationMode: true }] });
-  });
-  afterEach(async () => {
-    await emu.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const rig = useEngineRig({ prefix: 'deliver-memory', users: USERS, idPrefix: 'm', client: CLIENT });
 
   it('holds no sent user while its workers wait for staging', async () => {
-    const cfg = parseConfig(
-      `version: 1
-name: memory
-source: { kind: csv, path: ./users.csv }
-mapping: { fields: { sourceId: id, email: email, name.given: first_name } }
-target: { kind: cidaas, baseUrl: ${emu.url}, clientId: ${CLIENT.clientId}, clientSecret: ${CLIENT.clientSecret}, batchSize: 10 }
-`,
-      path.join(dir, 'migration.yaml'),
-      {},
-    );
-    const ledger = new SqliteLedger(path.join(dir, 'ledger.sqlite'));
-    const { source, mapper, target } = await openPipeline(cfg, dir);
+    const cfg = rigConfig(rig, { name: 'memory', client: CLIENT, batchSize: 10 });
+    const ledger = new SqliteLedger(path.join(rig.dir, 'ledger.sqlite'));
+    const { source, mapper, target } = await openPipeline(cfg, rig.dir);
     const encode = target.encodeForBulk?.bind(target);
     if (encode === undefined) throw new Error('the cidaas adapter encodes ahead');
     ledger.acquire(OWNER);
@@ -100,7 +76,7 @@ target: { kind: cidaas, baseUrl: ${emu.url}, clientId: ${CLIENT.clientId}, clien
     stagingDone = true;
     await delivering;
     expect(totals).toMatchObject({ created: USERS, dead: 0 });
-    expect(emu.users()).toHaveLength(USERS);
+    expect(rig.emu.users()).toHaveLength(USERS);
     await target.close();
     ledger.close();
   }, 30_000);

@@ -1,13 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.ts';
-import { CIDAAS_SCOPES, startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
+import { describe, expect, it } from 'vitest';
 import { openPipeline } from '../../src/engine/pipeline.ts';
 import { runMigration } from '../../src/engine/run.ts';
 import { SqliteLedger } from '../../src/ledger/index.ts';
 import { TargetAuthError } from '../../src/targets/errors.ts';
+import { useEngineRig, userRows, writeUsersCsv, rigConfig } from './rig.ts';
 
 const CLIENT = { clientId: 'handoff', clientSecret: 'handoff-secret' };
 const USERS = 3000;
@@ -18,38 +15,20 @@ const USERS = 3000;
  * is left leased and that the next run completes with every user created exactly once.
  */
 describe('runs that hand staged users straight to delivery', () => {
-  let dir: string;
-  let emu: CidaasEmulatorHandle;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'handoff-'));
-    const lines = Array.from({ length: USERS }, (_, i) => `h${i},user.${i}@example.com,First${i}`);
-    await writeFile(path.join(dir, 'users.csv'), `id,email,first_name\n${lines.join('\n')}\n`);
-    emu = await startCidaasEmulator({ clients: [{ ...CLIENT, scopes: [...CIDAAS_SCOPES], migrationMode: true }], faults: { latencyMs: 20 } });
-  });
-  afterEach(async () => {
-    await emu.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const rig = useEngineRig({ prefix: 'handoff', users: USERS, idPrefix: 'h', client: CLIENT, faults: { latencyMs: 20 } });
 
   const config = (secret = CLIENT.clientSecret) =>
-    parseConfig(
-      `version: 1
-name: handoff
-source: { kind: csv, path: ./users.csv }
-mapping: { fields: { sourceId: id, email: email, name.given: first_name } }
-target: { kind: cidaas, baseUrl: ${emu.url}, clientId: ${CLIENT.clientId}, clientSecret: ${secret}, batchSize: 50 }
-ledger: { kind: sqlite, path: ./ledger.sqlite }
-run: { concurrency: 2, initialConcurrency: 1 }
-`,
-      path.join(dir, 'migration.yaml'),
-      {},
-    );
+    rigConfig(rig, {
+      name: 'handoff',
+      client: { ...CLIENT, clientSecret: secret },
+      batchSize: 50,
+      extra: 'ledger: { kind: sqlite, path: ./ledger.sqlite }\nrun: { concurrency: 2, initialConcurrency: 1 }\n',
+    });
 
   async function run(threaded: boolean, abortAfterUsers?: number, failAfterCalls?: number, secret?: string) {
     const cfg = config(secret);
-    const ledger = new SqliteLedger(path.join(dir, 'ledger.sqlite'));
-    const { source, mapper, target } = await openPipeline(cfg, dir);
+    const ledger = new SqliteLedger(path.join(rig.dir, 'ledger.sqlite'));
+    const { source, mapper, target } = await openPipeline(cfg, rig.dir);
     if (failAfterCalls !== undefined) {
       // The target stops accepting the credentials mid-run: a fatal error, not a per-user one.
       let calls = 0;
@@ -69,7 +48,7 @@ run: { concurrency: 2, initialConcurrency: 1 }
         mapper,
         target,
         signal: abort.signal,
-        ...(threaded ? { baseDir: dir } : {}),
+        ...(threaded ? { baseDir: rig.dir } : {}),
         onDeliverProgress: (totals) => {
           if (abortAfterUsers !== undefined && totals.users >= abortAfterUsers) abort.abort();
         },
@@ -86,7 +65,7 @@ run: { concurrency: 2, initialConcurrency: 1 }
     // Big enough that the staging thread loads long before this thread is through the file.
     const N = 20_000;
     const lines = Array.from({ length: N }, (_, i) => (i % 500 === 7 ? `h${i},not-an-email,First${i}` : `h${i},user.${i}@example.com,First${i}`));
-    await writeFile(path.join(dir, 'users.csv'), `id,email,first_name\n${lines.join('\n')}\n`);
+    await writeUsersCsv(rig.dir, lines);
     const { summary, stats } = await run(true);
     const bad = lines.filter((l) => l.includes('not-an-email')).length;
     expect(summary.staged).toMatchObject({ read: N, new: N - bad, rejected: bad });
@@ -96,7 +75,7 @@ run: { concurrency: 2, initialConcurrency: 1 }
     const census = stats.runs[0]?.summary.census as { users: number; byFormat: Record<string, { users: number }> };
     expect(census.users).toBe(N - bad);
     expect(census.byFormat.none?.users).toBe(N - bad);
-    expect(emu.users()).toHaveLength(N - bad);
+    expect(rig.emu.users()).toHaveLength(N - bad);
   }, 60_000);
 
   for (const threaded of [false, true]) {
@@ -113,7 +92,7 @@ run: { concurrency: 2, initialConcurrency: 1 }
       expect(second.stats.byState).toMatchObject({ synced: USERS, leased: 0, pending: 0 });
       expect(sentFirst + second.summary.delivered.created).toBe(USERS);
       expect(second.summary.delivered.updated).toBe(0);
-      const subs = emu.users().map((u) => u.sub);
+      const subs = rig.emu.users().map((u) => u.sub);
       expect(new Set(subs).size).toBe(USERS);
       expect(subs).toHaveLength(USERS);
     }, 60_000);
@@ -121,8 +100,8 @@ run: { concurrency: 2, initialConcurrency: 1 }
 
   it('refused credentials stop the run before any call is made, with nothing left leased', async () => {
     await expect(run(true, undefined, undefined, 'not-the-secret')).rejects.toThrow(TargetAuthError);
-    expect(emu.stats().requests).toBe(1);
-    const ledger = new SqliteLedger(path.join(dir, 'ledger.sqlite'));
+    expect(rig.emu.stats().requests).toBe(1);
+    const ledger = new SqliteLedger(path.join(rig.dir, 'ledger.sqlite'));
     const after = ledger.stats();
     ledger.close();
     expect(after.byState).toMatchObject({ leased: 0, synced: 0 });
@@ -134,20 +113,20 @@ run: { concurrency: 2, initialConcurrency: 1 }
 
   it('stops reading the source when delivery fails for good, leaves nothing leased, and the next run completes', async () => {
     const N = 20_000;
-    const lines = Array.from({ length: N }, (_, i) => `h${i},user.${i}@example.com,First${i}`);
-    await writeFile(path.join(dir, 'users.csv'), `id,email,first_name\n${lines.join('\n')}\n`);
+    const lines = userRows(N, 'h');
+    await writeUsersCsv(rig.dir, lines);
     await expect(run(true, undefined, 3)).rejects.toThrow(TargetAuthError);
-    const ledger = new SqliteLedger(path.join(dir, 'ledger.sqlite'));
+    const ledger = new SqliteLedger(path.join(rig.dir, 'ledger.sqlite'));
     const after = ledger.stats();
     ledger.close();
     expect(after.byState.leased).toBe(0);
     // Staging was stopped, not run to the end of the file.
     expect(after.byState.synced + after.byState.pending).toBeLessThan(N);
-    expect(after.byState.synced).toBe(emu.users().length);
+    expect(after.byState.synced).toBe(rig.emu.users().length);
 
     const second = await run(true);
     expect(second.summary.status).toBe('completed');
     expect(second.stats.byState).toMatchObject({ synced: N, leased: 0, pending: 0 });
-    expect(emu.users()).toHaveLength(N);
+    expect(rig.emu.users()).toHaveLength(N);
   }, 60_000);
 });

@@ -1,12 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.ts';
-import { CIDAAS_SCOPES, startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
+import { describe, expect, it } from 'vitest';
 import { openPipeline } from '../../src/engine/pipeline.ts';
 import { runMigration } from '../../src/engine/run.ts';
 import { SqliteLedger } from '../../src/ledger/index.ts';
+import { useEngineRig, rigConfig } from './rig.ts';
 
 const CLIENT = { clientId: 'queueing', clientSecret: 'queueing-secret' };
 const USERS = 2000;
@@ -16,38 +13,20 @@ const USERS = 2000;
  * once only wait longer. The run must see that from the latencies and not push it to its ceiling.
  */
 describe('a run against a target that queues calls instead of refusing them', () => {
-  let dir: string;
-  let emu: CidaasEmulatorHandle;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'queueing-'));
-    const lines = Array.from({ length: USERS }, (_, i) => `q${i},user.${i}@example.com,First${i}`);
-    await writeFile(path.join(dir, 'users.csv'), `id,email,first_name\n${lines.join('\n')}\n`);
-    emu = await startCidaasEmulator({ clients: [{ ...CLIENT, scopes: [...CIDAAS_SCOPES], migrationMode: true }], faults: { capacity: 1, latencyMs: 20 } });
-  });
-  afterEach(async () => {
-    await emu.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const rig = useEngineRig({ prefix: 'queueing', users: USERS, idPrefix: 'q', client: CLIENT, faults: { capacity: 1, latencyMs: 20 } });
 
   async function run(queueingTolerance: number) {
-    const cfg = parseConfig(
-      `version: 1
-name: queueing
-source: { kind: csv, path: ./users.csv }
-mapping: { fields: { sourceId: id, email: email, name.given: first_name } }
-target: { kind: cidaas, baseUrl: ${emu.url}, clientId: ${CLIENT.clientId}, clientSecret: ${CLIENT.clientSecret}, batchSize: 20 }
-ledger: { kind: sqlite, path: ./ledger.sqlite }
-run: { concurrency: 8, initialConcurrency: 2, queueingTolerance: ${queueingTolerance} }
-`,
-      path.join(dir, 'migration.yaml'),
-      {},
-    );
-    const ledger = new SqliteLedger(path.join(dir, 'ledger.sqlite'));
-    const { source, mapper, target } = await openPipeline(cfg, dir);
+    const cfg = rigConfig(rig, {
+      name: 'queueing',
+      client: CLIENT,
+      batchSize: 20,
+      extra: `ledger: { kind: sqlite, path: ./ledger.sqlite }\nrun: { concurrency: 8, initialConcurrency: 2, queueingTolerance: ${queueingTolerance} }\n`,
+    });
+    const ledger = new SqliteLedger(path.join(rig.dir, 'ledger.sqlite'));
+    const { source, mapper, target } = await openPipeline(cfg, rig.dir);
     // Calls at the target (served or waiting their turn), sampled through the run.
     const inFlight: number[] = [];
-    const sampler = setInterval(() => inFlight.push(emu.stats().inFlight), 5);
+    const sampler = setInterval(() => inFlight.push(rig.emu.stats().inFlight), 5);
     try {
       const summary = await runMigration({ config: cfg, ledger, source, mapper, target });
       const sorted = inFlight.sort((a, b) => a - b);
@@ -66,7 +45,7 @@ run: { concurrency: 8, initialConcurrency: 2, queueingTolerance: ${queueingToler
     // 20 ms a call when served alone: 8 at once would take 160 ms each, for no more users per second.
     // (Slow start may overshoot for a moment; what counts is where the run stays.)
     expect(medianInFlight).toBeLessThanOrEqual(4);
-    expect(emu.users()).toHaveLength(USERS);
+    expect(rig.emu.users()).toHaveLength(USERS);
   }, 60_000);
 
   it('without the check (tolerance 0), the same target gets the whole ceiling', async () => {
