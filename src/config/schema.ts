@@ -16,7 +16,7 @@ export const RunConfig = z
     initialConcurrency: z.number().int().min(1).default(2),
     /**
      * Adaptive concurrency stops growing, and steps down, while calls take more than this many
-     * times as long as the fastest recent call: the target is queueing them. 0: grow on success alone.
+     * times as long as the fastest call so far: the target is queueing them. 0: grow on success alone.
      */
     queueingTolerance: z
       .number()

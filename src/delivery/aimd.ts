@@ -7,14 +7,14 @@
  *
  * A target that queues instead of refusing never pushes back: it answers later. Given call
  * latencies, the limiter also stops growing (and steps down by one) while calls take more than
- * `queueingTolerance` times the fastest recent call, as Vegas-style limiters do: more calls at once
+ * `queueingTolerance` times the fastest call so far, as Vegas-style limiters do: more calls at once
  * would only wait longer there, and each holds a batch of users in memory meanwhile.
  */
 export interface AimdOptions {
   initial: number;
   max: number;
   min?: number;
-  /** Latency over the fastest recent call that counts as queueing; 0 turns the check off. Default 2. */
+  /** Latency, as a multiple of the fastest call's, that counts as queueing; 0 turns the check off. Default 2. */
   queueingTolerance?: number;
 }
 
