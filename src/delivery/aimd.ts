@@ -66,7 +66,7 @@ export class AimdLimiter {
   async acquire(signal?: AbortSignal): Promise<number> {
     for (;;) {
       if (signal?.aborted) throw signal.reason ?? new Error('aborted');
-      if (this.inFlight < Math.floor(this.limit)) {
+      if (this.inFlight < this.current) {
         this.inFlight += 1;
         this.maxInFlightSeen = Math.max(this.maxInFlightSeen, this.inFlight);
         return this.epoch;
@@ -104,7 +104,7 @@ export class AimdLimiter {
       return;
     }
     this.successesInWindow += 1;
-    if (this.successesInWindow < Math.floor(this.limit)) return;
+    if (this.successesInWindow < this.current) return;
     // One decision per window of calls, on their mean: one slow call among fast ones is jitter.
     const queuedInWindow = this.latencyCount > 0 && this.latencySum / this.latencyCount > this.tolerance * this.fastest;
     const windowFastest = this.windowFastest;
@@ -127,7 +127,7 @@ export class AimdLimiter {
   }
 
   snapshot(): AimdSnapshot {
-    return { limit: Math.floor(this.limit), inFlight: this.inFlight, cuts: this.cuts, maxInFlightSeen: this.maxInFlightSeen, queueing: this.queueing };
+    return { limit: this.current, inFlight: this.inFlight, cuts: this.cuts, maxInFlightSeen: this.maxInFlightSeen, queueing: this.queueing };
   }
 
   private grow(): void {

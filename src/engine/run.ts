@@ -62,7 +62,7 @@ export interface RunSummary {
   maxConcurrency: number;
   /**
    * Windows of calls in which the target queued calls (they took over `run.queueingTolerance` times
-   * the fastest recent one), so concurrency stopped growing or stepped down.
+   * as long as the fastest call so far), so concurrency stopped growing or stepped down.
    */
   queueingWindows: number;
   /** Most memory the process held so far (resident set, all threads), for sizing the machine. */
