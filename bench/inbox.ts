@@ -12,34 +12,27 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type * as Store from '../src/ledger/inbox-sqlite-store.ts';
 import type * as Admin from '../src/ledger/inbox-sqlite-admin.ts';
-import type { ClaimedRow } from '../src/ledger/inbox-sqlite-store.ts';
+import type * as Wire from '../src/ledger/inbox-wire.ts';
 import { BENCH_DIR, arg, loadModule } from './lib.ts';
 
 const { InboxStore } = await loadModule<typeof Store>('ledger/inbox-sqlite-store');
 const admin = await loadModule<typeof Admin>('ledger/inbox-sqlite-admin');
+const { fromRows } = await loadModule<typeof Wire>('ledger/inbox-wire');
 
 const events = arg('events', 1_000_000);
 const users = arg('users', 100_000);
 const batch = arg('batch', 1000);
 const runs = arg('runs', 1);
 
-function event(u: number, v: number, seq: number): Store.IncomingStored {
-  return {
-    ok: true,
-    event: {
-      id: `b${u}:${v}:${seq.toString(36)}`,
-      source: 'urn:bench',
-      type: v === 1 ? 'user.created' : 'user.updated',
-      subject: `u${u}`,
-      version: v,
-      time: new Date().toISOString(),
-      data: JSON.stringify({ sourceId: `u${u}`, email: `u${u}@example.com`, emailVerified: true, name: { given: `G${v}`, family: 'Bench' }, locale: 'de-DE' }),
-    },
-  };
+/** Appends one event to `batch` as the caller's thread hands it over (the user already JSON). */
+function addEvent(batch: Wire.StoredBatch, u: number, v: number, seq: number): void {
+  const data = JSON.stringify({ sourceId: `u${u}`, email: `u${u}@example.com`, emailVerified: true, name: { given: `G${v}`, family: 'Bench' }, locale: 'de-DE' });
+  const index = batch.events.length / 8;
+  batch.events.push(index, `b${u}:${v}:${seq.toString(36)}`, 'urn:bench', v === 1 ? 'user.created' : 'user.updated', `u${u}`, v, new Date().toISOString(), data);
 }
 
-function settlementsOf(claimed: ClaimedRow[]) {
-  return claimed.map((c) => {
+function settlementsOf(rows: Wire.ClaimedRow[]) {
+  return fromRows(rows).map((c) => {
     const last = c.events[c.events.length - 1];
     return {
       subject: c.subject,
@@ -70,12 +63,12 @@ async function run(n: number): Promise<void> {
   const cpu0 = process.cpuUsage();
   let t = performance.now();
   for (let i = 0; i < events; i += batch) {
-    const chunk: Store.IncomingStored[] = [];
+    const chunk: Wire.StoredBatch = { events: [], bad: [] };
     for (let k = i; k < Math.min(events, i + batch); k++) {
       const u = Math.floor(Math.random() * users);
       const v = (versions.get(u) ?? 0) + 1;
       versions.set(u, v);
-      chunk.push(event(u, v, k));
+      addEvent(chunk, u, v, k);
     }
     store.write(() => store.append(chunk, Date.now()));
   }

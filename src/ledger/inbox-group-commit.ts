@@ -1,11 +1,12 @@
 import * as admin from './inbox-sqlite-admin.ts';
-import type { ClaimRequest, InboxStore, IncomingStored } from './inbox-sqlite-store.ts';
+import type { ClaimRequest, InboxStore } from './inbox-sqlite-store.ts';
+import type { StoredBatch } from './inbox-wire.ts';
 import type { UserSettlement } from './inbox.ts';
 import { isOwnerAlive } from './owner.ts';
 
 /** One inbox call as it crosses to the inbox thread. Arguments are plain data (no functions). */
 export type InboxCall =
-  | { method: 'append'; args: [events: IncomingStored[], now: number | undefined, claim?: ClaimRequest] }
+  | { method: 'append'; args: [events: StoredBatch, now: number | undefined, claim?: ClaimRequest] }
   | { method: 'claim'; args: [request: ClaimRequest, now: number | undefined] }
   | { method: 'settle'; args: [owner: string, settlements: UserSettlement[], maxAttempts: number, now: number | undefined] }
   | { method: 'settleAndClaim'; args: [owner: string, settlements: UserSettlement[], maxAttempts: number, next: ClaimRequest, now: number | undefined] }

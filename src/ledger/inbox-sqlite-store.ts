@@ -1,20 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type {
-  AppendResult,
-  ClaimedEvent,
-  ClaimedUser,
-  InboxEvent,
-  InboxRetryPolicy,
-  IncomingEvent,
-  NextClaim,
-  SettleTotals,
-  UserSettlement,
-} from './inbox.ts';
+import type { InboxRetryPolicy, NextClaim, SettleTotals, UserSettlement } from './inbox.ts';
 import { dedupeKey, nextSlot } from './inbox-dedupe-key.ts';
 import { prepareInboxSchema, RATE_BUCKET_MS, RATE_BUCKETS } from './inbox-sqlite-schema.ts';
-import type { UserEventType } from '../model/event.ts';
+import {
+  addEventRow,
+  storedAt,
+  storedCount,
+  type AppendClaimedRow,
+  type AppendOutcome,
+  type ClaimedRow,
+  type EventRow,
+  type StoredBatch,
+  type StoredView,
+} from './inbox-wire.ts';
 
 export interface SqliteInboxOptions {
   /**
@@ -24,35 +24,9 @@ export interface SqliteInboxOptions {
   synchronous?: 'full' | 'normal';
 }
 
-/** An event as the inbox stores it: `data` already serialized (by the caller, on its own thread). */
-export type StoredEvent = Omit<InboxEvent, 'data'> & { data: string | null };
-
-export type IncomingStored = { ok: true; event: StoredEvent } | Extract<IncomingEvent, { ok: false }>;
-
 export interface ClaimRequest extends NextClaim {
   owner: string;
 }
-
-/**
- * A user an append leased as it queued the user's events (see `append`). The caller holds those
- * events already: only their positions in the appended list and their inbox positions come back.
- */
-export type AppendClaimedRow = Omit<ClaimedUser, 'events'> & { events: { index: number; seq: number }[] };
-
-export type AppendOutcome = AppendResult & {
-  /** With a claim request: the users leased, and the arrival time their events were stored with. */
-  claimed?: { receivedAt: number; users: AppendClaimedRow[] } | undefined;
-};
-
-/** A claimed user whose events carry their payload as stored (JSON text), parsed by the receiver. */
-export type ClaimedRow = Omit<ClaimedUser, 'events'> & { events: (Omit<ClaimedEvent, 'data'> & { data: string | null })[] };
-
-/**
- * An event as claims read it: the columns in this order, as an array (`raw` statements). SQLite
- * rows made into objects by the driver cost twice as much per row as arrays, and claims read every
- * pending event's row.
- */
-type EventRow = [seq: number, source: string, eventId: string, subject: string, type: string, version: number, time: string, receivedAt: number, data: string | null];
 
 interface UserRow {
   subject: string;
@@ -247,28 +221,26 @@ export class InboxStore {
    * such a user has pending is then in this call, so the caller can apply them from memory without a
    * claim reading them back. Users with older pending events wait for a claim, in order.
    */
-  append(events: IncomingStored[], now: number, claim?: ClaimRequest): AppendOutcome {
+  append(batch: StoredBatch, now: number, claim?: ClaimRequest): AppendOutcome {
     const result: AppendOutcome = { accepted: 0, duplicates: 0, dead: 0 };
+    for (const b of batch.bad) {
+      const r = this.q.insertDead.run(null, b.source, b.id ?? null, b.subject ?? null, null, null, b.reason, b.raw ?? null, now);
+      if (r.changes > 0) result.dead += 1;
+      else result.duplicates += 1;
+    }
     // Accepted events per user, in arrival order: one update of the user's row per call, not one per event.
     const perUser = new Map<string, { index: number; seq: number; version: number }[]>();
-    for (let index = 0; index < events.length; index++) {
-      const e = events[index]!;
-      if (!e.ok) {
-        const b = e.bad;
-        const r = this.q.insertDead.run(null, b.source, b.id ?? null, b.subject ?? null, null, null, b.reason, b.raw ?? null, now);
-        if (r.changes > 0) result.dead += 1;
-        else result.duplicates += 1;
-        continue;
-      }
-      const seq = this.insert(e.event, now);
+    for (let k = 0, n = storedCount(batch); k < n; k++) {
+      const e = storedAt(batch, k);
+      const seq = this.insert(e, now);
       if (seq === undefined) {
         result.duplicates += 1;
         continue;
       }
-      const entry = { index, seq, version: e.event.version };
-      const list = perUser.get(e.event.subject);
+      const entry = { index: e.index, seq, version: e.version };
+      const list = perUser.get(e.subject);
       if (list) list.push(entry);
-      else perUser.set(e.event.subject, [entry]);
+      else perUser.set(e.subject, [entry]);
       result.accepted += 1;
     }
     if (claim) result.claimed = { receivedAt: now, users: this.queueUsersLeasingIdle(perUser, claim, now) };
@@ -312,7 +284,7 @@ export class InboxStore {
   }
 
   /** Inserts the event unless its slot holds the same (source, id), and returns its `seq`; a slot taken by another event (a hash collision) sends it to the next. */
-  private insert(ev: StoredEvent, now: number): number | undefined {
+  private insert(ev: StoredView, now: number): number | undefined {
     for (let slot = dedupeKey(ev.source, ev.id); ; slot = nextSlot(slot)) {
       const r = this.q.insertEvent.run(slot, ev.source, ev.id, ev.subject, ev.type, ev.version, ev.time, now, ev.data);
       if (r.changes > 0) {
@@ -332,13 +304,17 @@ export class InboxStore {
     const few = users.filter((u) => u.pending <= r.maxEventsPerUser).map((u) => u.subject);
     const byUser = new Map<string, ClaimedRow['events']>();
     for (const row of few.length > 0 ? this.q.eventsOfMany.all(JSON.stringify(few)) : []) {
-      const subject = row[3];
-      const list = byUser.get(subject);
-      if (list) list.push(toClaimedRow(row));
-      else byUser.set(subject, [toClaimedRow(row)]);
+      const list = byUser.get(row[3]);
+      const grown = addEventRow(list, row);
+      if (!list) byUser.set(row[3], grown);
     }
     // A user with a long backlog gets the first `maxEventsPerUser` only; the rest follow in order.
-    for (const u of users) if (u.pending > r.maxEventsPerUser) byUser.set(u.subject, this.q.eventsOf.all(u.subject, r.maxEventsPerUser).map(toClaimedRow));
+    for (const u of users) {
+      if (u.pending <= r.maxEventsPerUser) continue;
+      let list: ClaimedRow['events'] | undefined;
+      for (const row of this.q.eventsOf.all(u.subject, r.maxEventsPerUser)) list = addEventRow(list, row);
+      byUser.set(u.subject, list ?? []);
+    }
     return users.map((u) => ({
       subject: u.subject,
       appliedVersion: u.applied_version,
@@ -467,62 +443,4 @@ export class InboxStore {
   close(): void {
     this.db.close();
   }
-}
-
-function toClaimedRow([seq, source, id, subject, type, version, time, receivedAt, data]: EventRow): ClaimedRow['events'][number] {
-  return { seq, id, source, subject, type: type as UserEventType, version, time, receivedAt, data };
-}
-
-/** The caller's side of serialization: what crosses to the store (and to its thread) is JSON text, not objects. */
-export function toStored(events: IncomingEvent[]): IncomingStored[] {
-  return events.map((e) => {
-    if (!e.ok) return e;
-    // Field by field rather than by spread: this runs for every event on the sync's busiest thread.
-    const { id, source, type, subject, version, time, data } = e.event;
-    return { ok: true, event: { id, source, type, subject, version, time, data: data === undefined ? null : JSON.stringify(data) } };
-  });
-}
-
-/** The appending side: users an append leased, with the events the caller handed it (nothing is read back or parsed). */
-export function fromAppendClaims(events: IncomingEvent[], claimed: AppendOutcome['claimed']): ClaimedUser[] {
-  if (!claimed) return [];
-  return claimed.users.map((u) => ({
-    ...u,
-    events: u.events.map(({ index, seq }) => {
-      const e = events[index];
-      if (!e?.ok) throw new Error(`inbox: append claimed position ${index}, which is not an accepted event`);
-      const { id, source, type, subject, version, time, data } = e.event;
-      return { id, source, type, subject, version, time, data, seq, receivedAt: claimed.receivedAt };
-    }),
-  }));
-}
-
-/** The receiver's side: payloads become users when read. */
-export function fromRows(rows: ClaimedRow[]): ClaimedUser[] {
-  return rows.map((u) => ({ ...u, events: u.events.map(claimedEvent) }));
-}
-
-/**
- * A claimed event whose user is parsed from its JSON when first read: a burst of one user's changes
- * is applied as its newest snapshot, and the snapshots before it are never parsed. The accessor is
- * the object's own, so copies (spread, JSON, structured clone) still see the user.
- */
-function claimedEvent(e: ClaimedRow['events'][number]): ClaimedEvent {
-  const json = e.data;
-  let user: ClaimedEvent['data'];
-  return {
-    seq: e.seq,
-    id: e.id,
-    source: e.source,
-    subject: e.subject,
-    type: e.type,
-    version: e.version,
-    time: e.time,
-    receivedAt: e.receivedAt,
-    hasData: json !== null,
-    get data() {
-      if (json === null) return undefined;
-      return (user ??= JSON.parse(json) as ClaimedEvent['data']);
-    },
-  };
 }

@@ -12,7 +12,8 @@ import type {
 } from './inbox.ts';
 import * as admin from './inbox-sqlite-admin.ts';
 import { redoable } from './inbox-group-commit.ts';
-import { fromAppendClaims, fromRows, InboxStore, toStored, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
+import { InboxStore, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
+import { fromAppendClaims, fromRows, toStored } from './inbox-wire.ts';
 
 export type { SqliteInboxOptions } from './inbox-sqlite-store.ts';
 

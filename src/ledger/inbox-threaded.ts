@@ -15,7 +15,8 @@ import type {
   UserSettlement,
 } from './inbox.ts';
 import type { Answer, InboxCall } from './inbox-group-commit.ts';
-import { fromAppendClaims, fromRows, toStored, type AppendOutcome, type ClaimedRow, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
+import type { SqliteInboxOptions } from './inbox-sqlite-store.ts';
+import { fromAppendClaims, fromRows, toStored, type AppendOutcome, type ClaimedRow } from './inbox-wire.ts';
 
 /**
  * The SQLite inbox on a thread of its own, so its statements and fsyncs run beside the decoding,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runGroup, type InboxCall } from '../../src/ledger/inbox-group-commit.ts';
-import { InboxStore, toStored } from '../../src/ledger/inbox-sqlite-store.ts';
+import { InboxStore } from '../../src/ledger/inbox-sqlite-store.ts';
+import { fromRows, toStored, type ClaimedRow } from '../../src/ledger/inbox-wire.ts';
 import { ev, ok } from '../stream/fixtures.ts';
 
 const FULL = 2;
@@ -32,7 +33,7 @@ describe('inbox commits and power cuts', () => {
     runGroup(store, [append('u1', 1)]);
     const [claimed] = runGroup(store, [claim]);
     expect(level()).toBe(NORMAL);
-    const users = (claimed as { ok: true; result: { subject: string; events: { seq: number }[] }[] }).result;
+    const users = fromRows((claimed as { ok: true; result: ClaimedRow[] }).result);
     const settle: InboxCall = {
       method: 'settle',
       args: ['A', users.map((u) => ({ subject: u.subject, kind: 'applied', applied: u.events.map((e) => e.seq), skipped: [], version: 1, tombstone: false, email: undefined })), 3, undefined],

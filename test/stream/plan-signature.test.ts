@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ClaimedUser } from '../../src/ledger/inbox.ts';
-import { fromRows, type ClaimedRow } from '../../src/ledger/inbox-sqlite-store.ts';
+import { fromRows, type ClaimedRow } from '../../src/ledger/inbox-wire.ts';
 import { planUser } from '../../src/stream/plan.ts';
 import { sign, verifySignature } from '../../src/stream/webhook-signature.ts';
 import { ev } from './fixtures.ts';
@@ -59,7 +59,10 @@ describe('planUser', () => {
     ];
     for (const eager of cases) {
       // As the inbox thread hands them over: each event's user as the JSON it was stored as.
-      const row: ClaimedRow = { ...eager, events: eager.events.map(({ data, ...e }) => ({ ...e, data: data === undefined ? null : JSON.stringify(data) })) };
+      const row: ClaimedRow = {
+        ...eager,
+        events: eager.events.flatMap((e) => [e.seq, e.source, e.id, e.subject, e.type, e.version, e.time, e.receivedAt, e.data === undefined ? null : JSON.stringify(e.data)]),
+      };
       const parse = vi.spyOn(JSON, 'parse');
       try {
         const [lazy] = fromRows([row]);
