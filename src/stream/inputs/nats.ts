@@ -14,12 +14,21 @@ import type { RawMessage } from '../envelope/types.ts';
 import type { EventInput, InputSink } from '../input.ts';
 import { Batcher } from '../batcher.ts';
 
-/** A delivered message with what it decoded to (or why decoding threw). */
+/**
+ * A delivered message with what it decoded to (or why decoding threw). Of the message itself only
+ * the subject its ack goes to is kept: a message waits here until its batch is committed, long
+ * enough to outlive a young-generation collection, and the whole message (headers, body view, the
+ * read buffer behind it) would then be copied and promoted with it.
+ */
 interface Received {
-  msg: JsMsg;
+  /** The message's reply subject, or the message where the client does not expose one. */
+  ackTo: string | JsMsg;
   event: IncomingEvent | null;
   failed: unknown;
 }
+
+/** What `JsMsg.ack()` publishes to the message's reply subject. */
+const ACK = new TextEncoder().encode('+ACK');
 
 export interface NatsInputOptions {
   name: string;
@@ -134,7 +143,11 @@ export class NatsInput implements EventInput {
           if (r.event !== null) events.push(r.event);
         }
         if (events.length > 0) await sink.ingest(events);
-        for (const r of items) r.msg.ack();
+        const nc = this.nc;
+        for (const r of items) {
+          if (typeof r.ackTo !== 'string') r.ackTo.ack();
+          else nc?.publish(r.ackTo, ACK);
+        }
       },
       o.batch,
       o.lingerMs ?? 2,
@@ -150,10 +163,13 @@ export class NatsInput implements EventInput {
           m.nak();
           continue;
         }
+        // `JsMsgImpl` has the reply subject (its `ack()` publishes there); the `JsMsg` interface does not say so.
+        const ackTo = (m as JsMsg & { readonly reply?: unknown }).reply;
+        const ack = typeof ackTo === 'string' && ackTo !== '' ? ackTo : m;
         try {
-          batcher.push({ msg: m, event: this.decode(m), failed: undefined });
+          batcher.push({ ackTo: ack, event: this.decode(m), failed: undefined });
         } catch (err) {
-          batcher.push({ msg: m, event: null, failed: err });
+          batcher.push({ ackTo: ack, event: null, failed: err });
         }
       }
     })().catch((err: unknown) => o.onError?.(err));
