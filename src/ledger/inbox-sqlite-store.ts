@@ -64,6 +64,10 @@ export class InboxStore {
   constructor(file: string, options: SqliteInboxOptions = {}) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    // Takes effect only when the file is created, so a file gets the same pages whether `run` (the
+    // ledger sets 16 KiB) or `sync` made it. Against 4 KiB, 1M events from NATS: 20.3k against 18.0k
+    // events/s (medians of 5 alternating runs; the inbox thread 0.91 instead of 0.96 busy; session 13).
+    this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     this.configured = this.syncMode = options.synchronous === 'normal' ? 'NORMAL' : 'FULL';
     this.db.pragma(`synchronous = ${this.syncMode}`);
