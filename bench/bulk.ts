@@ -42,7 +42,7 @@ await writeBenchCsv(csv, users, ids);
 console.log(`generated ${users.toLocaleString('en-US')} users in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
 const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000, customFields: { customer_no: { type: 'string' } }, faults: { latencyMs, maxConcurrency, capacity, rateLimit } });
-const emulatorCpuAtStart = (await emulator.stats()).cpuSeconds;
+const { cpuSeconds: emulatorCpuAtStart, usersCreated: createdAtStart } = await emulator.stats();
 const configFile = path.join(BENCH_DIR, `bench-${process.pid}.yaml`);
 await writeFile(configFile, benchConfig(csv, emulator.url, ledgerFile, { concurrency, initialConcurrency, queueingTolerance }, batch));
 
@@ -50,11 +50,14 @@ await writeFile(configFile, benchConfig(csv, emulator.url, ledgerFile, { concurr
 const profileFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
 // BENCH_NODE_FLAGS: Node/V8 flags for the run process that NODE_OPTIONS refuses (e.g. --single-threaded-gc).
 const extraFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const spawnedAt = Date.now();
 const child = spawn(process.execPath, [...extraFlags, ...profileFlags, CLI, 'run', '-c', configFile, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
 process.once('exit', () => child.kill('SIGKILL'));
 let out = '';
 child.stdout.on('data', (d: Buffer) => (out += d.toString()));
 const [code] = (await once(child, 'exit')) as [number | null];
+// Wall time of the whole command, Node's start-up and the ledger's close included.
+const processSeconds = (Date.now() - spawnedAt) / 1000;
 const summary = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1)) as RunSummary;
 if (code !== 0) console.error(`ciam-migrate run exited with ${code}`);
 
@@ -70,6 +73,12 @@ if (!process.env.KEEP) for (const suffix of ['', '-wal', '-shm']) await rm(`${le
 await rm(configFile, { force: true });
 
 const sent = summary.delivered.created + summary.delivered.updated;
+// The figure counts what the target holds, not only what the run says it delivered.
+const targetCreated = stats.usersCreated - createdAtStart;
+if (targetCreated !== sent) {
+  console.error(`the emulator created ${targetCreated} users but the run reports ${sent} delivered`);
+  process.exitCode = 1;
+}
 const done = (p: ProgressPoint) => p.created + p.updated;
 // Steady state: the rate between a quarter and three quarters of the users, free of start-up and tail.
 const q1 = points.find((p) => done(p) >= sent / 4);
@@ -88,7 +97,9 @@ console.log(
       users,
       ids,
       sent,
+      targetCreated,
       seconds: Number((summary.durationMs / 1000).toFixed(2)),
+      processSeconds: Number(processSeconds.toFixed(2)),
       firstCallSettledAfterMs: points[0]?.t,
       usersPerSecond: Math.round(rate),
       targetLimitUsersPerSecond: limit,
