@@ -5,7 +5,8 @@
  *   [--handoff N] (sync.handoffUsers: users applied from memory after their append; 0 sends all through claims)
  *   [--linger 2] (the NATS input's lingerMs) [--poll 5] (sync.pollMs)
  * 1. throughput: a backlog of `events` CloudEvents over `users` users is published first, then the
- *    sync drains it; events/s = events applied (or coalesced) per second of draining.
+ *    sync drains it; events/s = events applied (or coalesced) per second of draining. The target
+ *    starts empty and must end holding each user once, at its last version (else exit code 1).
  * 2. latency at fixed rates: events are published at `rate`/s for `seconds` while the sync runs;
  *    lag = applied at the target minus the event's `time` (set when published); p50/p99.
  * The backlog is published from this process before the sync starts; at fixed rates a child process
@@ -164,6 +165,8 @@ async function throughputRun(url: string, run: number): Promise<number> {
     }
     await Promise.all(chunk);
   }
+  // Each run starts from an empty target, so that what it holds afterwards is this run's doing.
+  await fetch(`${url}/_emulator/reset`, { method: 'POST' });
   const inbox = inboxOf(s.cfg);
   const calls = inbox instanceof SqliteInbox ? instrument(inbox) : {};
   const target = createTarget(s.cfg.migration.target);
@@ -180,6 +183,11 @@ async function throughputRun(url: string, run: number): Promise<number> {
   const others1 = await Promise.all([procCpuSeconds(emulatorPid), procCpuSeconds(natsPid)]);
   await profiler?.stop(process.env.BENCH_PROFILE ?? '');
   const st = await inbox.stats();
+  const wrong = await usersNotAtFinalVersion(url, versions);
+  if (wrong.length > 0 || st.dead > 0) {
+    console.error(`  run ${run + 1}: ${wrong.length} users not at their last version (e.g. ${wrong.slice(0, 3).join(', ')}), ${st.dead} dead letters`);
+    process.exitCode = 1;
+  }
   await h.stop();
   await target.close();
   await inbox.close();
@@ -198,6 +206,29 @@ async function throughputRun(url: string, run: number): Promise<number> {
       `(cores used: sync ${cores.toFixed(2)}, emulator ${share(0)}, nats-server ${share(1)}; busy: main thread ${eluMain.toFixed(2)}, inbox thread ${eluInbox?.toFixed(2) ?? '-'}; sync CPU ${Math.round((cores * secs * 1e6) / events)} µs/event)`,
   );
   return rate;
+}
+
+/**
+ * The users of `versions` (user number → last version published) that the target does not hold with
+ * their last version's given name (`cloudEventBody` writes `G<version>`), or holds more than once.
+ */
+async function usersNotAtFinalVersion(url: string, versions: Map<number, number>): Promise<string[]> {
+  // The cidaas emulator keeps e-mail and names on the user's own ("self") identity.
+  type Identity = { provider?: string; email?: string; given_name?: string };
+  const state = (await (await fetch(`${url}/_emulator/state`)).json()) as { users: { identities?: Identity[] }[] };
+  const held = new Map<string, unknown[]>();
+  for (const u of state.users) {
+    const self = u.identities?.find((i) => i.provider === 'self');
+    const email = String(self?.email);
+    held.set(email, [...(held.get(email) ?? []), self?.given_name]);
+  }
+  const wrong: string[] = [];
+  for (const [u, v] of versions) {
+    const names = held.get(`u${u}@example.com`) ?? [];
+    if (names.length !== 1 || names[0] !== `G${v}`) wrong.push(`u${u}: ${names.length ? names.join('/') : 'missing'} instead of G${v}`);
+  }
+  if (state.users.length !== versions.size) wrong.push(`${state.users.length} users held for ${versions.size} published`);
+  return wrong;
 }
 
 /** Runs bench/publisher-process.ts (its own process: the CPU measured here is the sync's) and returns how many events it published. */
