@@ -60,11 +60,23 @@ describe('reliability: nothing lost, nothing duplicated (real CLI processes)', (
       );
       const random = seededRandom(20261123);
       let kills = 0;
+      // A run that only lived for a random time could finish the migration early on a fast machine
+      // and leave kills unused. So the k-th run also dies once the target holds a random number of
+      // users from the k-th of KILLS + 1 equal slices of the source: the kills spread across the
+      // whole migration, and the last slice is left for the final run.
+      const slice = USERS / (KILLS + 1);
       for (let attempt = 0; attempt < KILLS * 3 && kills < KILLS; attempt++) {
         const run = startCli(['run', '-c', config], env);
         // Kill anywhere from start-up through staging and delivery.
         const after = 300 + Math.floor(random() * 2500);
-        const outcome = await Promise.race([run.done, new Promise<'timer'>((r) => setTimeout(() => r('timer'), after))]);
+        const killAtUsers = Math.floor((kills + random()) * slice);
+        let poll: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([
+          run.done,
+          new Promise<'timer'>((r) => setTimeout(() => r('timer'), after)),
+          new Promise<'timer'>((r) => (poll = setInterval(() => emulator.stats().usersCreated >= killAtUsers && r('timer'), 2))),
+        ]);
+        clearInterval(poll);
         if (outcome !== 'timer') break; // it finished before we could kill it
         run.kill('SIGKILL');
         await run.done;
