@@ -4,14 +4,15 @@
  *   [--fetch 1000] [--ack-pending 50000] (the NATS input's batch and max_ack_pending: the sync holds up to that many events in memory)
  *   [--handoff N] (sync.handoffUsers: users applied from memory after their append; 0 sends all through claims)
  *   [--linger 2] (the NATS input's lingerMs) [--poll 5] (sync.pollMs)
+ *   [--config-defaults] (none of the settings above, nor batchSize 1000 and concurrency 4: the config's defaults)
  * 1. throughput: a backlog of `events` CloudEvents over `users` users is published first, then the
  *    sync drains it; events/s = events applied (or coalesced) per second of draining. The target
  *    starts empty and must end holding each user once, at its last version (else exit code 1).
  * 2. latency at fixed rates: events are published at `rate`/s for `seconds` while the sync runs;
  *    lag = applied at the target minus the event's `time` (set when published); p50/p99.
- * The backlog is published from this process before the sync starts; at fixed rates a child process
- * publishes (bench/publisher-process.ts), so the CPU and busy times printed are the sync's. The
- * sync runs from the compiled build when it is up to date, as `ciam-migrate sync` does.
+ * A child process publishes (bench/publisher-process.ts): the backlog before the sync starts, the
+ * fixed rates while it runs; so the CPU, busy times and RSS printed are the sync's. The sync runs
+ * from the compiled build when it is up to date, as `ciam-migrate sync` does.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -20,7 +21,7 @@ import os from 'node:os';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type * as InboxOpen from '../src/ledger/inbox-open.ts';
 import type * as InboxSqlite from '../src/ledger/inbox-sqlite.ts';
 import type * as InboxThreaded from '../src/ledger/inbox-threaded.ts';
@@ -28,7 +29,7 @@ import type { EventInbox } from '../src/ledger/inbox.ts';
 import type * as StreamConfig from '../src/stream/config.ts';
 import type * as Sync from '../src/stream/sync.ts';
 import type * as Targets from '../src/targets/index.ts';
-import { BENCH_DIR, arg, cloudEventBody, loadModule, startEmulatorProcess } from './lib.ts';
+import { BENCH_DIR, arg, loadModule, startEmulatorProcess } from './lib.ts';
 
 // The sync as users run it: the compiled build when it is up to date, else the sources.
 const { openInbox } = await loadModule<typeof InboxOpen>('ledger/inbox-open');
@@ -40,6 +41,8 @@ const { createTarget } = await loadModule<typeof Targets>('targets/index');
 
 /** `--main-thread-inbox`: the config says `inbox: { thread: false }` (SQLite on the main thread); the default is the CLI's, its own thread. */
 const mainThreadInbox = process.argv.includes('--main-thread-inbox');
+/** `--config-defaults`: the input and sync settings a user gets by not writing them (the tuning flags above are ignored). */
+const configDefaults = process.argv.includes('--config-defaults');
 /** The inbox as `ciam-migrate sync` opens it from the same config, with the same defaults (src/cli/sync.ts). */
 const inboxOf = (cfg: StreamConfig.SyncContextConfig): EventInbox =>
   openInbox(cfg.inboxPath, { synchronous: cfg.sync.inbox?.synchronous ?? 'full', thread: cfg.sync.inbox?.thread ?? true });
@@ -66,12 +69,14 @@ target: { kind: cidaas, baseUrl: ${url}, clientId: ciam-migrate, clientSecret: c
 ledger: { kind: sqlite, path: ${JSON.stringify(ledger)} }
 sync:
   inputs:
-    - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: bench, batch: ${arg("fetch", 1000)}, maxAckPending: ${arg("ack-pending", 50000)}, lingerMs: ${arg("linger", 2)} }
-  batchSize: 1000
+    - { kind: nats, servers: "${servers}", stream: ${tag.toUpperCase()}, subjects: ["${tag}.>"], durable: bench${
+      configDefaults ? '' : `, batch: ${arg('fetch', 1000)}, maxAckPending: ${arg('ack-pending', 50000)}, lingerMs: ${arg('linger', 2)}`
+    } }
+${configDefaults ? '' : `  batchSize: 1000
   concurrency: ${arg('concurrency', 4)}
   initialConcurrency: ${arg('concurrency', 4)}
   pollMs: ${arg('poll', 5)}
-${process.argv.includes('--handoff') ? `  handoffUsers: ${arg('handoff', 0)}\n` : ''}${mainThreadInbox ? '  inbox: { kind: sqlite, thread: false }\n' : ''}`,
+`}${process.argv.includes('--handoff') ? `  handoffUsers: ${arg('handoff', 0)}\n` : ''}${mainThreadInbox ? '  inbox: { kind: sqlite, thread: false }\n' : ''}`,
   );
   const nc = await connect({ servers });
   const jsm = await jetstreamManager(nc);
@@ -79,7 +84,6 @@ ${process.argv.includes('--handoff') ? `  handoffUsers: ${arg('handoff', 0)}\n` 
   const cfg = parseSyncConfig(await (await import('node:fs/promises')).readFile(file, 'utf8'), file);
   return {
     nc,
-    js: jetstream(nc),
     cfg,
     async cleanup() {
       await jsm.streams.delete(tag.toUpperCase()).catch(() => undefined);
@@ -154,17 +158,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function throughputRun(url: string, run: number): Promise<number> {
   const tag = `sb${Date.now().toString(36)}${run}`;
   const s = await setup(tag, url);
-  const versions = new Map<number, number>();
-  for (let i = 0; i < events; i += 1000) {
-    const chunk: Promise<unknown>[] = [];
-    for (let k = i; k < Math.min(events, i + 1000); k++) {
-      const u = Math.floor(Math.random() * users);
-      const v = (versions.get(u) ?? 0) + 1;
-      versions.set(u, v);
-      chunk.push(s.js.publish(`${tag}.users`, cloudEventBody(u, v)));
-    }
-    await Promise.all(chunk);
-  }
+  const { versions } = await publishInChild({ servers, subject: `${tag}.users`, users, events });
   // Each run starts from an empty target, so that what it holds afterwards is this run's doing.
   await fetch(`${url}/_emulator/reset`, { method: 'POST' });
   const inbox = inboxOf(s.cfg);
@@ -174,10 +168,15 @@ async function throughputRun(url: string, run: number): Promise<number> {
   const cpu0 = process.cpuUsage();
   const others0 = await Promise.all([procCpuSeconds(emulatorPid), procCpuSeconds(natsPid)]);
   const elu0 = { main: performance.eventLoopUtilization(), inbox: inbox instanceof ThreadedSqliteInbox ? inbox.eventLoopUtilization() : undefined };
+  // The backlog was published by another process, so this one's memory is the sync's (both its threads).
+  const rssAtStart = process.memoryUsage.rss();
+  let rssPeak = rssAtStart;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);
   const t0 = Date.now();
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target });
   await h.untilDrained(50);
   const secs = (Date.now() - t0) / 1000;
+  clearInterval(sampler);
   const eluMain = performance.eventLoopUtilization(elu0.main).utilization;
   const eluInbox = inbox instanceof ThreadedSqliteInbox && elu0.inbox ? inbox.eventLoopUtilization(elu0.inbox).utilization : undefined;
   const others1 = await Promise.all([procCpuSeconds(emulatorPid), procCpuSeconds(natsPid)]);
@@ -203,7 +202,8 @@ async function throughputRun(url: string, run: number): Promise<number> {
   };
   console.log(
     `  throughput run ${run + 1}: ${st.applied + st.skipped} events in ${secs.toFixed(2)} s = ${Math.round(rate)} events/s ` +
-      `(cores used: sync ${cores.toFixed(2)}, emulator ${share(0)}, nats-server ${share(1)}; busy: main thread ${eluMain.toFixed(2)}, inbox thread ${eluInbox?.toFixed(2) ?? '-'}; sync CPU ${Math.round((cores * secs * 1e6) / events)} µs/event)`,
+      `(cores used: sync ${cores.toFixed(2)}, emulator ${share(0)}, nats-server ${share(1)}; busy: main thread ${eluMain.toFixed(2)}, inbox thread ${eluInbox?.toFixed(2) ?? '-'}; sync CPU ${Math.round((cores * secs * 1e6) / events)} µs/event; ` +
+      `RSS ${Math.round(rssAtStart / 2 ** 20)} MB at the start, peak ${Math.round(rssPeak / 2 ** 20)} MB)`,
   );
   return rate;
 }
@@ -231,8 +231,11 @@ async function usersNotAtFinalVersion(url: string, versions: Map<number, number>
   return wrong;
 }
 
-/** Runs bench/publisher-process.ts (its own process: the CPU measured here is the sync's) and returns how many events it published. */
-async function publishInChild(o: { servers: string; subject: string; rate: number; seconds: number; users: number }): Promise<number> {
+/**
+ * Runs bench/publisher-process.ts (its own process: the CPU and memory measured here are the sync's);
+ * returns how many events it published and, for a backlog, each user's last version.
+ */
+async function publishInChild(o: { servers: string; subject: string; users: number; rate?: number; seconds?: number; events?: number }): Promise<{ sent: number; versions: Map<number, number> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'publisher-process.ts'), JSON.stringify(o)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -240,8 +243,9 @@ async function publishInChild(o: { servers: string; subject: string; rate: numbe
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   const m = /SENT (\d+)/.exec(out);
-  if (code !== 0 || !m?.[1]) throw new Error(`publisher exited with ${code}: ${out}`);
-  return Number(m[1]);
+  if (code !== 0 || !m?.[1]) throw new Error(`publisher exited with ${code}: ${out.slice(0, 2000)}`);
+  const v = /VERSIONS (\S+)/.exec(out);
+  return { sent: Number(m[1]), versions: new Map(v?.[1] ? (JSON.parse(v[1]) as [number, number][]) : []) };
 }
 
 /** Busy milliseconds of the main thread and of the inbox thread since `since`. */
@@ -260,7 +264,7 @@ async function latencyRun(url: string, rate: number, run: number): Promise<{ p50
   const cpu0 = process.cpuUsage();
   const elu0 = { main: performance.eventLoopUtilization(), inbox: inbox instanceof ThreadedSqliteInbox ? inbox.eventLoopUtilization() : undefined };
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target, onApplied: (l) => lags.push(...l.changeMs) });
-  const sent = await publishInChild({ servers, subject: `${tag}.users`, rate, seconds, users });
+  const { sent } = await publishInChild({ servers, subject: `${tag}.users`, rate, seconds, users });
   await h.untilDrained(20);
   const busy = threadBusyMs(elu0, inbox);
   const cpu = process.cpuUsage(cpu0);
