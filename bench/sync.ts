@@ -109,6 +109,22 @@ async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
   };
 }
 
+/**
+ * This process's RSS, now and at its highest until stop() (sampled every 50 ms). The events are
+ * published by another process, so during a run this process's memory is the sync's, both threads.
+ */
+function sampleRss(): { stop(): { atStart: number; peak: number } } {
+  const atStart = process.memoryUsage.rss();
+  let peak = atStart;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { atStart, peak: Math.max(peak, process.memoryUsage.rss()) };
+    },
+  };
+}
+
 /** Counts inbox calls and time spent in them (BENCH_DEBUG=1). */
 function instrument(inbox: InboxSqlite.SqliteInbox): Record<string, { calls: number; ms: number; items: number }> {
   const out: Record<string, { calls: number; ms: number; items: number }> = {};
@@ -168,15 +184,12 @@ async function throughputRun(url: string, run: number): Promise<number> {
   const cpu0 = process.cpuUsage();
   const others0 = await Promise.all([procCpuSeconds(emulatorPid), procCpuSeconds(natsPid)]);
   const elu0 = { main: performance.eventLoopUtilization(), inbox: inbox instanceof ThreadedSqliteInbox ? inbox.eventLoopUtilization() : undefined };
-  // The backlog was published by another process, so this one's memory is the sync's (both its threads).
-  const rssAtStart = process.memoryUsage.rss();
-  let rssPeak = rssAtStart;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);
+  const rss = sampleRss();
   const t0 = Date.now();
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target });
   await h.untilDrained(50);
   const secs = (Date.now() - t0) / 1000;
-  clearInterval(sampler);
+  const { atStart: rssAtStart, peak: rssPeak } = rss.stop();
   const eluMain = performance.eventLoopUtilization(elu0.main).utilization;
   const eluInbox = inbox instanceof ThreadedSqliteInbox && elu0.inbox ? inbox.eventLoopUtilization(elu0.inbox).utilization : undefined;
   const others1 = await Promise.all([procCpuSeconds(emulatorPid), procCpuSeconds(natsPid)]);
@@ -263,9 +276,11 @@ async function latencyRun(url: string, rate: number, run: number): Promise<{ p50
   const lags: number[] = [];
   const cpu0 = process.cpuUsage();
   const elu0 = { main: performance.eventLoopUtilization(), inbox: inbox instanceof ThreadedSqliteInbox ? inbox.eventLoopUtilization() : undefined };
+  const rss = sampleRss();
   const h = await startSync({ migration: s.cfg.migration, sync: s.cfg.sync, inbox, target, onApplied: (l) => lags.push(...l.changeMs) });
   const { sent } = await publishInChild({ servers, subject: `${tag}.users`, rate, seconds, users });
   await h.untilDrained(20);
+  const mem = rss.stop();
   const busy = threadBusyMs(elu0, inbox);
   const cpu = process.cpuUsage(cpu0);
   await h.stop();
@@ -278,7 +293,8 @@ async function latencyRun(url: string, rate: number, run: number): Promise<{ p50
   const perEvent = (ms: number | undefined) => (ms === undefined ? '-' : ((ms * 1000) / sent).toFixed(1));
   console.log(
     `  ${rate}/s run ${run + 1}: ${sent} events, lag p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms ` +
-      `(busy µs per event: main thread ${perEvent(busy.main)}, inbox thread ${perEvent(busy.inbox)}; process CPU ${perEvent((cpu.user + cpu.system) / 1000)})`,
+      `(busy µs per event: main thread ${perEvent(busy.main)}, inbox thread ${perEvent(busy.inbox)}; process CPU ${perEvent((cpu.user + cpu.system) / 1000)}; ` +
+      `RSS ${Math.round(mem.atStart / 2 ** 20)} MB at the start, peak ${Math.round(mem.peak / 2 ** 20)} MB)`,
   );
   return r;
 }
