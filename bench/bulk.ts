@@ -2,7 +2,7 @@
  * End-to-end bulk throughput: CSV → mapping → ledger → cidaas emulator, each in its own process.
  *   npx tsx bench/bulk.ts [--users 1500000] [--batch 1000] [--concurrency 8] [--initial-concurrency 2]
  *     [--latency-ms 0] [--max-concurrency 0] [--capacity 0] [--rate-limit 0] [--ids sequential|uuid]
- *     [--queueing-tolerance 2]
+ *     [--queueing-tolerance 2] [--target cidaas|cloudentity] (Cloudentity: batches of 100 by default)
  * The migration is `ciam-migrate run` exactly as a user starts it (the compiled build when it is
  * up to date, see bin/build-state.js), so its peak RSS is the tool's own, not this script's.
  * Prints users/s, the ratio to the target's limit when one is set, 429 share and peak RSS.
@@ -14,10 +14,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunSummary } from '../src/engine/run.ts';
 import type { ProgressPoint } from '../src/ledger/ledger.ts';
-import { arg, BENCH_DIR, benchConfig, type BenchIds, startEmulatorProcess, writeBenchCsv } from './lib.ts';
+import { arg, BENCH_DIR, benchConfig, type BenchIds, type BenchTarget, startEmulatorProcess, writeBenchCsv } from './lib.ts';
 
+/** `--target cloudentity`: the Cloudentity emulator (full-entry imports of at most 100 users); the default is cidaas. */
+const targetIndex = process.argv.indexOf('--target');
+const target: BenchTarget = targetIndex >= 0 && process.argv[targetIndex + 1] === 'cloudentity' ? 'cloudentity' : 'cidaas';
 const users = arg('users', 1_500_000);
-const batch = arg('batch', 1000);
+const batch = arg('batch', target === 'cloudentity' ? 100 : 1000);
 const concurrency = arg('concurrency', 8);
 const initialConcurrency = arg('initial-concurrency', Math.min(2, concurrency));
 const latencyMs = arg('latency-ms', 0);
@@ -41,10 +44,13 @@ const t0 = Date.now();
 await writeBenchCsv(csv, users, ids);
 console.log(`generated ${users.toLocaleString('en-US')} users in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000, customFields: { customer_no: { type: 'string' } }, faults: { latencyMs, maxConcurrency, capacity, rateLimit } });
+const faults = { latencyMs, maxConcurrency, capacity, rateLimit };
+const emulator = await startEmulatorProcess(
+  target === 'cidaas' ? { kind: 'cidaas', maxBatch: 1000, customFields: { customer_no: { type: 'string' } }, faults } : { kind: 'cloudentity', faults },
+);
 const { cpuSeconds: emulatorCpuAtStart, usersCreated: createdAtStart } = await emulator.stats();
 const configFile = path.join(BENCH_DIR, `bench-${process.pid}.yaml`);
-await writeFile(configFile, benchConfig(csv, emulator.url, ledgerFile, { concurrency, initialConcurrency, queueingTolerance }, batch));
+await writeFile(configFile, benchConfig(csv, emulator.url, ledgerFile, { concurrency, initialConcurrency, queueingTolerance }, batch, target));
 
 // NODE_OPTIONS passes through, so a heap cap can be measured: NODE_OPTIONS=--max-old-space-size=128.
 const profileFlags = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
@@ -94,6 +100,7 @@ const limit =
 console.log(
   JSON.stringify(
     {
+      target,
       users,
       ids,
       sent,

@@ -97,7 +97,17 @@ export async function writeBenchCsv(file: string, n: number, ids: BenchIds = 'se
   await once(out, 'finish');
 }
 
-export function benchConfig(csv: string, url: string, ledger: string, run: Record<string, number>, batchSize: number): string {
+export type BenchTarget = 'cidaas' | 'cloudentity';
+
+/** The target section for the emulator's default client (and, for Cloudentity, its default tenant and pool). */
+function benchTarget(kind: BenchTarget, url: string, batchSize: number): string {
+  const common = `  baseUrl: ${url}\n  clientId: ciam-migrate\n  clientSecret: ciam-migrate-secret\n  batchSize: ${batchSize}\n`;
+  return kind === 'cidaas'
+    ? `  kind: cidaas\n${common}`
+    : `  kind: cloudentity\n${common}  tenantId: default\n  poolId: default-pool\n  namespace: 6f1f4a52-8d0b-4c1e-9a57-3b9e2f0c7d11\n`;
+}
+
+export function benchConfig(csv: string, url: string, ledger: string, run: Record<string, number>, batchSize: number, target: BenchTarget = 'cidaas'): string {
   return `version: 1
 name: bench
 source: { kind: csv, path: ${JSON.stringify(csv)} }
@@ -114,12 +124,7 @@ mapping:
   attributes: { customer_no: customer_no }
   password: { from: password_hash }
 target:
-  kind: cidaas
-  baseUrl: ${url}
-  clientId: ciam-migrate
-  clientSecret: ciam-migrate-secret
-  batchSize: ${batchSize}
-ledger: { kind: sqlite, path: ${JSON.stringify(ledger)} }
+${benchTarget(target, url, batchSize)}ledger: { kind: sqlite, path: ${JSON.stringify(ledger)} }
 run: ${JSON.stringify(run)}
 `;
 }

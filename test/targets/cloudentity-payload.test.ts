@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ValidateFunction } from 'ajv';
 import { CloudentityTarget } from '../../src/config/target.ts';
 import { encodeForCloudentity } from '../../src/hashes/encode-cloudentity.ts';
-import { buildUserEntry, tenantDump } from '../../src/targets/cloudentity/payload.ts';
+import { buildUserEntry, encodeEntry, tenantDump, tenantDumpText } from '../../src/targets/cloudentity/payload.ts';
 import type { BuildContext } from '../../src/targets/cloudentity/payload.ts';
 import { cloudentityCapabilities } from '../../src/targets/cloudentity/capabilities.ts';
 import { bcryptHash, fullUser, minimalUser } from './fixtures.ts';
@@ -191,6 +191,10 @@ describe('Cloudentity payload', () => {
       expect(entries.length).toBeGreaterThanOrEqual(5);
       const body = tenantDump(entries);
       expect(validate(body), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+      // Bulk runs send bodies assembled from each user's records serialised ahead: the same text.
+      expect(tenantDumpText(entries.map(encodeEntry))).toBe(JSON.stringify(body));
+      expect(tenantDumpText(entries.slice(2, 3).map(encodeEntry))).toBe(JSON.stringify(tenantDump(entries.slice(2, 3))));
     }
+    expect(tenantDumpText([])).toBe(JSON.stringify(tenantDump([])));
   });
 });

@@ -12,19 +12,23 @@ import { TargetSession } from '../common/session.ts';
 import type { Exchange } from '../common/session.ts';
 import { mapLimited, singleOutcome } from '../common/single-call.ts';
 import { TargetConfigError } from '../errors.ts';
-import type { PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats, UserPreview } from '../target.ts';
+import type { BulkEncoding, EncodedPlannedUser, PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats, UserPreview } from '../target.ts';
 import { cloudentityAuthAdvice } from './auth-advice.ts';
 import { cloudentityCapabilities } from './capabilities.ts';
 import { countMfaLost } from '../../hashes/totp.ts';
 import { cloudentityUserId } from './ids.ts';
-import { buildUserEntry, ceMetadata, cePayload, ceStatus, tenantDump } from './payload.ts';
-import type { BuildContext } from './payload.ts';
+import { buildUserEntry, ceMetadata, cePayload, ceStatus, encodeEntry, tenantDumpText } from './payload.ts';
+import type { BuildContext, EncodedEntry, EntryResult, PasswordPlan } from './payload.ts';
 import { cloudentityErrorMessage } from './response.ts';
-import type { CeEncoder, TenantDump, UserEntry } from './types.ts';
+import type { CeEncoder, TenantDump } from './types.ts';
 
 const DELETE_CONCURRENCY = 4;
 
-interface Entry extends UserEntry {
+/** What `encodeForBulk` hands the engine for one user (see `Target.encodeForBulk`). */
+type EncodedCloudentityUser = ({ kind: 'ok'; password: PasswordPlan } & EncodedEntry) | { kind: 'refused'; reason: string; code: string };
+
+interface Entry extends EncodedEntry {
+  sourceId: string;
   knownToTarget: boolean;
 }
 
@@ -92,7 +96,10 @@ export class CloudentityAdapter implements SingleUserTarget {
   }
 
   preview(user: User): UserPreview {
-    const built = buildUserEntry(user, this.ctx);
+    return this.previewOf(user, buildUserEntry(user, this.ctx));
+  }
+
+  private previewOf(user: User, built: EntryResult): UserPreview {
     const mfa = countMfaLost(user.mfa, 'cloudentity', { cloudentityTotp: this.config.totp });
     const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
     if (!built.ok) return { ...base, password: 'reject', reason: built.reason };
@@ -100,17 +107,31 @@ export class CloudentityAdapter implements SingleUserTarget {
     return { ...base, password: 'reset', reason: built.password === 'reset' ? 'no password' : 'unsupported hash' };
   }
 
-  async upsert(users: PlannedUser[]): Promise<Outcome[]> {
+  /** Builds the user's records and serialises them, on the staging thread in a bulk run. */
+  encodeForBulk(user: User): BulkEncoding {
+    const built = buildUserEntry(user, this.ctx);
+    const preview = this.previewOf(user, built);
+    if (!built.ok) return { preview, payload: { kind: 'refused', reason: built.reason, code: built.code } satisfies EncodedCloudentityUser };
+    return { preview, payload: { kind: 'ok', password: built.password, ...encodeEntry(built.entry) } satisfies EncodedCloudentityUser };
+  }
+
+  upsert(users: PlannedUser[]): Promise<Outcome[]> {
+    return this.upsertEncoded(
+      users.map((p) => ({ sourceId: p.sourceId, knownToTarget: p.knownToTarget, payload: this.encodeForBulk(p.user).payload })),
+    );
+  }
+
+  async upsertEncoded(users: EncodedPlannedUser[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     const entries: Entry[] = [];
-    for (const p of users) {
-      const b = buildUserEntry(p.user, this.ctx);
-      if (!b.ok) {
-        outcomes.push({ sourceId: p.sourceId, kind: 'rejected', reason: b.reason, code: b.code });
+    for (const u of users) {
+      const p = u.payload as EncodedCloudentityUser;
+      if (p.kind === 'refused') {
+        outcomes.push({ sourceId: u.sourceId, kind: 'rejected', reason: p.reason, code: p.code });
         continue;
       }
-      if (b.password === 'unsupported_reset') this.counters.unsupportedHashResets++;
-      entries.push({ ...b.entry, knownToTarget: p.knownToTarget });
+      if (p.password === 'unsupported_reset') this.counters.unsupportedHashResets++;
+      entries.push({ sourceId: u.sourceId, knownToTarget: u.knownToTarget, user: p.user, credentials: p.credentials, identifiers: p.identifiers, addresses: p.addresses });
     }
     if (entries.length > 0) {
       outcomes.push(
@@ -125,9 +146,9 @@ export class CloudentityAdapter implements SingleUserTarget {
   }
 
   private async sendImport(items: Entry[]): Promise<BatchResult> {
-    const body = tenantDump(items);
-    this.options.onImportBody?.(body);
-    const ex = await this.session.send({ method: 'PUT', path: `${this.prefix}/configuration`, json: body });
+    const body = tenantDumpText(items);
+    this.options.onImportBody?.(JSON.parse(body) as TenantDump);
+    const ex = await this.session.send({ method: 'PUT', path: `${this.prefix}/configuration`, jsonText: body });
     if (ex.kind === 'retryable') return ex;
     const { res } = ex;
     if (res.status >= 200 && res.status < 300) {

@@ -255,6 +255,30 @@ export function tenantDump(entries: UserEntry[]): TenantDump {
   };
 }
 
+/** One user's records as JSON, so that import bodies are assembled without serialising again. */
+export interface EncodedEntry {
+  user: string;
+  /** Each of these holds the user's records of that kind, comma-separated; '' when it has none. */
+  credentials: string;
+  identifiers: string;
+  addresses: string;
+}
+
+export function encodeEntry(entry: UserEntry): EncodedEntry {
+  const list = (records: readonly object[]) => records.map((r) => JSON.stringify(r)).join(',');
+  return { user: JSON.stringify(entry.user), credentials: list(entry.credentials), identifiers: list(entry.identifiers), addresses: list(entry.addresses) };
+}
+
+/** The text of `JSON.stringify(tenantDump(entries))`, from the entries as `encodeEntry` gave them. */
+export function tenantDumpText(entries: readonly EncodedEntry[]): string {
+  const join = (kind: keyof EncodedEntry) =>
+    entries
+      .map((e) => e[kind])
+      .filter((records) => records !== '')
+      .join(',');
+  return `{"users":[${join('user')}],"user_credentials":[${join('credentials')}],"user_identifiers":[${join('identifiers')}],"user_verifiable_addresses":[${join('addresses')}]}`;
+}
+
 function compact<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
