@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ValidateFunction } from 'ajv';
 import { CloudentityTarget } from '../../src/config/target.ts';
 import { encodeForCloudentity } from '../../src/hashes/encode-cloudentity.ts';
-import { buildUserEntry, encodeEntry, tenantDump, tenantDumpText } from '../../src/targets/cloudentity/payload.ts';
+import { buildUserEntry, cePayload, encodeEntry, tenantDump, tenantDumpText } from '../../src/targets/cloudentity/payload.ts';
 import type { BuildContext } from '../../src/targets/cloudentity/payload.ts';
 import { cloudentityCapabilities } from '../../src/targets/cloudentity/capabilities.ts';
 import { bcryptHash, fullUser, minimalUser } from './fixtures.ts';
@@ -151,6 +151,16 @@ describe('Cloudentity payload', () => {
     });
     expect(reset.ok && reset.password).toBe('unsupported_reset');
     expect(reset.ok && reset.entry.credentials[0]?.expires_at).toBe('2000-01-01T00:00:00Z');
+  });
+
+  it('a claim wins over an attribute of its name, and a missing claim drops that attribute', () => {
+    const user = minimalUser('a1', { email: 'real@example.com', attributes: { email: 'attr@example.com', given_name: 'FromAttr', tier: 'gold' } });
+    const payload = cePayload(user, { attributesIn: 'payload' });
+    expect(payload['email']).toBe('real@example.com');
+    expect(payload['tier']).toBe('gold');
+    expect(Object.hasOwn(payload, 'given_name')).toBe(false);
+    expect(Object.values(payload)).not.toContain(undefined);
+    expect(cePayload(user, { attributesIn: 'metadata' })['tier']).toBeUndefined();
   });
 
   it('the config refuses the verifier policy for Cloudentity', () => {

@@ -57,25 +57,29 @@ export function cePayload(
   user: User,
   config: Pick<CePayloadConfig, 'attributesIn'>,
 ): Record<string, unknown> {
+  // Built field by field: a spread followed by a compaction cost more than the rest of the entry.
+  const out: Record<string, unknown> = config.attributesIn === 'payload' ? { ...user.attributes } : {};
+  put(out, 'email', user.email);
+  put(out, 'email_verified', user.email !== undefined ? (user.emailVerified ?? false) : undefined);
+  put(out, 'phone_number', user.phone);
+  put(out, 'phone_number_verified', user.phone !== undefined ? (user.phoneVerified ?? false) : undefined);
+  put(out, 'preferred_username', user.username);
+  const name = user.name;
+  put(out, 'given_name', name?.given);
+  put(out, 'family_name', name?.family);
+  put(out, 'middle_name', name?.middle);
+  put(out, 'nickname', name?.nickname);
+  put(out, 'name', name?.display);
+  put(out, 'locale', user.locale);
+  put(out, 'zoneinfo', user.zoneinfo);
+  put(out, 'birthdate', user.birthdate);
+  put(out, 'gender', user.gender);
+  put(out, 'picture', user.picture);
   const a = user.address;
-  return compact({
-    ...(config.attributesIn === 'payload' ? user.attributes : {}),
-    email: user.email,
-    email_verified: user.email !== undefined ? (user.emailVerified ?? false) : undefined,
-    phone_number: user.phone,
-    phone_number_verified: user.phone !== undefined ? (user.phoneVerified ?? false) : undefined,
-    preferred_username: user.username,
-    given_name: user.name?.given,
-    family_name: user.name?.family,
-    middle_name: user.name?.middle,
-    nickname: user.name?.nickname,
-    name: user.name?.display,
-    locale: user.locale,
-    zoneinfo: user.zoneinfo,
-    birthdate: user.birthdate,
-    gender: user.gender,
-    picture: user.picture,
-    address: a
+  put(
+    out,
+    'address',
+    a
       ? compact({
           formatted: a.formatted,
           street_address: a.street,
@@ -85,7 +89,17 @@ export function cePayload(
           country: a.country,
         })
       : undefined,
-  });
+  );
+  return out;
+}
+
+/**
+ * A claim the user has wins over an attribute of the same name, and an attribute of the name of a
+ * claim the user lacks is left out, as a claim's absence is.
+ */
+function put(o: Record<string, unknown>, key: string, value: unknown): void {
+  if (value !== undefined) o[key] = value;
+  else if (Object.hasOwn(o, key)) delete o[key];
 }
 
 /** Admin-only data: what the pool schema has no place for but the migration must not lose. */
