@@ -12,7 +12,7 @@ import { TargetSession } from '../common/session.ts';
 import type { Exchange } from '../common/session.ts';
 import { mapLimited, singleOutcome } from '../common/single-call.ts';
 import { TargetConfigError } from '../errors.ts';
-import type { BulkEncoding, EncodedPlannedUser, PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats, UserPreview } from '../target.ts';
+import type { BulkEncoding, BulkPayload, EncodedPlannedUser, PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats, UserPreview } from '../target.ts';
 import { cloudentityAuthAdvice } from './auth-advice.ts';
 import { cloudentityCapabilities } from './capabilities.ts';
 import { countMfaLost } from '../../hashes/totp.ts';
@@ -26,6 +26,12 @@ const DELETE_CONCURRENCY = 4;
 
 /** What `encodeForBulk` hands the engine for one user (see `Target.encodeForBulk`). */
 type EncodedCloudentityUser = ({ kind: 'ok'; password: PasswordPlan } & EncodedEntry) | { kind: 'refused'; reason: string; code: string };
+
+function encoded(built: EntryResult): BulkPayload {
+  return built.ok
+    ? ({ kind: 'ok', password: built.password, ...encodeEntry(built.entry) } satisfies EncodedCloudentityUser)
+    : ({ kind: 'refused', reason: built.reason, code: built.code } satisfies EncodedCloudentityUser);
+}
 
 interface Entry extends EncodedEntry {
   sourceId: string;
@@ -110,14 +116,13 @@ export class CloudentityAdapter implements SingleUserTarget {
   /** Builds the user's records and serialises them, on the staging thread in a bulk run. */
   encodeForBulk(user: User): BulkEncoding {
     const built = buildUserEntry(user, this.ctx);
-    const preview = this.previewOf(user, built);
-    if (!built.ok) return { preview, payload: { kind: 'refused', reason: built.reason, code: built.code } satisfies EncodedCloudentityUser };
-    return { preview, payload: { kind: 'ok', password: built.password, ...encodeEntry(built.entry) } satisfies EncodedCloudentityUser };
+    return { preview: this.previewOf(user, built), payload: encoded(built) };
   }
 
+  /** The sync's path (and the bulk run's without staging ahead): no preview is needed. */
   upsert(users: PlannedUser[]): Promise<Outcome[]> {
     return this.upsertEncoded(
-      users.map((p) => ({ sourceId: p.sourceId, knownToTarget: p.knownToTarget, payload: this.encodeForBulk(p.user).payload })),
+      users.map((p) => ({ sourceId: p.sourceId, knownToTarget: p.knownToTarget, payload: encoded(buildUserEntry(p.user, this.ctx)) })),
     );
   }
 
