@@ -4,6 +4,7 @@
  *   [--fetch 1000] [--ack-pending 50000] (the NATS input's batch and max_ack_pending: the sync holds up to that many events in memory)
  *   [--handoff N] (sync.handoffUsers: users applied from memory after their append; 0 sends all through claims)
  *   [--linger 2] (the NATS input's lingerMs) [--poll 5] (sync.pollMs)
+ *   [--target cidaas|cloudentity]
  *   [--config-defaults] (none of the settings above, nor batchSize 1000 and concurrency 4: the config's defaults)
  * 1. throughput: a backlog of `events` CloudEvents over `users` users is published first, then the
  *    sync drains it; events/s = events applied (or coalesced) per second of draining. The target
@@ -41,6 +42,9 @@ const { createTarget } = await loadModule<typeof Targets>('targets/index');
 
 /** `--main-thread-inbox`: the config says `inbox: { thread: false }` (SQLite on the main thread); the default is the CLI's, its own thread. */
 const mainThreadInbox = process.argv.includes('--main-thread-inbox');
+/** `--target cloudentity`: into the Cloudentity emulator (full-entry imports, at most 100 users each); the default is cidaas. */
+const targetIndex = process.argv.indexOf('--target');
+const target = targetIndex >= 0 && process.argv[targetIndex + 1] === 'cloudentity' ? 'cloudentity' : 'cidaas';
 /** `--config-defaults`: the input and sync settings a user gets by not writing them (the tuning flags above are ignored). */
 const configDefaults = process.argv.includes('--config-defaults');
 /** The inbox as `ciam-migrate sync` opens it from the same config, with the same defaults (src/cli/sync.ts). */
@@ -65,7 +69,9 @@ async function setup(tag: string, url: string) {
 name: syncbench
 source: { kind: csv, path: users-2000.csv }
 mapping: { fields: { sourceId: id, email: email } }
-target: { kind: cidaas, baseUrl: ${url}, clientId: ciam-migrate, clientSecret: ciam-migrate-secret }
+target: { kind: ${target}, baseUrl: ${url}, clientId: ciam-migrate, clientSecret: ciam-migrate-secret${
+      target === 'cloudentity' ? ', tenantId: default, poolId: default-pool, namespace: 6f1f4a52-8d0b-4c1e-9a57-3b9e2f0c7d11' : ''
+    } }
 ledger: { kind: sqlite, path: ${JSON.stringify(ledger)} }
 sync:
   inputs:
@@ -226,14 +232,15 @@ async function throughputRun(url: string, run: number): Promise<number> {
  * their last version's given name (`cloudEventBody` writes `G<version>`), or holds more than once.
  */
 async function usersNotAtFinalVersion(url: string, versions: Map<number, number>): Promise<string[]> {
-  // The cidaas emulator keeps e-mail and names on the user's own ("self") identity.
-  type Identity = { provider?: string; email?: string; given_name?: string };
-  const state = (await (await fetch(`${url}/_emulator/state`)).json()) as { users: { identities?: Identity[] }[] };
+  // The cidaas emulator keeps e-mail and names on the user's own ("self") identity, Cloudentity's
+  // in the user's payload (OIDC claim names).
+  type Claims = { provider?: string; email?: string; given_name?: string };
+  const state = (await (await fetch(`${url}/_emulator/state`)).json()) as { users: { identities?: Claims[]; payload?: Claims }[] };
   const held = new Map<string, unknown[]>();
   for (const u of state.users) {
-    const self = u.identities?.find((i) => i.provider === 'self');
-    const email = String(self?.email);
-    held.set(email, [...(held.get(email) ?? []), self?.given_name]);
+    const claims = target === 'cidaas' ? u.identities?.find((i) => i.provider === 'self') : u.payload;
+    const email = String(claims?.email);
+    held.set(email, [...(held.get(email) ?? []), claims?.given_name]);
   }
   const wrong: string[] = [];
   for (const [u, v] of versions) {
@@ -299,7 +306,7 @@ async function latencyRun(url: string, rate: number, run: number): Promise<{ p50
   return r;
 }
 
-const emulator = await startEmulatorProcess({ kind: 'cidaas', maxBatch: 1000 });
+const emulator = await startEmulatorProcess(target === 'cidaas' ? { kind: 'cidaas', maxBatch: 1000 } : { kind: 'cloudentity' });
 const emulatorPid = emulator.child.pid;
 const natsPid = await natsServerPid();
 console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared); inbox ${mainThreadInbox ? 'on the main thread' : 'on its own thread'}`);
