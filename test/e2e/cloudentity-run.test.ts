@@ -13,7 +13,7 @@ import { seededRandom } from '../../src/demo/random.ts';
 import { startCloudentityEmulator } from '../../src/emulators/cloudentity/index.ts';
 import { CLOUDENTITY_SCOPES } from '../../src/emulators/cloudentity/options.ts';
 import { cloudentityUserId } from '../../src/targets/index.ts';
-import { runCli, startCli } from './helpers.ts';
+import { killRunsRepeatedly, runCli } from './helpers.ts';
 import { writeLargeCsv } from './large-csv.ts';
 
 const USERS = 20_000;
@@ -56,22 +56,10 @@ run: { concurrency: 4, leaseMs: 600000 }
       );
       const env = { E2E_CE_CLIENT_ID: client.clientId, E2E_CE_CLIENT_SECRET: client.clientSecret };
       const random = seededRandom(20261207);
-      let kills = 0;
       // Each run dies at a random point of its quarter of the migration, with imports in flight.
-      for (let attempt = 0; attempt < KILLS * 3 && kills < KILLS; attempt++) {
-        const run = startCli(['run', '-c', config], env);
-        const killAtUsers = Math.floor((kills + 0.2 + 0.6 * random()) * (USERS / (KILLS + 1)));
-        let poll: NodeJS.Timeout | undefined;
-        const outcome = await Promise.race([
-          run.done,
-          new Promise<'kill'>((r) => (poll = setInterval(() => emulator.stats().usersCreated >= killAtUsers && r('kill'), 2))),
-        ]);
-        clearInterval(poll);
-        if (outcome !== 'kill') break;
-        run.kill('SIGKILL');
-        await run.done;
-        kills++;
-      }
+      const kills = await killRunsRepeatedly(config, env, KILLS, () => emulator.stats().usersCreated, (k) => ({
+        createdAtLeast: Math.floor((k + 0.2 + 0.6 * random()) * (USERS / (KILLS + 1))),
+      }));
       expect(kills).toBe(KILLS);
       const final = await runCli(['run', '-c', config], env);
       expect(final.code, final.stderr).toBe(0);

@@ -36,6 +36,42 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
   return startCli(args, env).done;
 }
 
+/**
+ * Runs `ciam-migrate run -c config` until `kills` runs have been killed with SIGKILL, the k-th
+ * (from 0) once the target has created `when(k).createdAtLeast` users (`created()`, polled every
+ * 2 ms) or `when(k).afterMs` has passed, whichever comes first. Stops early when a run finishes
+ * before it could be killed; returns how many were killed.
+ */
+export async function killRunsRepeatedly(
+  config: string,
+  env: NodeJS.ProcessEnv,
+  kills: number,
+  created: () => number,
+  when: (k: number) => { createdAtLeast: number; afterMs?: number },
+): Promise<number> {
+  let killed = 0;
+  for (let attempt = 0; attempt < kills * 3 && killed < kills; attempt++) {
+    const run = startCli(['run', '-c', config], env);
+    const { createdAtLeast, afterMs } = when(killed);
+    let poll: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      run.done.then(() => 'finished' as const),
+      new Promise<'kill'>((resolve) => {
+        poll = setInterval(() => created() >= createdAtLeast && resolve('kill'), 2);
+        if (afterMs !== undefined) timer = setTimeout(() => resolve('kill'), afterMs);
+      }),
+    ]);
+    clearInterval(poll);
+    clearTimeout(timer);
+    if (outcome !== 'kill') break;
+    run.kill('SIGKILL');
+    await run.done;
+    killed++;
+  }
+  return killed;
+}
+
 /** A CSV → cidaas config for the demo sample's columns, pointing at a test emulator. */
 export async function writeCidaasConfig(dir: string, csvPath: string, baseUrl: string, extra = ''): Promise<string> {
   const file = path.join(dir, 'migration.yaml');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/demo/random.ts';
 import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { runCli, startCli, writeCidaasConfig } from './helpers.ts';
+import { killRunsRepeatedly, runCli, writeCidaasConfig } from './helpers.ts';
 import { writeLargeCsv, type LargeCsv } from './large-csv.ts';
 
 const client = { clientId: 'e2e-client', clientSecret: 'e2e-secret', scopes: ['cidaas:bulk_user_create'], migrationMode: true };
@@ -59,29 +59,16 @@ describe('reliability: nothing lost, nothing duplicated (real CLI processes)', (
         'run: { concurrency: 8, initialConcurrency: 4, leaseMs: 600000 }\n',
       );
       const random = seededRandom(20261123);
-      let kills = 0;
       // A run that only lived for a random time could finish the migration early on a fast machine
       // and leave kills unused. So the k-th run also dies once the target holds a random number of
       // users from the k-th of KILLS + 1 equal slices of the source: the kills spread across the
       // whole migration, and the last slice is left for the final run.
       const slice = USERS / (KILLS + 1);
-      for (let attempt = 0; attempt < KILLS * 3 && kills < KILLS; attempt++) {
-        const run = startCli(['run', '-c', config], env);
+      const kills = await killRunsRepeatedly(config, env, KILLS, () => emulator.stats().usersCreated, (k) => {
         // Kill anywhere from start-up through staging and delivery.
-        const after = 300 + Math.floor(random() * 2500);
-        const killAtUsers = Math.floor((kills + random()) * slice);
-        let poll: NodeJS.Timeout | undefined;
-        const outcome = await Promise.race([
-          run.done,
-          new Promise<'timer'>((r) => setTimeout(() => r('timer'), after)),
-          new Promise<'timer'>((r) => (poll = setInterval(() => emulator.stats().usersCreated >= killAtUsers && r('timer'), 2))),
-        ]);
-        clearInterval(poll);
-        if (outcome !== 'timer') break; // it finished before we could kill it
-        run.kill('SIGKILL');
-        await run.done;
-        kills++;
-      }
+        const afterMs = 300 + Math.floor(random() * 2500);
+        return { afterMs, createdAtLeast: Math.floor((k + random()) * slice) };
+      });
       expect(kills).toBe(KILLS);
       const final = await runCli(['run', '-c', config], env);
       expect(final.code, final.stderr).toBe(0);
