@@ -14,11 +14,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunSummary } from '../src/engine/run.ts';
 import type { ProgressPoint } from '../src/ledger/ledger.ts';
-import { arg, BENCH_DIR, benchConfig, type BenchIds, type BenchTarget, startEmulatorProcess, writeBenchCsv } from './lib.ts';
+import { arg, BENCH_DIR, benchConfig, type BenchIds, startEmulatorProcess, targetArg, writeBenchCsv } from './lib.ts';
 
-/** `--target cloudentity`: the Cloudentity emulator (full-entry imports of at most 100 users); the default is cidaas. */
-const targetIndex = process.argv.indexOf('--target');
-const target: BenchTarget = targetIndex >= 0 && process.argv[targetIndex + 1] === 'cloudentity' ? 'cloudentity' : 'cidaas';
+/** Cloudentity takes full-entry imports of at most 100 users. */
+const target = targetArg();
 const users = arg('users', 1_500_000);
 const batch = arg('batch', target === 'cloudentity' ? 100 : 1000);
 const concurrency = arg('concurrency', 8);

@@ -99,12 +99,21 @@ export async function writeBenchCsv(file: string, n: number, ids: BenchIds = 'se
 
 export type BenchTarget = 'cidaas' | 'cloudentity';
 
+/** `--target cloudentity` picks the Cloudentity emulator; the default is cidaas. */
+export function targetArg(): BenchTarget {
+  const i = process.argv.indexOf('--target');
+  return i >= 0 && process.argv[i + 1] === 'cloudentity' ? 'cloudentity' : 'cidaas';
+}
+
+/** The Cloudentity emulator's default tenant and pool, and a namespace fixed for the benchmarks' record ids. */
+export const BENCH_CLOUDENTITY = { tenantId: 'default', poolId: 'default-pool', namespace: '6f1f4a52-8d0b-4c1e-9a57-3b9e2f0c7d11' } as const;
+
 /** The target section for the emulator's default client (and, for Cloudentity, its default tenant and pool). */
 function benchTarget(kind: BenchTarget, url: string, batchSize: number): string {
   const common = `  baseUrl: ${url}\n  clientId: ciam-migrate\n  clientSecret: ciam-migrate-secret\n  batchSize: ${batchSize}\n`;
   return kind === 'cidaas'
     ? `  kind: cidaas\n${common}`
-    : `  kind: cloudentity\n${common}  tenantId: default\n  poolId: default-pool\n  namespace: 6f1f4a52-8d0b-4c1e-9a57-3b9e2f0c7d11\n`;
+    : `  kind: cloudentity\n${common}  tenantId: ${BENCH_CLOUDENTITY.tenantId}\n  poolId: ${BENCH_CLOUDENTITY.poolId}\n  namespace: ${BENCH_CLOUDENTITY.namespace}\n`;
 }
 
 export function benchConfig(csv: string, url: string, ledger: string, run: Record<string, number>, batchSize: number, target: BenchTarget = 'cidaas'): string {

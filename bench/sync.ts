@@ -30,7 +30,7 @@ import type { EventInbox } from '../src/ledger/inbox.ts';
 import type * as StreamConfig from '../src/stream/config.ts';
 import type * as Sync from '../src/stream/sync.ts';
 import type * as Targets from '../src/targets/index.ts';
-import { BENCH_DIR, arg, loadModule, startEmulatorProcess } from './lib.ts';
+import { BENCH_CLOUDENTITY, BENCH_DIR, arg, loadModule, startEmulatorProcess, targetArg } from './lib.ts';
 
 // The sync as users run it: the compiled build when it is up to date, else the sources.
 const { openInbox } = await loadModule<typeof InboxOpen>('ledger/inbox-open');
@@ -42,9 +42,8 @@ const { createTarget } = await loadModule<typeof Targets>('targets/index');
 
 /** `--main-thread-inbox`: the config says `inbox: { thread: false }` (SQLite on the main thread); the default is the CLI's, its own thread. */
 const mainThreadInbox = process.argv.includes('--main-thread-inbox');
-/** `--target cloudentity`: into the Cloudentity emulator (full-entry imports, at most 100 users each); the default is cidaas. */
-const targetIndex = process.argv.indexOf('--target');
-const target = targetIndex >= 0 && process.argv[targetIndex + 1] === 'cloudentity' ? 'cloudentity' : 'cidaas';
+/** Cloudentity applies changes through full-entry imports of at most 100 users each. */
+const target = targetArg();
 /** `--config-defaults`: the input and sync settings a user gets by not writing them (the tuning flags above are ignored). */
 const configDefaults = process.argv.includes('--config-defaults');
 /** The inbox as `ciam-migrate sync` opens it from the same config, with the same defaults (src/cli/sync.ts). */
@@ -70,7 +69,7 @@ name: syncbench
 source: { kind: csv, path: users-2000.csv }
 mapping: { fields: { sourceId: id, email: email } }
 target: { kind: ${target}, baseUrl: ${url}, clientId: ciam-migrate, clientSecret: ciam-migrate-secret${
-      target === 'cloudentity' ? ', tenantId: default, poolId: default-pool, namespace: 6f1f4a52-8d0b-4c1e-9a57-3b9e2f0c7d11' : ''
+      target === 'cloudentity' ? `, tenantId: ${BENCH_CLOUDENTITY.tenantId}, poolId: ${BENCH_CLOUDENTITY.poolId}, namespace: ${BENCH_CLOUDENTITY.namespace}` : ''
     } }
 ledger: { kind: sqlite, path: ${JSON.stringify(ledger)} }
 sync:
