@@ -56,6 +56,11 @@ export const PasswordSpec = z
     /** What to do with a stored value no format recognises: reject the user, or import them with a forced reset. */
     unrecognised: z.enum(['reject', 'reset']).default('reject'),
     encoding: z.enum(['hex', 'base64']).default('hex').describe('encoding of a bare digest'),
+    /**
+     * Whose conventions decide strings that two systems write alike: `kratos` reads
+     * `$pbkdf2-sha224$`/`$pbkdf2-sha384$` as SHA3, as Ory Kratos computes them. Set by the kratos source.
+     */
+    dialect: z.enum(['kratos']).optional(),
     iterations: z.number().int().positive().optional(),
     key: z.string().optional().describe('HMAC key (use ${ENV_VAR})'),
     keyEncoding: z.enum(['utf8', 'hex', 'base64']).default('utf8'),

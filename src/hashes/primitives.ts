@@ -11,7 +11,7 @@ import { verify as argon2VerifyNative } from '@node-rs/argon2';
 
 const pbkdf2Async = promisify(pbkdf2);
 
-export type DigestName = 'md5' | 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+export type DigestName = 'md5' | 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512' | 'sha3-224' | 'sha3-384';
 export type BinaryEncoding = 'hex' | 'base64' | 'utf8';
 
 export function decode(value: string, encoding: BinaryEncoding): Buffer {
@@ -47,7 +47,11 @@ export function pbkdf2Derive(
   return pbkdf2Async(password, salt, iterations, keyLength, algorithm);
 }
 
-/** bcrypt compare; `$2y$`/`$2x$` are normalised to `$2b$`, which verifies identically for valid input. */
+/**
+ * bcrypt compare; `$2a$`/`$2y$` are normalised to `$2b$`, which verifies identically for valid
+ * input. `$2x$` (crypt_blowfish's sign-extension bug) differs for bytes ≥ 0x80: verify.ts rebuilds
+ * its key (verify-legacy.ts) and passes `$2b$`.
+ */
 export async function bcryptVerify(password: string | Uint8Array, modularCrypt: string): Promise<boolean> {
   const normalised = modularCrypt.replace(/^\$2[xy]\$/, '$2b$');
   try {
@@ -57,8 +61,21 @@ export async function bcryptVerify(password: string | Uint8Array, modularCrypt: 
   }
 }
 
-/** argon2 (PHC string) compare for argon2id/i/d. */
+const PHC_B64_TAIL = /\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+
+/** True when the unpadded base64 decodes to bytes that encode back to exactly it (no stray low bits). */
+function canonicalB64(s: string): boolean {
+  return Buffer.from(s, 'base64').toString('base64').replace(/=+$/, '') === s;
+}
+
+/**
+ * argon2 (PHC string) compare for argon2id/i/d. libargon2 refuses a salt or hash whose last
+ * character carries non-zero unused bits; the Rust implementation underneath would accept it, so
+ * that is checked first and such a string never verifies, as at the source.
+ */
 export async function argon2Verify(password: string | Uint8Array, phc: string): Promise<boolean> {
+  const tail = PHC_B64_TAIL.exec(phc);
+  if (tail && (!canonicalB64(tail[1] ?? '') || !canonicalB64(tail[2] ?? ''))) return false;
   try {
     return await argon2VerifyNative(phc, typeof password === 'string' ? password : Buffer.from(password));
   } catch {

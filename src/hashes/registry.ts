@@ -8,6 +8,7 @@ import { ldapFamily } from './formats/ldap.ts';
 import { aspnetFamily, atlassianFamily, pbkdf2Family } from './formats/pbkdf2.ts';
 import { phpassFamily } from './formats/phpass.ts';
 import { scryptFamily } from './formats/scrypt.ts';
+import { springFamily } from './formats/spring.ts';
 import type { FormatFamily } from './types.ts';
 
 /**
@@ -21,6 +22,8 @@ export const FAMILIES: readonly FormatFamily[] = [
   argon2Family,
   scryptFamily,
   firebaseFamily,
+  // Spring's `{id}` before the LDAP and PBKDF2 braces: `{MD5}`, `{sha256}` are told apart by their bodies.
+  springFamily,
   pbkdf2Family,
   keycloakFamily,
   atlassianFamily,

@@ -2,6 +2,8 @@ import { createCipheriv } from 'node:crypto';
 import type { PasswordHash } from '../model/index.ts';
 import { md5Crypt } from './crypt-impl.ts';
 import { cryptEncode64, fromBase64 } from './encoding.ts';
+import { verifyBcrypt2x, verifyDesCrypt, verifySpringSha256 } from './verify-legacy.ts';
+import { verifyYescrypt } from './yescrypt.ts';
 import {
   argon2Verify,
   bcryptVerify,
@@ -78,7 +80,10 @@ async function verifyDigest(h: PasswordHash, password: string): Promise<boolean>
     parts = pattern.split(/(\{SALT\}|\{PASSWORD\})/).map((t) => (t === '{SALT}' ? salt : t === '{PASSWORD}' ? pw : Buffer.from(t, 'utf8')));
   } else if (salt.length === 0) parts = [pw];
   else parts = str(h, 'saltPosition') === 'suffix' ? [pw, salt] : [salt, pw];
-  const computed = await digestAny(h.algorithm as DigestName | 'md4', ...parts);
+  let computed = await digestAny(h.algorithm as DigestName | 'md4', ...parts);
+  // Spring's MessageDigestPasswordEncoder can iterate: each round digests the previous digest.
+  const rounds = num(h, 'iterations');
+  for (let i = 1; i < rounds; i++) computed = await digestAny(h.algorithm as DigestName | 'md4', computed);
   return constantTimeEqual(computed, bytes(h.hash));
 }
 
@@ -118,6 +123,7 @@ function verifyMd5Crypt(h: PasswordHash, password: string): boolean {
 export async function verify(hash: PasswordHash, password: string): Promise<boolean> {
   switch (hash.algorithm) {
     case 'bcrypt':
+      if (hash.params.variant === '2x') return verifyBcrypt2x(str(hash, 'mcf') || hash.encoded, password);
       return bcryptVerify(password, str(hash, 'mcf') || hash.encoded);
     case 'wordpress-bcrypt':
       return bcryptVerify(hmac('sha384', 'wp-sha384', phpTrim(password)).toString('base64'), str(hash, 'mcf'));
@@ -135,8 +141,12 @@ export async function verify(hash: PasswordHash, password: string): Promise<bool
     case 'firebase-scrypt':
       return verifyFirebase(hash, password);
     case 'pbkdf2-sha1':
+    case 'pbkdf2-sha224':
     case 'pbkdf2-sha256':
-    case 'pbkdf2-sha512': {
+    case 'pbkdf2-sha384':
+    case 'pbkdf2-sha512':
+    case 'pbkdf2-sha3-224':
+    case 'pbkdf2-sha3-384': {
       const expected = bytes(hash.hash);
       const alg = hash.algorithm.slice(7) as DigestName;
       const got = await pbkdf2Derive(alg, password, bytes(hash.salt), num(hash, 'iterations'), expected.length);
@@ -172,6 +182,12 @@ export async function verify(hash: PasswordHash, password: string): Promise<bool
     case 'phpass':
     case 'drupal7':
       return verifyPhpass(hash, password);
+    case 'des-crypt':
+      return verifyDesCrypt(str(hash, 'mcf'), password);
+    case 'yescrypt':
+      return verifyYescrypt(str(hash, 'mcf'), password);
+    case 'spring-sha256':
+      return verifySpringSha256(hash, password);
     default:
       throw new UnsupportedHashError(hash.algorithm);
   }

@@ -15,8 +15,13 @@ export const HashAlgorithm = z.enum([
   'scrypt',
   'firebase-scrypt',
   'pbkdf2-sha1',
+  'pbkdf2-sha224',
   'pbkdf2-sha256',
+  'pbkdf2-sha384',
   'pbkdf2-sha512',
+  /** Ory Kratos's `$pbkdf2-sha224$`/`$pbkdf2-sha384$`, which it computes with SHA3. */
+  'pbkdf2-sha3-224',
+  'pbkdf2-sha3-384',
   'md5',
   'sha1',
   'sha224',
@@ -35,6 +40,9 @@ export const HashAlgorithm = z.enum([
   'sha256-crypt',
   'sha512-crypt',
   'des-crypt',
+  'yescrypt',
+  /** Spring Security StandardPasswordEncoder: SHA-256 iterated over salt ‖ secret ‖ password. */
+  'spring-sha256',
   'phpass',
   'drupal7',
 ]);

@@ -30,7 +30,8 @@ suite('public hash vectors (test/fixtures/hash-vectors.json)', () => {
       const r = identify(v.hash, hintFor(v));
       if (!r.ok) throw new Error(r.reason);
       expect(await verify(r.hash, v.password)).toBe(true);
-      expect(await verify(r.hash, `${v.password}x`)).toBe(false);
+      // DES crypt reads 8 bytes only: a longer password matches too, as crypt(3) says.
+      if (v.format !== 'des-crypt' || Buffer.byteLength(v.password) < 8) expect(await verify(r.hash, `${v.password}x`)).toBe(false);
       expect(await verify(r.hash, '')).toBe(false);
     });
   }
@@ -50,7 +51,7 @@ suite('every vector through the planner and the census', () => {
       if (!ce.ok) expect(ce.reason).not.toContain(v.hash);
     }
     const report = census.toJSON();
-    expect(report.users).toBe(vectors.length - 3);
+    expect(report.users).toBe(vectors.filter((v) => !SKIPPED_FORMATS[v.format]).length);
     expect(Object.values(report.byOutcome).reduce((a, b) => a + (b ?? 0), 0)).toBe(report.users);
   });
 });

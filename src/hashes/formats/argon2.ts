@@ -38,6 +38,11 @@ function parsePhc(value: string, encoded: string, format: string): IdentifyResul
   const salt = fromBase64(match[6] ?? '');
   const hash = fromBase64(match[7] ?? '');
   if (!salt || !hash) return unrecognised(encoded, 'bad argon2 salt or hash encoding');
+  // libargon2 decodes strictly: a last character whose unused low bits are not zero is refused,
+  // so such a string never verified at the source. Taking it would let the target accept it.
+  if (toB64(salt) !== match[6] || toB64(hash) !== match[7]) {
+    return unrecognised(encoded, 'argon2 salt or hash is not canonical base64 (libargon2 refuses it)');
+  }
   // Hashes from before v1.3 omit `v=`; 16 is what the reference implementation assumes then.
   const version = match[2] === undefined ? 16 : Number(match[2]);
   if (version !== 16 && version !== 19) return unrecognised(encoded, 'unknown argon2 version');
@@ -67,4 +72,9 @@ export const argon2Family: FormatFamily = {
     if (value.startsWith('argon2$')) return parsePhc(value.slice(6), value, 'django-argon2');
     return parsePhc(value, value, 'argon2');
   },
+};
+
+/** A PHC argon2 string inside another wrapper (OpenLDAP `{ARGON2}`, Spring `{argon2}`), parsed as `format`. */
+export function parseArgon2Phc(phc: string, encoded: string, format: string): IdentifyResult {
+  return parsePhc(phc, encoded, format);
 };

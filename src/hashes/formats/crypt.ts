@@ -48,12 +48,104 @@ export function parseCryptString(value: string, encoded: string, format: string)
       encoded,
     });
   }
+  if (mcf.startsWith('$y$')) return parseYescrypt(mcf, encoded, format === 'crypt' ? 'yescrypt' : format);
+  if (DES.test(mcf)) {
+    // Traditional DES crypt: 2 salt characters and 11 of digest; only the first 8 characters of
+    // a password count. Not self-describing on its own (13 characters could be anything).
+    return ok({ algorithm: 'des-crypt', format: fmt === 'crypt' ? 'des-crypt' : fmt, params: { mcf, hashEncoding: 'crypt64' }, salt: toBase64(Buffer.from(mcf.slice(0, 2), 'utf8')), hash: mcf.slice(2), encoded });
+  }
   return unrecognised(encoded, 'malformed crypt string');
+}
+
+const DES = /^[./0-9A-Za-z]{13}$/;
+const YESCRYPT = /^\$y\$([./0-9A-Za-z]{3,40})\$([./0-9A-Za-z]{1,86})\$([./0-9A-Za-z]{43})$/;
+const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * yescrypt's variable-length number (yescrypt-common.c decode64_uint32): the first character says
+ * how many follow, the rest are little-endian 6-bit groups. Returns the value and the next index.
+ */
+function decodeYescryptNumber(s: string, at: number, min: number): [number, number] | undefined {
+  let c = ITOA64.indexOf(s.charAt(at));
+  if (c < 0) return undefined;
+  let start = 0;
+  let end = 47;
+  let chars = 1;
+  let bits = 0;
+  let value = min;
+  while (c > end) {
+    value += (end + 1 - start) * 2 ** bits;
+    start = end + 1;
+    end = start + Math.floor((62 - end) / 2);
+    chars++;
+    bits += 6;
+  }
+  value += (c - start) * 2 ** bits;
+  let i = at + 1;
+  while (--chars > 0) {
+    c = ITOA64.indexOf(s.charAt(i++));
+    if (c < 0) return undefined;
+    bits -= 6;
+    value += c * 2 ** bits;
+  }
+  return [value, i];
+}
+
+const YESCRYPT_RW = 2;
+
+/**
+ * yescrypt `$y$<params>$<salt>$<hash>` (libxcrypt's default on Debian ≥ 11, Fedora, Ubuntu ≥ 22.04).
+ * The parameters are decoded into clear names (N, r, p, t, memoryKiB) so cost bounds can be applied.
+ */
+function parseYescrypt(mcf: string, encoded: string, format: string): IdentifyResult {
+  const m = YESCRYPT.exec(mcf);
+  if (!m) return unrecognised(encoded, 'malformed yescrypt string');
+  const params = m[1] ?? '';
+  const flavor = decodeYescryptNumber(params, 0, 0);
+  const nLog2 = flavor && decodeYescryptNumber(params, flavor[1], 1);
+  const r = nLog2 && decodeYescryptNumber(params, nLog2[1], 1);
+  if (!flavor || !nLog2 || !r || nLog2[0] > 63) return unrecognised(encoded, 'malformed yescrypt parameters');
+  let p = 1;
+  let t = 0;
+  let g = 0;
+  let at = r[1];
+  if (at < params.length) {
+    const have = decodeYescryptNumber(params, at, 1);
+    if (!have) return unrecognised(encoded, 'malformed yescrypt parameters');
+    at = have[1];
+    const next = (min: number): number | undefined => {
+      const v = decodeYescryptNumber(params, at, min);
+      if (!v) return undefined;
+      at = v[1];
+      return v[0];
+    };
+    if (have[0] & 1) p = next(2) ?? -1;
+    if (have[0] & 2) t = next(1) ?? -1;
+    if (have[0] & 4) g = next(1) ?? -1;
+    // A ROM (have & 8) needs the shared ROM the hash was made with, which no export carries.
+    if (have[0] & 8 || have[0] > 15 || p < 0 || t < 0 || g < 0 || at !== params.length) {
+      return unrecognised(encoded, 'yescrypt parameters this build cannot use (ROM or unknown fields)');
+    }
+  }
+  const flags = flavor[0] < YESCRYPT_RW ? flavor[0] : YESCRYPT_RW + (flavor[0] - YESCRYPT_RW) * 4;
+  if (flavor[0] > YESCRYPT_RW + (0x3fc >> 2)) return unrecognised(encoded, 'unknown yescrypt flavor');
+  const N = 2 ** nLog2[0];
+  const memoryKiB = (128 * N * r[0]) / 1024;
+  // 2 GiB, as for scrypt: a corrupt row must not make a verifier allocate the machine away.
+  if (N < 2 || r[0] < 1 || p < 1 || memoryKiB * p > 2 * 1024 * 1024) return unrecognised(encoded, 'yescrypt parameters out of range');
+  return ok({
+    algorithm: 'yescrypt',
+    format,
+    params: { mcf, N, r: r[0], p, t, g, flags, memoryKiB, hashEncoding: 'crypt64' },
+    salt: toBase64(Buffer.from(m[2] ?? '', 'utf8')),
+    hash: m[3] ?? '',
+    encoded,
+  });
 }
 
 export const cryptFamily: FormatFamily = {
   family: 'crypt',
-  formats: ['crypt', 'md5-crypt', 'apr1', 'sha-crypt', 'sha256-crypt', 'sha512-crypt', 'kratos-sha-crypt', 'kratos-md5-crypt'],
-  detect: (v) => /^\$(1|apr1|5|6|md5-crypt|sha256-crypt|sha512-crypt)\$/.test(v),
+  formats: ['crypt', 'md5-crypt', 'apr1', 'sha-crypt', 'sha256-crypt', 'sha512-crypt', 'kratos-sha-crypt', 'kratos-md5-crypt', 'des-crypt', 'yescrypt'],
+  detect: (v) => /^\$(1|apr1|5|6|y|md5-crypt|sha256-crypt|sha512-crypt)\$/.test(v),
   parse: (value) => parseCryptString(value, value, 'crypt'),
 };

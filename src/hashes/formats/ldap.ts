@@ -1,6 +1,7 @@
 import { unrecognised } from '../describe.ts';
 import { fromBase64 } from '../encoding.ts';
 import type { FormatFamily, IdentifyResult } from '../types.ts';
+import { parseArgon2Phc } from './argon2.ts';
 import { bcryptFamily } from './bcrypt.ts';
 import { parseCryptString } from './crypt.ts';
 import { DIGEST_LENGTH, digestHash, type PlainDigest } from './digest.ts';
@@ -25,8 +26,12 @@ function parseLdap(value: string): IdentifyResult {
   if (!m) return unrecognised(value, 'malformed LDAP value');
   const scheme = (m[1] ?? '').toUpperCase();
   const body = m[2] ?? '';
+  if (scheme === 'ARGON2') {
+    // OpenLDAP's contrib pw-argon2: `{ARGON2}` + the PHC string libargon2 wrote.
+    return parseArgon2Phc(body, value, 'ldap-argon2');
+  }
   if (scheme === 'CRYPT') {
-    // {CRYPT} holds whatever the server's crypt(3) made; DES crypt is not supported.
+    // {CRYPT} holds whatever the server's crypt(3) made: DES, $1$, $5$, $6$, $2b$, $y$ (yescrypt).
     if (/^\$2[abxy]?\$/.test(body)) {
       const r = bcryptFamily.parse(body, {}, 'bcrypt');
       return r.ok ? { ok: true, hash: { ...r.hash, format: 'ldap-crypt', encoded: value } } : unrecognised(value, 'malformed {CRYPT} bcrypt');
@@ -46,6 +51,6 @@ function parseLdap(value: string): IdentifyResult {
 export const ldapFamily: FormatFamily = {
   family: 'ldap',
   formats: ['ldap'],
-  detect: (v) => /^\{(S?SHA(256|384|512)?|S?MD5|CRYPT)\}/i.test(v),
+  detect: (v) => /^\{(S?SHA(256|384|512)?|S?MD5|CRYPT|ARGON2)\}/i.test(v),
   parse: (value) => parseLdap(value),
 };

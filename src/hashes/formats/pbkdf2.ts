@@ -4,10 +4,19 @@ import { fromAb64, fromBase64, toBase64 } from '../encoding.ts';
 import type { FormatFamily, HashHint, IdentifyResult } from '../types.ts';
 import { decodeDigest, formatArgs, hintSalt } from './common.ts';
 
-type Pbkdf2Digest = 'sha1' | 'sha256' | 'sha512';
-const DIGESTS: readonly string[] = ['sha1', 'sha256', 'sha512'];
+type Pbkdf2Digest = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512' | 'sha3-224' | 'sha3-384';
+const DIGESTS: readonly string[] = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'sha3-224', 'sha3-384'];
 /** Kratos's import limit; real deployments stay below 1.3M (OWASP 2023 for SHA-1). */
 const MAX_ITERATIONS = 10_000_000;
+
+/**
+ * Ory Kratos reads `$pbkdf2-sha224$`/`$pbkdf2-sha384$` with SHA3 (hash/hasher_pbkdf2.go, "kept for
+ * backwards compatibility"); everyone else means SHA-2. Only a hint naming the Kratos dialect switches.
+ */
+function digestFor(digest: string, hint: HashHint): string {
+  if (hint.dialect === 'kratos' && (digest === 'sha224' || digest === 'sha384')) return `sha3-${digest.slice(3)}`;
+  return digest;
+}
 
 export function pbkdf2Hash(
   encoded: string,
@@ -16,6 +25,7 @@ export function pbkdf2Hash(
   iterations: number,
   salt: Uint8Array,
   hash: Uint8Array,
+  extra: Record<string, string | number> = {},
 ): IdentifyResult {
   if (!DIGESTS.includes(digest)) return unrecognised(encoded, `unsupported PBKDF2 digest ${digest.slice(0, 12)}`);
   if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
@@ -25,7 +35,7 @@ export function pbkdf2Hash(
   const h: PasswordHash = {
     algorithm: `pbkdf2-${digest as Pbkdf2Digest}`,
     format,
-    params: { iterations, keyLength: hash.length },
+    params: { iterations, keyLength: hash.length, ...extra },
     salt: toBase64(salt),
     hash: toBase64(hash),
     encoded,
@@ -34,13 +44,25 @@ export function pbkdf2Hash(
 }
 
 const DJANGO = /^pbkdf2_(sha1|sha256)\$(\d{1,9})\$([^$]{0,128})\$([A-Za-z0-9+/]{16,128}={0,2})$/;
-const PASSLIB = /^(?:\$pbkdf2(?:-(sha256|sha512))?\$|\{PBKDF2(?:-(SHA256|SHA512))?\})(\d{1,9})\$([./A-Za-z0-9]{0,128})\$([./A-Za-z0-9]{16,128})$/;
+/**
+ * passlib `$pbkdf2[-sha256|-sha512]$rounds$salt$key` and its LDAP twins `{PBKDF2[-SHA1|-SHA256|-SHA512]}`
+ * (passlib's ldap_pbkdf2_* and OpenLDAP's contrib pw-pbkdf2). passlib writes "adapted base64"
+ * (`.` for `+`, no padding); other writers of the same layout use standard base64, so both are read.
+ */
+const PASSLIB =
+  /^(?:\$pbkdf2(?:-(sha1|sha256|sha512))?\$|\{PBKDF2(?:-(SHA1|SHA256|SHA512))?\})(\d{1,9})\$([./+A-Za-z0-9]{0,128}={0,2})\$([./+A-Za-z0-9]{16,128}={0,2})$/;
 const PHC = /^\$pbkdf2-([a-z0-9]{1,10})\$i=(\d{1,9}),l=(\d{1,4})\$([A-Za-z0-9+/]{0,128}={0,2})\$([A-Za-z0-9+/]{8,512}={0,2})$/;
+
+/** ab64 (with `.`) or standard base64 (with `+`, maybe padded); a value mixing both is neither. */
+function fromAb64OrBase64(value: string): Buffer | undefined {
+  if (value.includes('.')) return value.includes('+') || value.includes('=') ? undefined : fromAb64(value);
+  return fromBase64(value);
+}
 
 export const pbkdf2Family: FormatFamily = {
   family: 'pbkdf2',
-  formats: ['django-pbkdf2', 'passlib-pbkdf2', 'phc-pbkdf2', 'pbkdf2', 'pbkdf2-sha1', 'pbkdf2-sha256', 'pbkdf2-sha512'],
-  detect: (v) => v.startsWith('pbkdf2_sha') || v.startsWith('$pbkdf2') || /^\{PBKDF2(-SHA\d{3})?\}/.test(v),
+  formats: ['django-pbkdf2', 'passlib-pbkdf2', 'phc-pbkdf2', 'pbkdf2', 'pbkdf2-sha1', 'pbkdf2-sha224', 'pbkdf2-sha256', 'pbkdf2-sha384', 'pbkdf2-sha512'],
+  detect: (v) => v.startsWith('pbkdf2_sha') || v.startsWith('$pbkdf2') || /^\{PBKDF2(-SHA\d{1,3})?\}/.test(v),
   parse(value, hint, format) {
     const d = DJANGO.exec(value);
     if (d) {
@@ -52,14 +74,18 @@ export const pbkdf2Family: FormatFamily = {
     if (phc) {
       const salt = fromBase64(phc[4] ?? '');
       const hash = fromBase64(phc[5] ?? '');
-      if (!salt || !hash || hash.length !== Number(phc[3])) return unrecognised(value, 'bad PBKDF2 salt, hash or l=');
-      return pbkdf2Hash(value, 'phc-pbkdf2', phc[1] ?? '', Number(phc[2]), salt, hash);
+      if (!salt || !hash) return unrecognised(value, 'bad PBKDF2 salt or hash encoding');
+      // Kratos derives as many bytes as the stored key has and ignores l= (hash_comparator.go); a
+      // string whose l= disagrees verifies only there, so it is read the same way and the l= kept.
+      const stated = Number(phc[3]);
+      const extra: Record<string, number> = stated === hash.length ? {} : { statedKeyLength: stated };
+      return pbkdf2Hash(value, 'phc-pbkdf2', digestFor(phc[1] ?? '', hint), Number(phc[2]), salt, hash, extra);
     }
     const p = PASSLIB.exec(value);
     if (p) {
-      const salt = fromAb64(p[4] ?? '');
-      const hash = fromAb64(p[5] ?? '');
-      if (!salt || !hash) return unrecognised(value, 'bad PBKDF2 ab64 encoding');
+      const salt = fromAb64OrBase64(p[4] ?? '');
+      const hash = fromAb64OrBase64(p[5] ?? '');
+      if (!salt || !hash) return unrecognised(value, 'bad PBKDF2 salt or key encoding (neither ab64 nor base64)');
       const digest = (p[1] ?? p[2]?.toLowerCase() ?? 'sha1') as string;
       return pbkdf2Hash(value, 'passlib-pbkdf2', digest, Number(p[3]), salt, hash);
     }
@@ -117,9 +143,14 @@ function parseAspnet(value: string): IdentifyResult {
   return unrecognised(value, 'unknown ASP.NET Identity version byte');
 }
 
-/** Matches only blobs whose header is self-consistent, so a bare base64 digest is never taken for one. */
+/**
+ * Matches only blobs whose header is self-consistent, so a bare base64 digest is never taken for one.
+ * The first byte is the version (0x00 or 0x01), so the first character is `A`; the second carries
+ * that byte's last two bits and the top four bits of the next byte: `A`–`P` for V2 (any first salt
+ * byte), `Q` for V3 (its PRF starts with a zero byte).
+ */
 function looksAspnet(v: string): boolean {
-  if (v.length < 60 || v.length > 300 || !/^A[AQ][A-Za-z0-9+/]+={0,2}$/.test(v)) return false;
+  if (v.length < 60 || v.length > 300 || !/^A[A-Q][A-Za-z0-9+/]+={0,2}$/.test(v)) return false;
   return parseAspnet(v).ok;
 }
 

@@ -10,7 +10,7 @@ function isPowerOfTwo(n: number): boolean {
   return n >= 2 && Number.isInteger(Math.log2(n));
 }
 
-function scryptHash(
+export function scryptHash(
   encoded: string,
   format: string,
   N: number,
