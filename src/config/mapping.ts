@@ -41,9 +41,35 @@ export const FieldSpec = z.union([
 ]);
 export type FieldSpec = z.infer<typeof FieldSpec>;
 
+/** One row format of `mapping.password.formats`: a format name, or a format with its own settings. */
+export const RowHashFormat = z.union([
+  z.string().min(1),
+  z
+    .object({
+      format: z.string().min(1),
+      saltPosition: z.enum(['prefix', 'suffix']).optional(),
+      saltEncoding: z.enum(['utf8', 'hex', 'base64']).optional(),
+      encoding: z.enum(['hex', 'base64']).optional(),
+      iterations: z.number().int().positive().optional(),
+    })
+    .strict(),
+]);
+export type RowHashFormat = z.infer<typeof RowHashFormat>;
+
 export const PasswordSpec = z
   .object({
     from: z.string().min(1).describe('the column holding the stored hash'),
+    formatFrom: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('a column naming each row\'s hash algorithm (e.g. hash_algo); its value picks the format through `formats`'),
+    formats: z
+      .record(z.string(), RowHashFormat)
+      .optional()
+      .describe(
+        'value of the formatFrom column → format name or {format, saltPosition, saltEncoding, encoding, iterations}, e.g. {"1": md5, "2": {format: sha256, saltPosition: suffix}, bcrypt: auto}',
+      ),
     format: z
       .string()
       .default('auto')

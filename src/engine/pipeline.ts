@@ -1,5 +1,6 @@
 import type { MigrationConfig } from '../config/schema.ts';
 import { createMapper, type Mapper } from '../mapping/index.ts';
+import { preflight } from '../mapping/preflight.ts';
 import { createSource } from '../sources/index.ts';
 import type { Source } from '../sources/source.ts';
 import { createTarget } from '../targets/index.ts';
@@ -14,6 +15,8 @@ export interface Pipeline {
 /** Source, mapping (with the source's preset underneath the config's) and target of a config. */
 export async function openPipeline(config: MigrationConfig, baseDir: string): Promise<Pipeline> {
   const source = createSource(config.source, { baseDir });
+  // The file opens, decodes, has the expected structure and every mapped column (issue 31).
+  await preflight(source, config.mapping);
   const mapper = await createMapper(config.mapping, {
     baseDir,
     ...(source.defaultMapping ? { preset: source.defaultMapping } : {}),

@@ -3,6 +3,7 @@ import type { SourceConfig } from '../config/source.ts';
 import { CsvSource } from './csv/index.ts';
 import { JsonSource } from './json/index.ts';
 import { LdapSource } from './ldap/index.ts';
+import { NonEmptySource } from './guard.ts';
 import type { Source } from './source.ts';
 import { SqlSource } from './sql/index.ts';
 import { Auth0Source } from './vendors/auth0.ts';
@@ -12,6 +13,7 @@ import { FirebaseSource } from './vendors/firebase.ts';
 import { KeycloakSource } from './vendors/keycloak.ts';
 
 export type { RawRecord, ReadOptions, Source } from './source.ts';
+export { SourceError } from './source-error.ts';
 
 export interface CreateSourceOptions {
   /** Relative file paths in the config are resolved against this (the config file's directory). */
@@ -26,6 +28,12 @@ export interface CreateSourceOptions {
 export function createSource(config: SourceConfig, options: CreateSourceOptions = {}): Source {
   const file = (path: string) =>
     isAbsolute(path) || options.baseDir === undefined ? path : resolve(options.baseDir, path);
+  const source = createReader(config, file);
+  // Every file source: no records at all is a fatal error, never a quiet "nothing to migrate".
+  return 'path' in config ? new NonEmptySource(source, file(config.path)) : source;
+}
+
+function createReader(config: SourceConfig, file: (path: string) => string): Source {
   switch (config.kind) {
     case 'csv':
       return new CsvSource(config, { path: file(config.path) });

@@ -33,4 +33,17 @@ export interface Source {
    */
   readonly stableOrder?: boolean;
   read(signal?: AbortSignal, options?: ReadOptions): AsyncIterable<RawRecord>;
+  /**
+   * The file's column names, once a read has passed its header (CSV-shaped sources). With
+   * `columnPrefix` they sit under that path in the record (`raw.` for vendor CSVs).
+   */
+  readonly columns?: readonly string[] | undefined;
+  readonly columnPrefix?: string;
+  /** Why a read yielded no record at all; the zero-record guard puts it in its fatal error. */
+  explainEmpty?(): string | Promise<string>;
+  /**
+   * A cheap check that the source can be read as configured, for `config check` and before a run:
+   * throws SourceError. Without it, the first record is read.
+   */
+  probe?(signal?: AbortSignal): Promise<void>;
 }

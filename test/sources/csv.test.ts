@@ -41,16 +41,17 @@ describe('csv source', () => {
     expect(records).toEqual([{ position: 'line 2', data: { id: '1', email: 'bom@example.org' } }]);
   });
 
-  it('rejects a row that is not valid in the declared encoding and keeps the next', async () => {
-    const records = await readAll({ kind: 'csv', path: 'bad-utf8.csv' });
-    expect(records[0]).toMatchObject({
-      position: 'line 2',
-      error: expect.stringContaining('column "city" is not valid UTF-8'),
-    });
-    expect(records[1]).toEqual({
-      position: 'line 3',
-      data: { id: '2', email: 'b@example.org', city: 'Berlin' },
-    });
+  it('stops on bytes that are not valid in the declared encoding, naming the line (issue 31: a wrongly decoded file is fatal)', async () => {
+    // Issue 7 rejected only the row; issue 31 makes it fatal: the rest of such a file is suspect too.
+    await expect(readAll({ kind: 'csv', path: 'bad-utf8.csv' })).rejects.toThrow(
+      /bad-utf8\.csv: bytes on line 2 are not valid UTF-8 .*set source\.encoding, e\.g\. latin1/,
+    );
+  });
+
+  it('reads the same file declared as latin1', async () => {
+    const records = await readAll({ kind: 'csv', path: 'bad-utf8.csv', encoding: 'latin1' });
+    expect(records).toHaveLength(2);
+    expect(records[1]).toEqual({ position: 'line 3', data: { id: '2', email: 'b@example.org', city: 'Berlin' } });
   });
 
   it('takes column names from the config when the file has no header', async () => {

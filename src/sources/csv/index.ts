@@ -1,24 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import type { CsvSourceConfig } from '../../config/source.ts';
 import type { RawRecord, Source } from '../source.ts';
+import { SourceError } from '../source-error.ts';
+import { readText, textEncoding } from '../text-file.ts';
 import { CsvParser, type CsvRow } from './parser.ts';
-
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const UTF16LE_BOM = Buffer.from([0xff, 0xfe]);
-
-type Encoding = 'utf8' | 'latin1' | 'utf16le';
-
-function normaliseEncoding(e: CsvSourceConfig['encoding']): Encoding {
-  return e === 'utf-8' ? 'utf8' : e;
-}
-
-/** Strip a byte order mark; a UTF-8 BOM is stripped whatever encoding was configured. */
-function stripBom(chunk: Buffer, encoding: Encoding): Buffer {
-  if (chunk.subarray(0, 3).equals(UTF8_BOM)) return chunk.subarray(3);
-  if (encoding === 'utf16le' && chunk.subarray(0, 2).equals(UTF16LE_BOM)) return chunk.subarray(2);
-  return chunk;
-}
 
 export interface CsvSourceOptions {
   /** Read from this path instead of `config.path` (already resolved against a base directory). */
@@ -34,39 +18,46 @@ export class CsvSource implements Source {
     private readonly options: CsvSourceOptions = {},
   ) {}
 
+  private header: Header | undefined;
+  private bytes = 0;
+
+  /** The column names, once the header has been read (or configured). */
+  get columns(): readonly string[] | undefined {
+    return this.header?.columns ?? this.config.columns;
+  }
+
   async *read(signal?: AbortSignal): AsyncIterable<RawRecord> {
-    const encoding = normaliseEncoding(this.config.encoding);
     const parser = new CsvParser({
       delimiter: this.config.delimiter,
       quote: this.config.quote,
       maxFieldLength: this.config.maxFieldLength,
       maxRecordLines: this.config.maxRecordLines,
     });
-    const header = new Header(this.config.columns, encoding);
-    const decoder = new StringDecoder(encoding);
-    const stream = createReadStream(this.options.path ?? this.config.path, { highWaterMark: 256 * 1024 });
-    let first = true;
-    try {
-      for await (const raw of stream as AsyncIterable<Buffer>) {
-        if (signal?.aborted) return;
-        const chunk = first ? stripBom(raw, encoding) : raw;
-        first = false;
-        for (const row of parser.push(decoder.write(chunk))) {
-          const record = header.toRecord(row);
-          if (record) yield record;
-        }
-      }
-      for (const row of parser.push(decoder.end())) {
+    const header = new Header(this.config.columns);
+    this.header = header;
+    const path = this.options.path ?? this.config.path;
+    for await (const text of readText(path, textEncoding(this.config.encoding), (info) => (this.bytes = info.bytes))) {
+      if (signal?.aborted) return;
+      for (const row of parser.push(text)) {
         const record = header.toRecord(row);
         if (record) yield record;
       }
-      for (const row of parser.end()) {
-        const record = header.toRecord(row);
-        if (record) yield record;
-      }
-    } finally {
-      stream.destroy();
     }
+    for (const row of parser.end()) {
+      const record = header.toRecord(row);
+      if (record) yield record;
+    }
+  }
+
+  /** Why a read yielded no record (the zero-record guard asks). */
+  explainEmpty(): string {
+    const path = this.options.path ?? this.config.path;
+    if (this.bytes === 0) return `${path} is empty (0 bytes)`;
+    const columns = this.header?.columns;
+    if (columns && this.config.columns === undefined) {
+      return `${path} has a header row (${columns.length} columns: ${columns.slice(0, 8).join(', ')}${columns.length > 8 ? ', …' : ''}) and no data rows`;
+    }
+    return `${path} (${this.bytes} bytes) holds no CSV rows`;
   }
 }
 
@@ -74,17 +65,18 @@ export class CsvSource implements Source {
 class Header {
   private names: string[] | undefined;
 
-  constructor(
-    columns: string[] | undefined,
-    private readonly encoding: Encoding,
-  ) {
+  constructor(columns: string[] | undefined) {
     if (columns) this.names = checkNames(columns);
+  }
+
+  get columns(): readonly string[] | undefined {
+    return this.names;
   }
 
   toRecord(row: CsvRow): RawRecord | undefined {
     const position = `line ${row.line}`;
     if (!this.names) {
-      if (row.error !== undefined) throw new Error(`CSV header (${position}) cannot be read: ${row.error}`);
+      if (row.error !== undefined) throw new SourceError(`CSV header (${position}) cannot be read: ${row.error}`);
       this.names = checkNames(row.fields.map((f) => f.trim()));
       return undefined;
     }
@@ -96,16 +88,7 @@ class Header {
     const data: Record<string, string> = {};
     for (let i = 0; i < names.length; i++) {
       const name = names[i] as string;
-      const value = row.fields[i] as string;
-      // A decoder substitutes U+FFFD for bytes that are not valid in the encoding.
-      if (this.encoding !== 'latin1' && value.includes('\uFFFD')) {
-        return {
-          position,
-          data: {},
-          error: `column "${name}" is not valid ${this.encoding === 'utf8' ? 'UTF-8' : 'UTF-16'} (is the file in another encoding? set source.encoding, e.g. latin1)`,
-        };
-      }
-      data[name] = value;
+      data[name] = row.fields[i] as string;
     }
     return { position, data };
   }
@@ -115,8 +98,8 @@ function checkNames(names: string[]): string[] {
   const seen = new Set<string>();
   names.forEach((name, i) => {
     if (name === '')
-      throw new Error(`CSV column ${i + 1} has no name; name it in the header or in source.columns`);
-    if (seen.has(name)) throw new Error(`CSV column "${name}" appears twice in the header`);
+      throw new SourceError(`CSV column ${i + 1} has no name; name it in the header or in source.columns`);
+    if (seen.has(name)) throw new SourceError(`CSV column "${name}" appears twice in the header`);
     seen.add(name);
   });
   return names;

@@ -1,5 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import { SourceError } from '../source-error.ts';
+import { readText, type TextEncoding } from '../text-file.ts';
 
 export interface ArrayItem {
   index: number;
@@ -13,7 +14,7 @@ export type ArrayEvent = { ok: true; item: ArrayItem } | { ok: false; after: num
  * such as `users`) — without loading the document. JSON cannot be resynchronised after a syntax
  * error, so a broken or truncated document ends with one error event after the last good item.
  */
-export async function* streamJsonArray(path: string, pick?: string): AsyncGenerator<ArrayEvent> {
+export async function* streamJsonArray(path: string, pick?: string | RegExp, encoding: TextEncoding = 'utf8'): AsyncGenerator<ArrayEvent> {
   // Loaded when a JSON array is read, not by every run that merely can read one (memory, start-up).
   const [{ default: Parser }, { default: Pick }, { default: StreamArray }] = await Promise.all([
     import('stream-json/Parser.js'),
@@ -23,7 +24,8 @@ export async function* streamJsonArray(path: string, pick?: string): AsyncGenera
   const stages: NodeJS.ReadWriteStream[] = [Parser.parser()];
   if (pick) stages.push(Pick.pick({ filter: pick }));
   const items = StreamArray.streamArray();
-  const input = createReadStream(path, { highWaterMark: 256 * 1024 });
+  // Decoded text (BOMs, UTF-16, gzip; undecodable bytes are fatal), re-encoded as UTF-8 for the parser.
+  const input = Readable.from(readText(path, encoding), { objectMode: false });
   let failure: Error | undefined;
   // Errors are taken from the pipeline callback; the iterator then just ends.
   pipeline([input, ...stages, items] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], (err) => {
@@ -40,6 +42,8 @@ export async function* streamJsonArray(path: string, pick?: string): AsyncGenera
   } finally {
     input.destroy();
   }
+  // The file itself could not be read (missing, undecodable): not a broken record, a fatal error.
+  if (failure instanceof SourceError) throw failure;
   if (failure) {
     yield {
       ok: false,
