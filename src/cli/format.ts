@@ -92,6 +92,12 @@ export function formatPlan(p: PlanReport): string {
     lines.push(`  rejected records (${n(p.source.rejected)}):`);
     for (const r of [...p.rejects].sort(byPosition).slice(0, 20)) lines.push(`    ${r.position}: ${r.reason}`);
   }
+  if (p.notes.users > 0) {
+    lines.push(`  notes (${n(p.notes.users)} users migrate with these):`);
+    for (const x of p.notes.byNote.slice(0, 20)) lines.push(`    ${n(x.count).padStart(9)}  ${x.note}`);
+    lines.push('  users with notes (first 20):');
+    for (const u of p.notes.samples.slice(0, 20)) lines.push(`    ${u.position} (${u.sourceId}): ${u.notes.join('; ')}`);
+  }
   for (const w of p.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');
 }

@@ -128,6 +128,12 @@ export const Mapping = z
     totp: TotpSpec.optional(),
     /** A TS/JS module whose default export `(user, record) => user | {reject: reason}` runs after the field map. */
     module: z.string().optional(),
+    /**
+     * An optional field whose value is invalid (a phone outside the numbering plan, a bad birthdate,
+     * an attribute that cannot be converted): `drop` migrates the user without it and lists it per
+     * user in the plan; `reject` refuses the user. Identifiers (sourceId, email, username) are always strict.
+     */
+    onInvalidField: z.enum(['drop', 'reject']).default('drop'),
   })
   .strict();
 export type Mapping = z.infer<typeof Mapping>;

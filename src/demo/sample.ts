@@ -27,7 +27,10 @@ export interface SampleCounts {
   records: number;
   withPassword: number;
   withoutPassword: number;
+  /** Rows the mapping rejects. */
   invalid: number;
+  /** Rows that migrate without an invalid optional field (mapping.onInvalidField: drop, the default). */
+  droppedField: number;
   disposableEmail: number;
 }
 
@@ -74,7 +77,7 @@ function password(random: () => number): string {
 export async function generateSample(dir: string, spec: SampleSpec): Promise<SampleFiles> {
   await mkdir(dir, { recursive: true });
   const random = seededRandom(spec.seed);
-  const counts: SampleCounts = { records: spec.users, withPassword: 0, withoutPassword: 0, invalid: 0, disposableEmail: 0 };
+  const counts: SampleCounts = { records: spec.users, withPassword: 0, withoutPassword: 0, invalid: 0, droppedField: 0, disposableEmail: 0 };
   const plaintexts: Record<string, string> = {};
   const rows: string[][] = [];
   const hashJobs: Array<Promise<void>> = [];
@@ -92,7 +95,9 @@ export async function generateSample(dir: string, spec: SampleSpec): Promise<Sam
 
     const breakage = i > 0 && i % invalidEvery === 0 ? BREAKAGES[(i / invalidEvery) % BREAKAGES.length] : undefined;
     if (breakage !== undefined) {
-      counts.invalid += 1;
+      // A bad phone or date costs only that field (issue 31); the other breakages cost the row.
+      if (breakage === 'bad-phone' || breakage === 'bad-date') counts.droppedField += 1;
+      else counts.invalid += 1;
       if (breakage === 'missing-id') row[0] = '';
       if (breakage === 'bad-email') row[1] = `${local}.at.example.com`;
       if (breakage === 'bad-phone') row[3] = '12345';

@@ -18,6 +18,12 @@ export interface PlanReport {
   hashCensus: CensusReport;
   /** Users the target would refuse for their password (policy `reject`), with the reasons. */
   passwordRejects: number;
+  /**
+   * Users who migrate with something noted (issue 31): an invalid optional field dropped
+   * (mapping.onInvalidField: drop), an odd legacy id, no hash in a vendor's hash export.
+   * Counted per note; the first 100 users listed with all their notes.
+   */
+  notes: { users: number; byNote: Array<{ note: string; count: number }>; samples: Array<{ position: string; sourceId: string; notes: string[] }> };
   estimate: { users: number; batchSize: number; calls: number; concurrency: number; assumedCallMs: number; seconds: number };
   warnings: string[];
 }
@@ -47,6 +53,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     duplicates: { counts: dups.counts, samples: dups.samples },
     hashCensus: census.toJSON(),
     passwordRejects: 0,
+    notes: { users: 0, byNote: [], samples: [] },
     estimate: { users: 0, batchSize: 0, calls: 0, concurrency: 0, assumedCallMs: 0, seconds: 0 },
     warnings: [],
   };
@@ -56,6 +63,12 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     if (report.rejects.length < 100) report.rejects.push(r);
   };
 
+  const noteCounts = new Map<string, number>();
+  const note = (position: string, sourceId: string, notes: string[]) => {
+    report.notes.users += 1;
+    for (const n of notes) noteCounts.set(n, (noteCounts.get(n) ?? 0) + 1);
+    if (report.notes.samples.length < 100) report.notes.samples.push({ position, sourceId, notes });
+  };
   let chunk: Array<{ user: User; position: string; fingerprint: string }> = [];
   const flush = () => {
     if (chunk.length === 0) return;
@@ -95,6 +108,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
         reject({ position: record.position, sourceId: undefined, reason: mapped.reason });
         continue;
       }
+      if (mapped.notes) note(record.position, mapped.user.sourceId, mapped.notes);
       chunk.push({ user: mapped.user, position: record.position, fingerprint: fingerprintJson(JSON.stringify(mapped.user)) });
       if (chunk.length >= 1000) flush();
     }
@@ -104,6 +118,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     dups.close();
   }
 
+  report.notes.byNote = [...noteCounts].map(([n, count]) => ({ note: n, count })).sort((a, b) => b.count - a.count);
   report.hashCensus = census.toJSON();
   report.duplicates = { counts: { ...dups.counts }, samples: [...dups.samples] };
   const users = report.actions.create + report.actions.update + report.actions.retryQueued;
@@ -123,6 +138,7 @@ function warningsFor(r: PlanReport, config: MigrationConfig): string[] {
   if (r.passwordRejects > 0) {
     w.push(`${r.passwordRejects} users would be refused for their password hash (target.unsupportedHash: ${config.target.unsupportedHash}); consider reset or verifier`);
   }
+  if (r.notes.users > 0) w.push(`${r.notes.users} users migrate with notes (dropped invalid fields, odd legacy ids, no hash in the export): see "notes"`);
   const resets = r.hashCensus.byOutcome.reset ?? 0;
   if (resets > 0) w.push(`${resets} users will have to set a new password at first login`);
   for (const [kind, n] of Object.entries(r.duplicates.counts)) {

@@ -7,11 +7,16 @@ import { MAPPABLE_FIELDS, normaliseSpec } from './fields.ts';
 import { loadUserModule, type UserModule } from './module.ts';
 import { compilePassword } from './password.ts';
 import { compileSetter } from './path.ts';
+import { legacyIdProblem } from './legacy-id.ts';
 import { issuesToReason } from './reason.ts';
 import { compileTotp } from './totp.ts';
 import { TransformError } from './transform-error.ts';
 
-export type MapResult = { ok: true; user: User } | { ok: false; reason: string };
+/**
+ * A mapped user, or why not. `notes` say what the user arrives without or what looks odd (a
+ * dropped invalid field, a legacy id with trailing spaces): the plan lists them per user.
+ */
+export type MapResult = { ok: true; user: User; notes?: string[] } | { ok: false; reason: string };
 
 export interface Mapper {
   map(record: RawRecord): MapResult;
@@ -52,18 +57,24 @@ export async function createMapper(mapping: Mapping, options: MapperOptions = {}
     ? await loadUserModule(merged.module, options.baseDir)
     : undefined;
 
+  const drop = merged.onInvalidField !== 'reject';
+
   return {
     map(record: RawRecord): MapResult {
       if (record.error !== undefined) return { ok: false, reason: record.error };
       const data = record.data;
       const user: Record<string, unknown> = {};
+      let notes: string[] | undefined = record.notes ? [...record.notes] : undefined;
       for (let i = 0; i < fields.length; i++) {
         const field = fields[i] as (typeof fields)[number];
         let value: unknown;
         try {
           value = field.resolve(data);
         } catch (e) {
-          return { ok: false, reason: `${field.where}: ${errorMessage(e)}` };
+          const reason = `${field.where}: ${errorMessage(e)}`;
+          if (!drop || STRICT_FIELDS.has(field.where)) return { ok: false, reason };
+          (notes ??= []).push(`dropped ${reason}`);
+          continue;
         }
         if (value !== undefined) field.set(user, value);
       }
@@ -75,7 +86,10 @@ export async function createMapper(mapping: Mapping, options: MapperOptions = {}
           try {
             value = attribute.resolve(data);
           } catch (e) {
-            return { ok: false, reason: `${attribute.where}: ${errorMessage(e)}` };
+            const reason = `${attribute.where}: ${errorMessage(e)}`;
+            if (!drop) return { ok: false, reason };
+            (notes ??= []).push(`dropped ${reason}`);
+            continue;
           }
           if (value !== undefined) attrs[attribute.name] = value;
         }
@@ -105,13 +119,57 @@ export async function createMapper(mapping: Mapping, options: MapperOptions = {}
         }
       }
       const fast = fastUser(candidate);
-      if (fast !== undefined) return { ok: true, user: fast };
-      const parsed = User.safeParse(candidate);
-      if (!parsed.success) return { ok: false, reason: issuesToReason(parsed.error.issues) };
-      return { ok: true, user: parsed.data };
+      let result: MapResult;
+      if (fast !== undefined) result = { ok: true, user: fast };
+      else {
+        const validated = validate(candidate, drop);
+        if (!validated.ok) return validated;
+        result = validated;
+        if (validated.notes) notes = [...(notes ?? []), ...validated.notes];
+      }
+      const id = legacyIdProblem(result.user.sourceId);
+      if (id.reject !== undefined) return { ok: false, reason: id.reject };
+      if (id.notes.length > 0) notes = [...(notes ?? []), ...id.notes];
+      return notes === undefined ? result : { ok: true, user: result.user, notes };
     },
   };
 }
+
+/** Identifiers are never dropped: a user without the id or login they had is a different user. */
+const STRICT_FIELDS: ReadonlySet<string> = new Set(['sourceId', 'email', 'username']);
+
+/**
+ * zod's check of the whole user. With `drop`, a field that fails it and is not an identifier is
+ * removed and the user checked again (a few rounds at most), each removal noted.
+ */
+function validate(candidate: unknown, drop: boolean): MapResult {
+  let current = candidate;
+  const notes: string[] = [];
+  for (let round = 0; round < 8; round++) {
+    const parsed = User.safeParse(current);
+    if (parsed.success) return notes.length > 0 ? { ok: true, user: parsed.data, notes } : { ok: true, user: parsed.data };
+    if (!drop || current === null || typeof current !== 'object') return { ok: false, reason: issuesToReason(parsed.error.issues) };
+    const next: Record<string, unknown> = { ...(current as Record<string, unknown>) };
+    let dropped = false;
+    for (const issue of parsed.error.issues) {
+      const top = issue.path[0];
+      if (typeof top !== 'string' || STRICT_FIELDS.has(top) || !Object.hasOwn(next, top) || OWN_CHECKS.has(top)) continue;
+      if (top === 'attributes' && typeof issue.path[1] === 'string') {
+        const attrs = { ...(next.attributes as Record<string, unknown>) };
+        delete attrs[issue.path[1]];
+        next.attributes = attrs;
+      } else delete next[top];
+      notes.push(`dropped ${issuesToReason([issue])}`);
+      dropped = true;
+    }
+    if (!dropped) return { ok: false, reason: issuesToReason(parsed.error.issues) };
+    current = next;
+  }
+  return { ok: false, reason: 'the user fails validation' };
+}
+
+/** Fields whose failure is not a field's value: the password's hash, the status, the lists the mapping builds. */
+const OWN_CHECKS: ReadonlySet<string> = new Set(['password', 'status']);
 
 function checkMapping(mapping: Mapping): void {
   if (!('sourceId' in mapping.fields)) {

@@ -5,6 +5,7 @@ export function mergeMappings(preset: Partial<Mapping>, override: Partial<Mappin
   const merged: Mapping = {
     fields: { ...preset.fields, ...override.fields },
     attributes: { ...preset.attributes, ...override.attributes },
+    onInvalidField: override.onInvalidField ?? preset.onInvalidField ?? 'drop',
   };
   const password = override.password ?? preset.password;
   if (password) merged.password = password;

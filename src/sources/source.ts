@@ -12,6 +12,11 @@ export interface RawRecord {
   /** Set when the source itself could not read the record (bad quoting, invalid JSON line, …). */
   error?: string;
   /**
+   * What the source noticed about an otherwise good record, e.g. a database user the hash export
+   * has no hash for. The mapper passes them on; the plan lists them per user.
+   */
+  notes?: string[];
+  /**
    * For incremental sources: the record's change cursor (its `updatedAt` value). Store the highest
    * one seen after a run finishes and pass it back as `ReadOptions.since` for the next delta.
    */

@@ -35,6 +35,7 @@ describe('plan, run --deletes and retry (real CLI process)', () => {
         duplicates: { counts: Record<string, number> };
         hashCensus: { byFormat: Record<string, { users: number; outcomes: Record<string, number> }> };
         estimate: { calls: number };
+        notes: { users: number; byNote: Array<{ note: string; count: number }> };
       };
       const valid = sample.expected.records - sample.expected.invalid;
       expect(plan.source.read).toBe(sample.expected.records);
@@ -42,7 +43,8 @@ describe('plan, run --deletes and retry (real CLI process)', () => {
       expect(plan.source.rejected).toBe(sample.expected.invalid);
       expect(plan.duplicates.counts['legacy id']).toBeGreaterThan(0);
       expect(plan.hashCensus.byFormat.bcrypt?.outcomes.import).toBe(sample.expected.withPassword);
-      expect(plan.hashCensus.byFormat.none?.outcomes.reset).toBe(sample.expected.withoutPassword);
+      // Rows with a bad phone or date migrate without that field (issue 31) and without a password.
+      expect(plan.hashCensus.byFormat.none?.outcomes.reset).toBe(sample.expected.withoutPassword + sample.expected.droppedField);
       expect(plan.estimate.calls).toBe(Math.ceil(valid / 50));
       expect(emulator.stats().requests).toBe(0);
       const status = JSON.parse((await runCli(['status', '-c', config, '--json'], env)).stdout) as { total: number };
@@ -50,6 +52,12 @@ describe('plan, run --deletes and retry (real CLI process)', () => {
       const human = await runCli(['plan', '-c', config], env);
       expect(human.stdout).toMatch(/to create/);
       expect(human.stdout).toMatch(/bcrypt/);
+      // Each dropped field is listed per user (issue 31).
+      expect(plan.notes.users).toBe(sample.expected.droppedField);
+      expect(plan.notes.byNote.map((x) => x.note)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^dropped phone: /), expect.stringMatching(/^dropped createdAt: /)]),
+      );
+      expect(human.stdout).toMatch(/line \d+ \(u\d+\): dropped phone: /);
     } finally {
       await emulator.close();
     }

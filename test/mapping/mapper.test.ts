@@ -97,20 +97,21 @@ describe('createMapper', () => {
     });
   });
 
-  it('names the field for a missing id, a bad phone, a bad date and a missing identifier', async () => {
+  it('with onInvalidField: reject, names the field for a missing id, a bad phone, a bad date and a missing identifier', async () => {
+    // Issue 31 made `drop` the default (see the next test); `reject` keeps the issue 4 behaviour.
     expect(await map({ fields: base }, { id: '', email: 'a@x.org' })).toEqual({
       ok: false,
       reason: 'sourceId: missing (the legacy id is required)',
     });
     expect(
-      await map({ fields: { ...base, phone: 'tel' } }, { id: '1', email: 'a@x.org', tel: '12' }),
+      await map({ fields: { ...base, phone: 'tel' }, onInvalidField: 'reject' }, { id: '1', email: 'a@x.org', tel: '12' }),
     ).toEqual({
       ok: false,
       reason: 'phone: not a valid phone number (a national number needs defaultRegion)',
     });
     expect(
       await map(
-        { fields: { ...base, birthdate: { from: 'dob', format: 'DD.MM.YYYY' } } },
+        { fields: { ...base, birthdate: { from: 'dob', format: 'DD.MM.YYYY' } }, onInvalidField: 'reject' },
         { id: '1', email: 'a@x.org', dob: '31.02.1990' },
       ),
     ).toEqual({
@@ -121,6 +122,53 @@ describe('createMapper', () => {
       ok: false,
       reason: 'email: a user needs at least one identifier: email, phone, username or a social identity',
     });
+  });
+
+  it('by default (onInvalidField: drop) migrates the user without an invalid optional field and says which', async () => {
+    const r = await map(
+      {
+        fields: { ...base, phone: 'tel', birthdate: { from: 'dob', format: 'DD.MM.YYYY' }, locale: 'loc' },
+        attributes: { score: { from: 'score', transform: 'number' } },
+      },
+      { id: '1', email: 'a@x.org', tel: '12', dob: '31.02.1990', loc: 'de-DE', score: 'many' },
+    );
+    expect(r).toEqual({
+      ok: true,
+      user: expect.objectContaining({ sourceId: '1', email: 'a@x.org', locale: 'de-DE' }),
+      notes: [
+        'dropped phone: not a valid phone number (a national number needs defaultRegion)',
+        'dropped birthdate: is not a real calendar date',
+        expect.stringMatching(/^dropped attributes\.score: /),
+      ],
+    });
+    if (r.ok) {
+      expect(r.user.phone).toBeUndefined();
+      expect(r.user.birthdate).toBeUndefined();
+      expect(r.user.attributes).toEqual({});
+    }
+  });
+
+  it('never drops an identifier: a bad e-mail or username still rejects the user', async () => {
+    expect(await map({ fields: base }, { id: '1', email: 'not-an-address' })).toEqual({
+      ok: false,
+      reason: 'email: not a valid e-mail address',
+    });
+  });
+
+  it('refuses a legacy id with NUL and notes trailing spaces, invisible and look-alike characters', async () => {
+    expect(await map({ fields: base }, { id: 'a\u0000b', email: 'a@x.org' })).toEqual({
+      ok: false,
+      reason: 'sourceId: the legacy id contains a NUL character',
+    });
+    const notesOf = async (id: string) => {
+      const r = await map({ fields: base }, { id, email: 'a@x.org' });
+      return r.ok ? (r.notes ?? []) : [r.reason];
+    };
+    expect(await notesOf('u-1 ')).toEqual(['legacy id has leading or trailing spaces']);
+    expect(await notesOf('u\u200b1')).toEqual(['legacy id contains invisible characters']);
+    expect(await notesOf('ｕ１')).toEqual(['legacy id is not NFKC-normalised (full-width or compatibility look-alike characters)']);
+    expect(await notesOf('p\u0430ypal')).toEqual(['legacy id mixes Latin letters with Greek or Cyrillic look-alikes']);
+    expect(await notesOf('müller-1')).toEqual([]);
   });
 
   it('applies constants, defaults, value tables and name splitting', async () => {
