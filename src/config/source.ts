@@ -39,8 +39,9 @@ export const NdjsonSource = z
 export const Auth0Source = z
   .object({
     kind: z.literal('auth0'),
-    /** The user export job's file (NDJSON, the job's `json` format). */
+    /** The user export job's file (`json` = NDJSON, or `csv`; gzipped or not), or a bulk-import JSON array. */
     path,
+    format: z.enum(['ndjson', 'json', 'csv']).optional().describe('taken from the file when absent'),
     /** The password-hash export from Auth0 support (NDJSON, `_id.$oid` + `passwordHash`), joined on the user id. */
     passwordHashes: path.optional(),
     maxLineLength: z.number().int().positive().default(10_000_000),
@@ -50,8 +51,13 @@ export const Auth0Source = z
 export const KeycloakSource = z
   .object({
     kind: z.literal('keycloak'),
-    /** A realm export (`kc.sh export --realm R`), or one of its `R-users-N.json` files. */
+    /**
+     * `kc.sh export` output: the `--dir` folder, a `--file` (one realm, or a list of realms), or
+     * one `<realm>-users-<n>.json` file.
+     */
     path,
+    /** The realm to migrate when the export holds several (without it, such an export is refused, listing them). */
+    realm: z.string().min(1).optional(),
   })
   .strict();
 

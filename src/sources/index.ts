@@ -47,7 +47,7 @@ function createReader(config: SourceConfig, file: (path: string) => string): Sou
         config.passwordHashes === undefined ? undefined : file(config.passwordHashes),
       );
     case 'keycloak':
-      return new KeycloakSource(file(config.path));
+      return new KeycloakSource(file(config.path), config.realm);
     case 'firebase':
       return new FirebaseSource(config, file(config.path));
     case 'cognito':

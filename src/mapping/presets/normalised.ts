@@ -16,6 +16,10 @@ export interface NormalisedRecord {
   name?: { given?: string; family?: string; middle?: string; nickname?: string; display?: string };
   picture?: string;
   locale?: string;
+  zoneinfo?: string;
+  birthdate?: string;
+  gender?: string;
+  address?: { formatted?: string; street?: string; locality?: string; region?: string; postalCode?: string; country?: string };
   createdAt?: string;
   updatedAt?: string;
   lastLoginAt?: string;
@@ -23,6 +27,8 @@ export interface NormalisedRecord {
   password?: string;
   /** A separate salt, when the format needs one (Firebase). */
   passwordSalt?: string;
+  /** The row's hash format, for sources whose users mix formats (see `mapping.password.formatFrom`). */
+  passwordFormat?: string;
   mfa?: unknown[];
   identities?: { provider: string; providerUserId: string }[];
   groups?: string[];
@@ -45,6 +51,15 @@ const FIELDS = [
   'name.display',
   'picture',
   'locale',
+  'zoneinfo',
+  'birthdate',
+  'gender',
+  'address.formatted',
+  'address.street',
+  'address.locality',
+  'address.region',
+  'address.postalCode',
+  'address.country',
   'createdAt',
   'updatedAt',
   'lastLoginAt',

@@ -7,6 +7,11 @@ import { CsvParser, type CsvRow } from './parser.ts';
 export interface CsvSourceOptions {
   /** Read from this path instead of `config.path` (already resolved against a base directory). */
   path?: string;
+  /**
+   * For header-less vendor files whose layout changed over time (Firebase's 26 and 28 columns):
+   * the column names for a row with this many fields, or why that count fits no layout.
+   */
+  columnsFor?: (fields: number) => readonly string[] | string;
 }
 
 export class CsvSource implements Source {
@@ -33,7 +38,7 @@ export class CsvSource implements Source {
       maxFieldLength: this.config.maxFieldLength,
       maxRecordLines: this.config.maxRecordLines,
     });
-    const header = new Header(this.config.columns);
+    const header = new Header(this.config.columns, this.options.columnsFor);
     this.header = header;
     const path = this.options.path ?? this.config.path;
     for await (const text of readText(path, textEncoding(this.config.encoding), (info) => (this.bytes = info.bytes))) {
@@ -65,7 +70,10 @@ export class CsvSource implements Source {
 class Header {
   private names: string[] | undefined;
 
-  constructor(columns: string[] | undefined) {
+  constructor(
+    columns: string[] | undefined,
+    private readonly columnsFor?: (fields: number) => readonly string[] | string,
+  ) {
     if (columns) this.names = checkNames(columns);
   }
 
@@ -75,6 +83,15 @@ class Header {
 
   toRecord(row: CsvRow): RawRecord | undefined {
     const position = `line ${row.line}`;
+    if (this.columnsFor) {
+      if (row.error !== undefined) return { position, data: {}, error: row.error };
+      const layout = this.columnsFor(row.fields.length);
+      if (typeof layout === 'string') return { position, data: {}, error: layout };
+      this.names ??= [...layout];
+      const data: Record<string, string> = {};
+      for (let i = 0; i < layout.length; i++) data[layout[i] as string] = row.fields[i] as string;
+      return { position, data };
+    }
     if (!this.names) {
       if (row.error !== undefined) throw new SourceError(`CSV header (${position}) cannot be read: ${row.error}`);
       this.names = checkNames(row.fields.map((f) => f.trim()));

@@ -1,6 +1,7 @@
 import type { JsonSourceConfig } from '../../config/source.ts';
 import type { RawRecord, Source } from '../source.ts';
 import { streamJsonArray } from './array.ts';
+import { describeJson } from './describe.ts';
 import { readNdjson } from './ndjson.ts';
 import { toRecord } from './record.ts';
 
@@ -29,5 +30,12 @@ export class JsonSource implements Source {
       }
       yield toRecord(`${label}[${event.item.index}]`, event.item.value);
     }
+  }
+
+  async explainEmpty(): Promise<string> {
+    const what = await describeJson(this.path);
+    if (this.config.kind === 'ndjson') return `${this.path} holds no JSON lines (${what})`;
+    const where = this.config.pick === undefined ? 'the document itself' : `"${this.config.pick}"`;
+    return `${this.path} has no records at ${where}: it is ${what}; set source.pick to the key of the user list`;
   }
 }

@@ -2,6 +2,8 @@ import { normalisedPreset, type NormalisedRecord } from '../../mapping/presets/n
 import { streamJsonArray } from '../json/array.ts';
 import { SideTable } from '../side-table.ts';
 import type { RawRecord, Source } from '../source.ts';
+import { fromBase64 } from '../../hashes/encoding.ts';
+import { digestRowFormats } from './auth0-hash.ts';
 import { compact, obj, str, type Obj } from './util.ts';
 
 const STATUS: Record<string, NormalisedRecord['status']> = {
@@ -19,7 +21,7 @@ const STATUS: Record<string, NormalisedRecord['status']> = {
 export class CloudentitySource implements Source {
   readonly kind = 'cloudentity';
   readonly stableOrder = true;
-  readonly defaultMapping = normalisedPreset({});
+  readonly defaultMapping = normalisedPreset({ formatFrom: 'passwordFormat', salt: 'passwordSalt', saltEncoding: 'hex', formats: digestRowFormats() });
 
   constructor(
     private readonly path: string,
@@ -57,9 +59,9 @@ export class CloudentitySource implements Source {
         const u = obj(event.item.value);
         if (this.poolId !== undefined && u?.user_pool_id !== this.poolId) continue;
         const user = u && normalise(u, side);
-        yield user
-          ? { position, data: user as unknown as Obj }
-          : { position, data: {}, error: 'user without an id' };
+        if (!user) yield { position, data: {}, error: 'user without an id' };
+        else if ('error' in user) yield { position, data: {}, error: user.error };
+        else yield { position, data: user.record as unknown as Obj, ...(user.notes.length > 0 ? { notes: user.notes } : {}) };
       }
     } finally {
       side.close();
@@ -67,9 +69,10 @@ export class CloudentitySource implements Source {
   }
 }
 
-function normalise(u: Obj, side: SideTable): NormalisedRecord | undefined {
+function normalise(u: Obj, side: SideTable): { record: NormalisedRecord; notes: string[] } | { error: string } | undefined {
   const id = str(u.id);
   if (!id) return undefined;
+  const notes: string[] = [];
   const identifiers = side.get('user_identifiers', id).map(obj);
   const addresses = side.get('user_verifiable_addresses', id).map(obj);
   const byType = (list: (Obj | undefined)[], type: string, field: string) =>
@@ -85,17 +88,37 @@ function normalise(u: Obj, side: SideTable): NormalisedRecord | undefined {
             str(a?.address)?.toLowerCase() === value.toLowerCase() &&
             a?.verified === true,
         );
-  const password = side
+  const credentials = side
     .get('user_credentials', id)
     .map(obj)
-    .find((c) => c?.type === 'password');
+    .filter((c): c is Obj => c !== undefined);
+  // The newest password credential counts; an expired one (or one flagged must_be_reset) is a reset.
+  const password = credentials
+    .filter((c) => c.type === 'password')
+    .sort((a, b) => String(b.updated_at ?? '').localeCompare(String(a.updated_at ?? '')))[0];
+  let hash: CloudentityPassword | undefined;
+  if (password) {
+    if (mustReset(password)) notes.push('Cloudentity password credential expired or must_be_reset: must reset');
+    else {
+      hash = encodeHash(obj(obj(password.payload)?.hashed_password));
+      if (hash && 'error' in hash) return { error: `password: ${hash.error}` };
+      if (str(password.state) === 'must_be_changed') notes.push('Cloudentity credential state must_be_changed is not carried over');
+    }
+  }
+  const mfa = credentials.filter((c) => c.type === 'totp').flatMap((c) => {
+    const p = obj(c.payload);
+    const secret = str(p?.totp_secret) ?? str(p?.secret) ?? str(p?.key);
+    if (secret) return [{ type: 'totp', secret: secret.toUpperCase().replace(/=+$/, '') }];
+    notes.push('Cloudentity TOTP credential whose payload holds no totp_secret: not carried over');
+    return [];
+  });
   const payload = obj(u.payload) ?? {};
   const groups = side.get('group_members', id).flatMap((m) => {
     const gid = str(obj(m)?.group_id);
     const group = gid ? obj(side.get('groups', gid)[0]) : undefined;
     return group ? [str(group.path) ?? str(group.name) ?? gid ?? ''] : gid ? [gid] : [];
   });
-  return compact<NormalisedRecord>({
+  const record = compact<NormalisedRecord>({
     sourceId: id,
     status: STATUS[str(u.status) ?? 'active'] ?? 'active',
     email,
@@ -114,7 +137,10 @@ function normalise(u: Obj, side: SideTable): NormalisedRecord | undefined {
     locale: str(payload.locale),
     createdAt: str(u.created_at),
     updatedAt: str(u.updated_at),
-    password: password ? encodeHash(obj(obj(password.payload)?.hashed_password)) : undefined,
+    password: hash && 'hash' in hash ? hash.hash : undefined,
+    passwordFormat: hash && 'hash' in hash ? hash.format : undefined,
+    passwordSalt: hash && 'hash' in hash ? hash.salt : undefined,
+    mfa,
     identities: identifiers.flatMap((x) => {
       const provider = str(obj(x?.metadata)?.provider);
       return x?.type === 'federated' && provider && str(x.identifier)
@@ -124,28 +150,85 @@ function normalise(u: Obj, side: SideTable): NormalisedRecord | undefined {
     groups: groups.filter((g) => g !== ''),
     raw: { ...u, payload },
   });
+  return { record, notes };
+}
+
+/** `expires_at` in the past is a forced reset, except the 1900-01-01 "no expiry" sentinel (contracts/cloudentity.md §3). */
+function mustReset(c: Obj): boolean {
+  if (str(c.state) === 'must_be_reset') return true;
+  const expires = str(c.expires_at);
+  if (expires === undefined || expires.startsWith('1900-01-01')) return false;
+  const t = Date.parse(expires);
+  return Number.isFinite(t) && t < Date.now();
+}
+
+type CloudentityPassword = { hash: string; format?: string; salt?: string } | { error: string };
+
+/** `function` spellings (`SHA-256`, `sha256`, `SHA256`) → our digest names. */
+function digestName(fn: string | undefined, fallback: string): string {
+  const m = /^sha-?(1|224|256|384|512)$/i.exec(fn ?? '');
+  return m ? `sha${m[1]}` : fallback;
 }
 
 /**
- * Turns a `Hash {config, value}` into a string src/hashes recognises: bcrypt is already one; pbkdf2
- * and argon2 become PHC strings (salt assumed base64 — unconfirmed in the spec). Anything else is
- * passed on as its JSON, which identify rejects by name, so the user is never silently reset.
+ * Salt and digest of a `Hash`: a salt in the config (base64, as the exporter writes it) wins;
+ * otherwise `salt_length` bytes of the decoded value are the salt, in front of the digest or, with
+ * `salt_after_digest_in_hash`, behind it (the two modes contracts/cloudentity.md §3.2 leaves open).
  */
-export function encodeHash(h: Obj | undefined): string | undefined {
+function split(p: Obj, value: Buffer): { salt: Buffer; digest: Buffer } | undefined {
+  const configured = str(p.salt);
+  if (configured !== undefined) {
+    const salt = fromBase64(configured);
+    return salt ? { salt, digest: value } : undefined;
+  }
+  const n = Number(p.salt_length) || 0;
+  if (n <= 0) return { salt: Buffer.alloc(0), digest: value };
+  if (n >= value.length) return undefined;
+  return p.salt_after_digest_in_hash === true
+    ? { salt: value.subarray(value.length - n), digest: value.subarray(0, value.length - n) }
+    : { salt: value.subarray(0, n), digest: value.subarray(n) };
+}
+
+const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '');
+
+/**
+ * Turns a `Hash {config, value}` into what src/hashes reads, for every method of the TenantDump
+ * `HashConfig`: bcrypt as it is; pbkdf2 and argon2 as PHC strings; sha and md5 as a hex digest with
+ * a per-row format and a hex salt, salt after the password (the order the Cloudentity encoder and
+ * emulator assume). Values are base64, the only encoding the contract shows. A config it cannot
+ * read is an error the user is rejected with, never a silent reset.
+ */
+export function encodeHash(h: Obj | undefined): CloudentityPassword | undefined {
   const value = str(h?.value);
   if (!h || !value) return undefined;
   const config = obj(h.config);
   const method = str(config?.method);
-  const b64 = (s: string) => s.replace(/=+$/, '');
-  if (method === 'bcrypt') return value;
-  const p = obj(config?.[method ?? '']);
-  const salt = str(p?.salt);
-  if (method === 'pbkdf2' && p && salt) {
-    const fn = (str(p.function) ?? 'sha256').toLowerCase().replace('-', '');
-    return `$pbkdf2-${fn}$i=${str(p.number_of_iterations)},l=${str(p.key_length)}$${b64(salt)}$${b64(value)}`;
+  if (method === 'bcrypt') return { hash: value };
+  const p = obj(config?.[method ?? '']) ?? {};
+  // A full PHC/MCF string needs no config.
+  if (value.startsWith('$')) return { hash: value };
+  const raw = fromBase64(value);
+  if (!raw) return { error: `Cloudentity ${method ?? 'hash'} value is not base64` };
+  const parts = split(p, raw);
+  if (!parts) return { error: `Cloudentity ${method ?? 'hash'} salt does not fit the value (salt_length)` };
+  const { salt, digest } = parts;
+  switch (method) {
+    case 'pbkdf2': {
+      const fn = digestName(str(p.function), 'sha256');
+      const iterations = Number(p.number_of_iterations);
+      if (!Number.isInteger(iterations) || iterations < 1) return { error: 'Cloudentity pbkdf2 without number_of_iterations' };
+      return { hash: `$pbkdf2-${fn}$i=${iterations},l=${digest.length}$${b64(salt)}$${b64(digest)}` };
+    }
+    case 'argon2':
+      // The HashConfig has no variant field: argon2id, v=1.3, as the Cloudentity encoder assumes.
+      return { hash: `$argon2id$v=19$m=${str(p.memory_in_kb)},t=${str(p.iterations)},p=${str(p.parallelism)}$${b64(salt)}$${b64(digest)}` };
+    case 'sha':
+    case 'md5': {
+      const algorithm = method === 'md5' ? 'md5' : digestName(str(p.function), 'sha256');
+      if (salt.length === 0) return { hash: digest.toString('hex'), format: algorithm };
+      return { hash: digest.toString('hex'), format: `${algorithm}:suffix`, salt: salt.toString('hex') };
+    }
+    default:
+      return { error: `Cloudentity hashing method "${(method ?? 'none').slice(0, 20)}" is not one the TenantDump schema defines` };
   }
-  if (method === 'argon2' && p && salt) {
-    return `$argon2id$v=19$m=${str(p.memory_in_kb)},t=${str(p.iterations)},p=${str(p.parallelism)}$${b64(salt)}$${b64(value)}`;
-  }
-  return JSON.stringify({ cloudentityHash: method ?? 'unknown', length: value.length });
 }

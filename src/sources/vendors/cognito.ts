@@ -1,31 +1,54 @@
 import { normalisedPreset, type NormalisedRecord } from '../../mapping/presets/normalised.ts';
 import { CsvSource } from '../csv/index.ts';
 import type { RawRecord, Source } from '../source.ts';
+import { SourceError } from '../source-error.ts';
 import { bool, compact, str, type Obj } from './util.ts';
 
 /**
- * The Cognito user CSV (the user-import header layout: `cognito:username`, `email`, …, plus
- * `custom:*`). Cognito never exports hashes, so every user comes with no password and the preset
- * turns that into a forced reset (or the lazy-migration path of the target).
+ * The Cognito user CSV: the header of the user import template AWS publishes
+ * (`aws cognito-idp get-csv-header`: name, given_name, …, updated_at, cognito:mfa_enabled,
+ * cognito:username, plus the pool's `custom:*` attributes), as written by hand or by converting a
+ * `list-users` dump (which adds `sub` and `enabled`). Booleans are TRUE/FALSE. Cognito never exports
+ * hashes, so every user comes with no password: a forced reset, or the target's lazy migration.
+ * Every standard attribute is mapped; `website` and `profile` have no User field and stay under raw.
  */
 export class CognitoSource implements Source {
   readonly kind = 'cognito';
   readonly stableOrder = true;
   readonly defaultMapping = normalisedPreset({});
+  readonly columnPrefix = 'raw.';
+  private readonly csv: CsvSource;
 
-  constructor(private readonly path: string) {}
-
-  async *read(signal?: AbortSignal): AsyncIterable<RawRecord> {
-    const csv = new CsvSource({
+  constructor(path: string) {
+    this.csv = new CsvSource({
       kind: 'csv',
-      path: this.path,
+      path,
       delimiter: ',',
       quote: '"',
       encoding: 'utf8',
       maxFieldLength: 1_000_000,
       maxRecordLines: 100,
     });
-    for await (const r of csv.read(signal)) {
+  }
+
+  get columns(): readonly string[] | undefined {
+    return this.csv.columns;
+  }
+
+  explainEmpty(): string {
+    return this.csv.explainEmpty();
+  }
+
+  async *read(signal?: AbortSignal): AsyncIterable<RawRecord> {
+    let checked = false;
+    for await (const r of this.csv.read(signal)) {
+      if (!checked) {
+        checked = true;
+        const columns = this.csv.columns ?? [];
+        if (!columns.includes('cognito:username') && !columns.includes('sub')) {
+          throw new SourceError(`the Cognito CSV has neither cognito:username nor sub in its header (columns: ${columns.slice(0, 12).join(', ')})`);
+        }
+      }
       if (r.error !== undefined) {
         yield r;
         continue;
@@ -43,6 +66,7 @@ function normalise(row: Obj): NormalisedRecord | undefined {
   const id = str(row.sub) ?? str(row['cognito:username']);
   if (!id) return undefined;
   const enabled = bool(row.enabled);
+  const updated = str(row.updated_at);
   return compact<NormalisedRecord>({
     sourceId: id,
     status: enabled === false ? 'disabled' : 'active',
@@ -60,10 +84,12 @@ function normalise(row: Obj): NormalisedRecord | undefined {
     }),
     picture: str(row.picture),
     locale: str(row.locale),
-    updatedAt:
-      str(row.updated_at) && /^\d+$/.test(str(row.updated_at) as string)
-        ? new Date(Number(row.updated_at) * 1000).toISOString()
-        : str(row.updated_at),
+    zoneinfo: str(row.zoneinfo),
+    birthdate: str(row.birthdate),
+    gender: str(row.gender),
+    address: str(row.address) ? { formatted: str(row.address) as string } : undefined,
+    // Cognito keeps updated_at as seconds since the epoch.
+    updatedAt: updated && /^\d+$/.test(updated) ? new Date(Number(updated) * 1000).toISOString() : updated,
     raw: row,
   });
 }

@@ -3,9 +3,15 @@ import { normalisedPreset, type NormalisedRecord } from '../../mapping/presets/n
 import { CsvSource } from '../csv/index.ts';
 import { streamJsonArray } from '../json/array.ts';
 import type { RawRecord, Source } from '../source.ts';
-import { arr, bool, compact, millis, obj, str, type Obj } from './util.ts';
+import { describeJson } from '../json/describe.ts';
+import { arr, bool, compact, jsonObj, millis, obj, str, type Obj } from './util.ts';
 
-/** The column order of `firebase auth:export --format=csv` (the file has no header row). */
+/**
+ * The column order of `firebase auth:export --format=csv` (the file has no header row), as
+ * firebase-tools src/accountExporter.ts `transUserToArray` writes it. Older releases wrote these 26;
+ * current ones add `disabled` and `customAttributes` (28), and every row ends with a comma, so a
+ * row has 27 or 29 fields, the last one empty. Each row is read by its own count.
+ */
 export const FIREBASE_CSV_COLUMNS = [
   'localId',
   'email',
@@ -34,6 +40,13 @@ export const FIREBASE_CSV_COLUMNS = [
   'lastSignedInAt',
   'phoneNumber',
 ];
+const FIREBASE_CSV_COLUMNS_28 = [...FIREBASE_CSV_COLUMNS, 'disabled', 'customAttributes'];
+
+function firebaseLayout(fields: number): readonly string[] | string {
+  if (fields === 26 || fields === 27) return fields === 26 ? FIREBASE_CSV_COLUMNS : [...FIREBASE_CSV_COLUMNS, '_trailing'];
+  if (fields === 28 || fields === 29) return fields === 28 ? FIREBASE_CSV_COLUMNS_28 : [...FIREBASE_CSV_COLUMNS_28, '_trailing'];
+  return `expected the 26 or 28 columns of firebase auth:export (plus a trailing comma), found ${fields}`;
+}
 
 const CSV_PROVIDERS = [
   ['google', 'google.com'],
@@ -63,16 +76,18 @@ export class FirebaseSource implements Source {
   async *read(signal?: AbortSignal): AsyncIterable<RawRecord> {
     const format = this.config.format ?? (this.path.toLowerCase().endsWith('.csv') ? 'csv' : 'json');
     if (format === 'csv') {
-      const csv = new CsvSource({
-        kind: 'csv',
-        path: this.path,
-        delimiter: ',',
-        quote: '"',
-        encoding: 'utf8',
-        columns: FIREBASE_CSV_COLUMNS,
-        maxFieldLength: 1_000_000,
-        maxRecordLines: 100,
-      });
+      const csv = new CsvSource(
+        {
+          kind: 'csv',
+          path: this.path,
+          delimiter: ',',
+          quote: '"',
+          encoding: 'utf8',
+          maxFieldLength: 1_000_000,
+          maxRecordLines: 100,
+        },
+        { columnsFor: firebaseLayout },
+      );
       for await (const r of csv.read(signal)) {
         if (r.error !== undefined) yield r;
         else yield this.wrap(r.position, fromCsv(r.data));
@@ -90,6 +105,12 @@ export class FirebaseSource implements Source {
     }
   }
 
+  async explainEmpty(): Promise<string> {
+    const format = this.config.format ?? (this.path.toLowerCase().endsWith('.csv') ? 'csv' : 'json');
+    if (format === 'csv') return `${this.path} holds no rows of firebase auth:export CSV`;
+    return `${this.path} has no users: firebase auth:export JSON is {"users": [...]}, and this is ${await describeJson(this.path)}`;
+  }
+
   private wrap(position: string, user: NormalisedRecord | undefined): RawRecord {
     return user
       ? { position, data: user as unknown as Obj }
@@ -105,10 +126,16 @@ function fromCsv(row: Obj): NormalisedRecord | undefined {
   return normalise({ ...row, providerUserInfo });
 }
 
+/** `customAttributes` is the custom claims as a JSON string; it is read into an object under raw. */
+function claims(v: unknown): Obj | undefined {
+  return jsonObj(v);
+}
+
 function normalise(u: Obj): NormalisedRecord | undefined {
   const id = str(u.localId);
   if (!id) return undefined;
   const hash = str(u.passwordHash);
+  const custom = claims(u.customAttributes);
   return compact<NormalisedRecord>({
     sourceId: id,
     status: bool(u.disabled) ? 'disabled' : 'active',
@@ -118,7 +145,7 @@ function normalise(u: Obj): NormalisedRecord | undefined {
     name: compact({ display: str(u.displayName) }),
     picture: str(u.photoUrl),
     createdAt: millis(u.createdAt),
-    lastLoginAt: millis(u.lastSignedInAt),
+    lastLoginAt: millis(u.lastSignedInAt ?? u.lastLoginAt),
     password: hash,
     passwordSalt: hash ? str(u.salt) : undefined,
     identities: arr(u.providerUserInfo)
@@ -139,6 +166,6 @@ function normalise(u: Obj): NormalisedRecord | undefined {
       const phone = str(obj(m)?.phoneInfo);
       return phone ? [{ type: 'sms', value: phone }] : [];
     }),
-    raw: u,
+    raw: custom ? { ...u, customAttributes: custom } : u,
   });
 }

@@ -11,9 +11,14 @@ export function str(v: unknown): string | undefined {
   return undefined;
 }
 
+/** true/false in any case (Cognito's CSV template writes TRUE/FALSE), 1/0 from databases. */
 export function bool(v: unknown): boolean | undefined {
   if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === 'false') return v === 'true';
+  if (typeof v === 'number') return v === 1 ? true : v === 0 ? false : undefined;
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim().toLowerCase();
+  if (t === 'true' || t === '1') return true;
+  if (t === 'false' || t === '0') return false;
   return undefined;
 }
 
