@@ -8,7 +8,8 @@ export const CsvSource = z
     path,
     delimiter: z.string().min(1).default(','),
     quote: z.string().length(1).default('"'),
-    encoding: z.enum(['utf8', 'utf-8', 'latin1', 'utf16le']).default('utf8'),
+    /** Without a byte order mark; a UTF-8, UTF-16LE or UTF-16BE mark in the file wins. */
+    encoding: z.enum(['utf8', 'utf-8', 'latin1', 'utf16le', 'utf-16le', 'utf16be', 'utf-16be']).default('utf8'),
     /** Column names when the file has no header row. */
     columns: z.array(z.string().min(1)).optional(),
     /** Longest field accepted, in characters; a longer one rejects that row only. */
@@ -99,6 +100,40 @@ export const CloudentitySource = z
   })
   .strict();
 
+export const KratosSource = z
+  .object({
+    kind: z.literal('kratos'),
+    /** Ory Kratos identities: an import file (one identity or a list), a batch body, a listing, or JSON lines. */
+    path,
+    maxLineLength: z.number().int().positive().default(10_000_000),
+  })
+  .strict();
+
+export const DjangoSource = z
+  .object({
+    kind: z.literal('django'),
+    /** `manage.py dumpdata auth.user auth.group` output (json or jsonl). */
+    path,
+    /** The user model's label, e.g. `accounts.user` for a custom user model. */
+    model: z.string().min(1).default('auth.user'),
+    maxLineLength: z.number().int().positive().default(10_000_000),
+  })
+  .strict();
+
+export const LdifSource = z
+  .object({
+    kind: z.literal('ldif'),
+    /** An LDIF file (slapcat, ldapsearch -LLL, a directory export). */
+    path,
+    /** Entries with one of these objectClasses are users; the others (ou, groups) are passed over. */
+    objectClasses: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['inetOrgPerson', 'person', 'organizationalPerson', 'posixAccount', 'account', 'user']),
+    maxLineLength: z.number().int().positive().default(10_000_000),
+  })
+  .strict();
+
 export const SqlSource = z
   .object({
     kind: z.literal('sql'),
@@ -147,6 +182,9 @@ export const SourceConfig = z.discriminatedUnion('kind', [
   FirebaseSource,
   CognitoSource,
   CloudentitySource,
+  KratosSource,
+  DjangoSource,
+  LdifSource,
   SqlSource,
   LdapSource,
 ]);
@@ -159,4 +197,7 @@ export type FirebaseSourceConfig = z.infer<typeof FirebaseSource>;
 export type CognitoSourceConfig = z.infer<typeof CognitoSource>;
 export type CloudentitySourceConfig = z.infer<typeof CloudentitySource>;
 export type SqlSourceConfig = z.infer<typeof SqlSource>;
+export type KratosSourceConfig = z.infer<typeof KratosSource>;
+export type DjangoSourceConfig = z.infer<typeof DjangoSource>;
+export type LdifSourceConfig = z.infer<typeof LdifSource>;
 export type LdapSourceConfig = z.infer<typeof LdapSource>;

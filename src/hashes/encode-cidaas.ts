@@ -145,6 +145,10 @@ const RAW_FORMATS: Readonly<Record<string, (h: PasswordHash) => string>> = {
  * verifier's own config and never reach cidaas.
  */
 export function cidaasVerifierInfo(hash: PasswordHash, algorithmTypeId: string): CidaasPasswordHashInfo {
+  // A bare 13-character DES crypt string says nothing about itself; `{CRYPT}` makes it say so.
+  if (hash.algorithm === 'des-crypt' && typeof hash.params.mcf === 'string') {
+    return { algorithmTypeId, passwordHash: `{CRYPT}${hash.params.mcf}`, hData: { algorithm: hash.algorithm, format: hash.format } };
+  }
   const raw = RAW_FORMATS[hash.format];
   if (!raw) return { algorithmTypeId, passwordHash: hash.encoded, hData: { algorithm: hash.algorithm, format: hash.format } };
   const hData: Record<string, string> = { algorithm: hash.algorithm, format: raw(hash), encoding: 'base64' };

@@ -3,14 +3,17 @@ import type { SourceConfig } from '../config/source.ts';
 import { CsvSource } from './csv/index.ts';
 import { JsonSource } from './json/index.ts';
 import { LdapSource } from './ldap/index.ts';
+import { LdifSource } from './ldif/index.ts';
 import { NonEmptySource } from './guard.ts';
 import type { Source } from './source.ts';
 import { SqlSource } from './sql/index.ts';
 import { Auth0Source } from './vendors/auth0.ts';
 import { CloudentitySource } from './vendors/cloudentity.ts';
 import { CognitoSource } from './vendors/cognito.ts';
+import { DjangoSource } from './vendors/django.ts';
 import { FirebaseSource } from './vendors/firebase.ts';
 import { KeycloakSource } from './vendors/keycloak.ts';
+import { KratosSource } from './vendors/kratos.ts';
 
 export type { RawRecord, ReadOptions, Source } from './source.ts';
 export { SourceError } from './source-error.ts';
@@ -54,6 +57,12 @@ function createReader(config: SourceConfig, file: (path: string) => string): Sou
       return new CognitoSource(file(config.path));
     case 'cloudentity':
       return new CloudentitySource(file(config.path), config.poolId);
+    case 'kratos':
+      return new KratosSource(config, file(config.path));
+    case 'django':
+      return new DjangoSource(config, file(config.path));
+    case 'ldif':
+      return new LdifSource(config, file(config.path));
     case 'sql':
       return new SqlSource(config);
     case 'ldap':
