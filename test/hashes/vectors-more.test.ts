@@ -3,6 +3,7 @@
  * project's tests (test/fixtures/hash-vectors/more.json; each entry names its source, and
  * generate-more.py rebuilds the file).
  */
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe as suite, expect, it } from 'vitest';
 import { identify, verify } from '../../src/hashes/index.ts';
@@ -110,5 +111,34 @@ suite('verification is as strict as the reference implementations', () => {
     // As $2b$ (what relabelling would do) the same password does not verify.
     expect(await verify({ ...r.hash, params: { ...r.hash.params, variant: '2b', mcf: x.hash.replace('$2x$', '$2b$') } }, '£')).toBe(false);
     expect(await verify(r.hash, '£')).toBe(true);
+  });
+});
+
+suite('properties of the new parsers', () => {
+  it('property: passlib pbkdf2 in ab64 and in standard base64 read to the same salt and key', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 32 }), fc.uint8Array({ minLength: 16, maxLength: 64 }), fc.integer({ min: 1, max: 100_000 }), (salt, key, rounds) => {
+        const std = (b: Uint8Array) => Buffer.from(b).toString('base64');
+        const ab64 = (b: Uint8Array) => std(b).replace(/=+$/, '').replace(/\+/g, '.');
+        const a = identify(`$pbkdf2-sha256$${rounds}$${ab64(salt)}$${ab64(key)}`);
+        const b = identify(`$pbkdf2-sha256$${rounds}$${std(salt)}$${std(key)}`);
+        if (!a.ok || !b.ok) throw new Error(a.ok ? (b as { reason: string }).reason : a.reason);
+        expect([a.hash.salt, a.hash.hash, a.hash.params.iterations]).toEqual([b.hash.salt, b.hash.hash, rounds]);
+      }),
+    );
+  });
+
+  it('property: any value behind a new prefix is identified or refused with a redacted reason, never thrown', () => {
+    const prefix = fc.constantFrom('{bcrypt}', '{pbkdf2}', '{scrypt}', '{MD5}', '{SHA-256}', '{sha256}', '{noop}', '{argon2}', '$y$', '$y$j9T$', '{ARGON2}', '{CRYPT}', '{PBKDF2-SHA1}', '$pbkdf2-sha384$', '$2x$05$', '$wp$2y$');
+    fc.assert(
+      fc.property(prefix, fc.string({ unit: fc.constantFrom('a', 'Z', '0', '9', '$', '.', '/', '+', '=', '{', '}', ','), maxLength: 90 }), (p, body) => {
+        const r = identify(p + body);
+        if (!r.ok) {
+          expect(r.reason).toMatch(/^unrecognised: /);
+          if (body.length > 12) expect(r.reason).not.toContain(body);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
