@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Mapping } from '../../src/config/mapping.ts';
+import { SourceConfig } from '../../src/config/source.ts';
 import { checkMappedColumns } from '../../src/mapping/columns.ts';
 import { createSource } from '../../src/sources/index.ts';
 import type { RawRecord } from '../../src/sources/source.ts';
@@ -32,7 +33,7 @@ async function text(path: string, encoding: TextEncoding = 'utf8'): Promise<stri
 
 async function records(config: Record<string, unknown>): Promise<RawRecord[]> {
   const out: RawRecord[] = [];
-  for await (const r of createSource(config as never).read()) out.push(r);
+  for await (const r of createSource(SourceConfig.parse(config)).read()) out.push(r);
   return out;
 }
 

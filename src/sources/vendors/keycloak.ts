@@ -64,6 +64,8 @@ export class KeycloakSource implements Source {
 }
 
 const PASSWORD_TYPES = new Set(['password']);
+/** Credential types read (password-history is only the old hashes Keycloak keeps to refuse reuse). */
+const CARRIED_TYPES = new Set(['password', 'password-history', 'otp', 'totp']);
 
 function normalise(u: Obj): { record: NormalisedRecord; notes: string[] } | undefined {
   const id = str(u.id);
@@ -76,7 +78,12 @@ function normalise(u: Obj): { record: NormalisedRecord; notes: string[] } | unde
     // Keycloak orders a user's credentials by priority (lower first).
     .sort((a, b) => (Number(a.priority) || 0) - (Number(b.priority) || 0));
   const password = credentials.find((c) => PASSWORD_TYPES.has(str(c.type) ?? ''));
-  const mfa = credentials.filter((c) => c.type === 'otp' || c.type === 'totp').flatMap(otpFactor);
+  const otps = credentials.filter((c) => c.type === 'otp' || c.type === 'totp');
+  const mfa = otps.flatMap(otpFactor);
+  if (mfa.length < otps.length) notes.push('Keycloak OTP credential that is not TOTP (HOTP) or has no secret: not carried over');
+  // WebAuthn keys and the like cannot leave Keycloak; say so rather than drop them unseen.
+  const others = [...new Set(credentials.map((c) => str(c.type) ?? '?').filter((t) => !CARRIED_TYPES.has(t)))];
+  if (others.length > 0) notes.push(`Keycloak credentials not carried over: ${others.join(', ')}`);
   const attributes = obj(u.attributes);
   const first = (name: string) => str(arr(attributes?.[name])[0]) ?? str(attributes?.[name]);
   const phone = first('phoneNumber') ?? first('phone_number') ?? first('mobile');
