@@ -2,15 +2,21 @@
  * Verifiers for legacy algorithms with one quirk each: traditional DES crypt, crypt_blowfish's
  * `$2x$` and Spring Security's StandardPasswordEncoder. Each compares in constant time.
  */
-import desCrypt from 'unix-crypt-td-js';
 import type { PasswordHash } from '../model/index.ts';
 import { fromBase64 } from './encoding.ts';
 import { bcryptVerify, constantTimeEqual, constantTimeEqualString, digest } from './primitives.ts';
 
-/** DES crypt(3): the password's bytes up to the first NUL, 8 of them at most, 7 bits each. */
-export function verifyDesCrypt(mcf: string, password: string): boolean {
+type DesCrypt = (password: number[], salt: string) => string;
+let des: Promise<DesCrypt> | undefined;
+
+/**
+ * DES crypt(3): the password's bytes up to the first NUL, 8 of them at most, 7 bits each. The
+ * implementation is loaded on first use: a run that never meets a DES hash does not carry it.
+ */
+export async function verifyDesCrypt(mcf: string, password: string): Promise<boolean> {
+  des ??= import('unix-crypt-td-js').then((m) => m.default as DesCrypt);
   const bytes = Array.from(Buffer.from(password, 'utf8'));
-  return constantTimeEqualString(desCrypt(bytes, mcf.slice(0, 2)), mcf);
+  return constantTimeEqualString((await des)(bytes, mcf.slice(0, 2)), mcf);
 }
 
 /**
