@@ -2,6 +2,9 @@
  * What vendor sources cannot carry over is said per user (issue 31): a note the plan lists, or a
  * reject with its reason — never a silent drop.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SourceConfig } from '../../src/config/source.ts';
 import { createSource } from '../../src/sources/index.ts';
@@ -56,5 +59,19 @@ describe('notes and rejects of vendor sources', () => {
   it('kratos: the migration-hook user is noted', async () => {
     const records = await read({ kind: 'kratos', path: 'kratos/identities.json' });
     expect(notesBy(records, 'email')).toEqual({ 'hook@example.org': ['Kratos password migration hook: the password is in the legacy system, not in the file'] });
+  });
+
+  it('a vendor file with no user for the config stops with why, in the probe and in the read', async () => {
+    const source = createSource(SourceConfig.parse({ kind: 'cloudentity', path: 'cloudentity/tenant-dump-methods.json', poolId: 'nope' }), { baseDir: FIXTURES });
+    await expect(read({ kind: 'cloudentity', path: 'cloudentity/tenant-dump-methods.json', poolId: 'nope' })).rejects.toThrow(/has no users in pool "nope"/);
+    await expect(source.probe?.()).resolves.toBeUndefined(); // the dump has users; the pool filter shows at read
+    const dir = mkdtempSync(join(tmpdir(), 'vendor-notes-'));
+    try {
+      writeFileSync(join(dir, 'users.json'), '\n');
+      const empty = createSource(SourceConfig.parse({ kind: 'auth0', path: join(dir, 'users.json') }));
+      await expect(empty.probe?.()).rejects.toThrow(/source: no user records read: .*holds no Auth0 users/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ import { describeJson } from '../json/describe.ts';
 import { readNdjson } from '../json/ndjson.ts';
 import { toRecord } from '../json/record.ts';
 import { SourceError } from '../source-error.ts';
-import { readText } from '../text-file.ts';
+import { checkFile, readText } from '../text-file.ts';
 import { auth0Password, digestRowFormats, hashExportEntry, isDatabaseUser } from './auth0-hash.ts';
 import { SideTable } from '../side-table.ts';
 import type { RawRecord, Source } from '../source.ts';
@@ -54,6 +54,16 @@ export class Auth0Source implements Source {
     } finally {
       hashes?.close();
     }
+  }
+
+  /** The first user and the hash export's presence: indexing every hash belongs to the run. */
+  async probe(signal?: AbortSignal): Promise<void> {
+    if (this.hashesPath) await checkFile(this.hashesPath);
+    for await (const record of this.records(signal)) {
+      void record;
+      return;
+    }
+    throw new SourceError(`no user records read: ${await this.explainEmpty()}`);
   }
 
   async explainEmpty(): Promise<string> {

@@ -1,5 +1,7 @@
 import { normalisedPreset, type NormalisedRecord } from '../../mapping/presets/normalised.ts';
 import { streamJsonArray } from '../json/array.ts';
+import { describeJson } from '../json/describe.ts';
+import { SourceError } from '../source-error.ts';
 import { SideTable } from '../side-table.ts';
 import type { RawRecord, Source } from '../source.ts';
 import { fromBase64 } from '../../hashes/encoding.ts';
@@ -27,6 +29,20 @@ export class CloudentitySource implements Source {
     private readonly path: string,
     private readonly poolId: string | undefined,
   ) {}
+
+  /** The first user of the dump: joining every credential and identifier belongs to the run. */
+  async probe(): Promise<void> {
+    for await (const event of streamJsonArray(this.path, 'users')) {
+      if (!event.ok) throw new SourceError(`${this.path}: ${event.error}`);
+      return;
+    }
+    throw new SourceError(`no user records read: ${await this.explainEmpty()}`);
+  }
+
+  async explainEmpty(): Promise<string> {
+    const pool = this.poolId === undefined ? '' : ` in pool "${this.poolId}" (source.poolId)`;
+    return `${this.path} has no users${pool}: a TenantDump holds them under "users", and this is ${await describeJson(this.path).catch(() => 'not JSON')}`;
+  }
 
   async *read(signal?: AbortSignal): AsyncIterable<RawRecord> {
     const side = new SideTable();
