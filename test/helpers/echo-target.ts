@@ -46,7 +46,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startEchoTarget(): Promise<EchoTarget> {
-  let server: Server | undefined;
+  const holder: { server?: Server } = {};
   const state: EchoTarget = {
     url: '',
     status: 400,
@@ -56,9 +56,14 @@ export async function startEchoTarget(): Promise<EchoTarget> {
     tokens: [],
     requests: 0,
     tokenRequests: 0,
-    close: () => new Promise<void>((resolve) => (server ? (server.closeAllConnections(), server.close(() => resolve())) : resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        holder.server?.closeAllConnections();
+        if (holder.server) holder.server.close(() => resolve());
+        else resolve();
+      }),
   };
-  server = createServer((req, res) => {
+  const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
       const echo = `echo of ${req.method} ${req.url} headers=${JSON.stringify(req.headers)} body=${body}`;
@@ -86,6 +91,7 @@ export async function startEchoTarget(): Promise<EchoTarget> {
       send(state.status, { success: false, status: state.status, error: text, error_code: 'ECHO' });
     })().catch(() => res.destroy());
   });
+  holder.server = server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return state;
