@@ -25,12 +25,13 @@ const OUTCOME_METHODS: ReadonlySet<PropertyKey> = new Set([
  * through unchanged instead of disappearing behind an interface.
  */
 export function withRedactedReasons<T extends Target>(target: T, secrets: readonly string[] = []): T {
-  const wrapped = new Map<PropertyKey, unknown>();
+  // Keyed by the function itself, not its name: a method replaced on the target later is wrapped afresh.
+  const wrapped = new WeakMap<object, unknown>();
   return new Proxy(target, {
     get(obj, prop) {
       const value: unknown = Reflect.get(obj, prop, obj);
       if (typeof value !== 'function') return value;
-      const cached = wrapped.get(prop);
+      const cached = wrapped.get(value);
       if (cached !== undefined) return cached;
       const fn = value as (...args: unknown[]) => unknown;
       const outcomes = OUTCOME_METHODS.has(prop);
@@ -49,7 +50,7 @@ export function withRedactedReasons<T extends Target>(target: T, secrets: readon
           },
         );
       };
-      wrapped.set(prop, call);
+      wrapped.set(value, call);
       return call;
     },
   });
