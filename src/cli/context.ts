@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig, type LoadOptions } from '../config/load.ts';
 import type { MigrationConfig } from '../config/schema.ts';
 import { openLedger, type Ledger, type LedgerUpgrade } from '../ledger/index.ts';
 
@@ -10,8 +10,8 @@ export interface MigrationContext {
   baseDir: string;
 }
 
-export async function openContext(configFile: string): Promise<MigrationContext> {
-  const config = await loadConfig(configFile);
+export async function openContext(configFile: string, options: LoadOptions = {}): Promise<MigrationContext> {
+  const config = await loadConfig(configFile, process.env, options);
   const ledger = openLedger(config, { onUpgrade: (u) => process.stderr.write(upgradeNotice(u)) });
   return { config, ledger, baseDir: path.dirname(path.resolve(configFile)) };
 }

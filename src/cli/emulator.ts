@@ -30,6 +30,12 @@ interface EmulatorCliOptions {
   customField: string[];
   graceSeconds?: number;
   customVerifierUrl?: string;
+  customVerifierAuth?: 'client-credentials' | 'bearer' | 'basic' | 'none';
+  customVerifierClientId?: string;
+  customVerifierClientSecret?: string;
+  customVerifierTokenUrl?: string;
+  customVerifierToken?: string;
+  customVerifierAction?: 'query' | 'none';
   tenant?: string;
   pool: string[];
   batchCap?: number;
@@ -87,6 +93,28 @@ function faults(o: EmulatorCliOptions): Partial<FaultOptions> {
   return f;
 }
 
+/** How the emulator calls the verifier (see emulators/cidaas/custom-verifier.ts); credentials must fit the auth chosen. */
+function customVerifier(o: EmulatorCliOptions, url: string): NonNullable<CidaasEmulatorInput['customVerifier']> {
+  const auth = o.customVerifierAuth ?? (o.customVerifierToken !== undefined ? 'bearer' : 'client-credentials');
+  const hasClient = o.customVerifierClientId !== undefined && o.customVerifierClientSecret !== undefined;
+  if ((auth === 'client-credentials' || auth === 'basic') && !hasClient) {
+    throw new InvalidArgumentError(
+      `--custom-verifier-url with --custom-verifier-auth ${auth} needs --custom-verifier-client-id and --custom-verifier-client-secret ` +
+        '(the verifier\'s --client-id/--client-secret), or --custom-verifier-token, or --custom-verifier-auth none',
+    );
+  }
+  if (auth === 'bearer' && o.customVerifierToken === undefined) throw new InvalidArgumentError('--custom-verifier-auth bearer needs --custom-verifier-token');
+  return {
+    url,
+    auth,
+    action: o.customVerifierAction ?? 'query',
+    ...(o.customVerifierClientId !== undefined ? { clientId: o.customVerifierClientId } : {}),
+    ...(o.customVerifierClientSecret !== undefined ? { clientSecret: o.customVerifierClientSecret } : {}),
+    ...(o.customVerifierTokenUrl !== undefined ? { tokenUrl: o.customVerifierTokenUrl } : {}),
+    ...(o.customVerifierToken !== undefined ? { token: o.customVerifierToken } : {}),
+  };
+}
+
 async function start(kind: 'cidaas' | 'cloudentity', o: EmulatorCliOptions): Promise<EmulatorHandle> {
   const common = { host: o.host, port: o.port ?? DEFAULT_PORTS[kind], faults: faults(o), record: o.record };
   if (kind === 'cidaas') {
@@ -101,7 +129,7 @@ async function start(kind: 'cidaas' | 'cloudentity', o: EmulatorCliOptions): Pro
     if (o.stateField !== undefined) input.stateField = o.stateField;
     if (o.invalidEmail !== undefined) input.invalidEmailMode = o.invalidEmail;
     if (o.graceSeconds !== undefined) input.deletionGraceSeconds = o.graceSeconds;
-    if (o.customVerifierUrl !== undefined) input.customVerifierUrl = o.customVerifierUrl;
+    if (o.customVerifierUrl !== undefined) input.customVerifier = customVerifier(o, o.customVerifierUrl);
     return startCidaasEmulator(input);
   }
   const scopes = o.scopes !== undefined ? o.scopes.split(/[\s,]+/).filter(Boolean) : [...CLOUDENTITY_SCOPES];
@@ -144,13 +172,34 @@ export function registerEmulatorCommand(program: Command): void {
     .addOption(new Option('--invalid-email <mode>', 'cidaas: invalid email fails the user (200) or the request (417)').choices(['per-user', 'request']))
     .option('--custom-field <spec>', 'cidaas: a custom field NAME[:TYPE][:disabled]; repeatable', collect, [])
     .option('--grace-seconds <n>', 'cidaas: grace period of scheduled deletions', int)
-    .option('--custom-verifier-url <url>', 'cidaas: verifier service for CUSTOM_* algorithms')
+    .option('--custom-verifier-url <url>', 'cidaas: verifier service for CUSTOM_* algorithms (e.g. http://127.0.0.1:8089/verify)')
+    .addOption(
+      new Option('--custom-verifier-auth <how>', 'cidaas: how to authenticate to the verifier (default: client-credentials, or bearer with --custom-verifier-token)').choices([
+        'client-credentials',
+        'bearer',
+        'basic',
+        'none',
+      ]),
+    )
+    .option('--custom-verifier-client-id <id>', "cidaas: the verifier's OAuth2 client id")
+    .addOption(new Option('--custom-verifier-client-secret <secret>', "cidaas: the verifier's OAuth2 client secret").env('CIAM_MIGRATE_EMULATOR_VERIFIER_SECRET'))
+    .option('--custom-verifier-token-url <url>', "cidaas: the verifier's token endpoint (default: /token at its origin)")
+    .addOption(new Option('--custom-verifier-token <token>', 'cidaas: static bearer token for the verifier').env('CIAM_MIGRATE_EMULATOR_VERIFIER_TOKEN'))
+    .addOption(new Option('--custom-verifier-action <how>', 'cidaas: append ?action=compare (query, documented) or call the URL as it is (none)').choices(['query', 'none']))
     .option('--tenant <tid>', 'cloudentity: tenant id', 'default')
     .option('--pool <id>', 'cloudentity: identity pool id; repeatable (default default-pool)', collect, [])
     .option('--batch-cap <n>', 'cloudentity: users per import request', int)
     .addOption(new Option('--required-fields <set>', 'cloudentity: required fields of the spec or of the docs').choices(['spec', 'docs']))
     .action(async (target: 'cidaas' | 'cloudentity', o: EmulatorCliOptions) => {
-      const emu = await start(target, o);
+      let emu: EmulatorHandle;
+      try {
+        emu = await start(target, o);
+      } catch (e) {
+        if (!(e instanceof InvalidArgumentError)) throw e;
+        process.stderr.write(`emulator: ${e.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
       // The secret is never printed; only where to find the emulator and who may call it.
       console.log(`${target} emulator listening on ${emu.url} (client ${o.clientId}); Ctrl-C stops it`);
       await new Promise<void>((resolve) => {

@@ -3,10 +3,14 @@ import {
   DEFAULT_CIDAAS_ALGORITHM_IDS,
   encodeForCidaas,
   encodeForCloudentity,
+  exceededLimit,
   identify,
+  parseHashLimitFlags,
+  resolveHashLimits,
   UnsupportedHashError,
   verify,
   type HashHint,
+  type HashLimits,
 } from '../hashes/index.ts';
 import type { PasswordHash } from '../model/index.ts';
 import { EXIT } from './exit-codes.ts';
@@ -62,6 +66,24 @@ export function hintFromOptions(o: HintOptions): HashHint {
     };
   }
   return hint;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--hash-limit NAME=VALUE` (repeatable): raise or lower a bound of src/hashes/limits.ts. */
+export function addLimitOptions(cmd: Command): Command {
+  return cmd.option(
+    '--hash-limit <name=value>',
+    'bound on a hash cost parameter checked before verifying, repeatable (e.g. bcryptCost=16, argon2MemoryKiB=524288, phpassLog2Rounds=20)',
+    collect,
+    [],
+  );
+}
+
+export function limitsFromOptions(o: { hashLimit?: string[] }): HashLimits {
+  return resolveHashLimits(parseHashLimitFlags(o.hashLimit ?? []));
 }
 
 /** Parameters that hold secrets or the hash itself: never printed. */
@@ -129,22 +151,33 @@ export function registerHashCommand(program: Command): void {
     out(o.json, { ok: true, ...d }, `${r.hash.format} (${r.hash.algorithm})${params ? ` ${params}` : ''}, salt ${String(d.saltBytes)} bytes`);
   });
 
-  addHintOptions(
-    hash
-      .command('verify')
-      .description('check a password read from stdin against a hash: exit 0 match, 1 no match, 2 unrecognised or wrong call')
-      .argument('<hash>', 'the stored value')
-      .option('--password-stdin', 'read the password from stdin (one trailing newline is ignored)')
-      .option('--json', 'print as JSON'),
-  ).action(async (value: string, o: Common & { passwordStdin?: boolean }) => {
+  addLimitOptions(
+    addHintOptions(
+      hash
+        .command('verify')
+        .description('check a password read from stdin against a hash: exit 0 match, 1 no match, 2 unrecognised, above the cost limits, or wrong call')
+        .argument('<hash>', 'the stored value')
+        .option('--password-stdin', 'read the password from stdin (one trailing newline is ignored)')
+        .option('--json', 'print as JSON'),
+    ),
+  ).action(async (value: string, o: Common & { passwordStdin?: boolean; hashLimit?: string[] }) => {
     if (!o.passwordStdin) return fail(o.json, 'the password must come from stdin: add --password-stdin', EXIT.usage);
     if (value === '-') return fail(o.json, 'stdin carries the password; pass the hash as an argument', EXIT.usage);
+    let limits: HashLimits;
+    try {
+      limits = limitsFromOptions(o);
+    } catch (e) {
+      return fail(o.json, (e as Error).message, EXIT.usage);
+    }
     const r = identify(value, hintFromOptions(o));
     if (!r.ok) return fail(o.json, r.reason, EXIT.usage);
+    // Refused before reading the password or spending anything on it (bcrypt cost 31 runs for days).
+    const tooCostly = exceededLimit(r.hash, limits);
+    if (tooCostly) return fail(o.json, tooCostly.message, EXIT.usage);
     const password = (await readStdin()).replace(/\r?\n$/, '');
     let match: boolean;
     try {
-      match = await verify(r.hash, password);
+      match = await verify(r.hash, password, limits);
     } catch (e) {
       return fail(o.json, e instanceof UnsupportedHashError ? e.message : 'verification failed', EXIT.usage);
     }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { LedgerBusyError } from '../ledger/index.ts';
+import { redactSecrets } from '../observe/redact.ts';
 import { EXIT } from './exit-codes.ts';
 
 type Register = (program: Command) => void;
@@ -43,8 +44,16 @@ try {
     process.stderr.write(`${err.message}\n`);
     process.exitCode = EXIT.fatal;
   } else {
-    process.stderr.write(`ciam-migrate: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (process.env.CIAM_MIGRATE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    // Errors carry vendor text and a cause chain; whatever they say is cleaned before it is shown.
+    process.stderr.write(`ciam-migrate: ${redactSecrets(err instanceof Error ? err.message : String(err))}\n`);
+    if (process.env.CIAM_MIGRATE_DEBUG && err instanceof Error) process.stderr.write(`${redactSecrets(debugTrace(err))}\n`);
     process.exitCode = EXIT.fatal;
   }
+}
+
+/** The stack of an error and of its causes, for CIAM_MIGRATE_DEBUG. */
+function debugTrace(err: Error): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) parts.push(depth === 0 ? (e.stack ?? e.message) : `caused by: ${e.stack ?? e.message}`);
+  return parts.join('\n');
 }

@@ -13,7 +13,7 @@ export function registerReportCommand(program: Command): void {
     .option('--json <file>', 'write the report as JSON ("-" for stdout)')
     .option('--include-emails', 'list e-mail addresses of dead-lettered users (PII: off by default)')
     .action(async (opts: { config: string; html?: string; json?: string; includeEmails?: boolean }) => {
-      const { config, ledger } = await openContext(opts.config);
+      const { config, ledger } = await openContext(opts.config, { offline: true });
       try {
         const report = buildReport(config, ledger, { includeEmails: opts.includeEmails === true });
         if (opts.html) {

@@ -12,7 +12,7 @@ export function registerStatusCommand(program: Command): void {
     .requiredOption('-c, --config <file>', 'migration config (YAML)')
     .option('--json', 'print as JSON')
     .action(async (opts: { config: string; json?: boolean }) => {
-      const { config, ledger, baseDir } = await openContext(opts.config);
+      const { config, ledger, baseDir } = await openContext(opts.config, { offline: true });
       try {
         const stats = ledger.stats();
         // With a sync section, the event inbox (same file unless configured apart) has its own story.

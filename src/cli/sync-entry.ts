@@ -3,6 +3,7 @@
  * command: `node --import tsx src/cli/sync-entry.ts sync -c migration.yaml`.
  */
 import { Command, CommanderError } from 'commander';
+import { redactSecrets } from '../observe/redact.ts';
 import { EXIT } from './exit-codes.ts';
 import { registerSyncCommand } from './sync.ts';
 
@@ -13,7 +14,7 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   else {
-    process.stderr.write(`ciam-migrate: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`ciam-migrate: ${redactSecrets(err instanceof Error ? err.message : String(err))}\n`);
     process.exitCode = EXIT.fatal;
   }
 }

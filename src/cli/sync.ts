@@ -50,7 +50,15 @@ export function registerSyncCommand(program: Command): void {
         return undefined;
       });
       const target = createTarget(migration.target);
-      await target.open?.();
+      try {
+        await target.open?.();
+      } catch (err) {
+        // Refused credentials or a wrong URL: stop now. The inbox's thread would keep the process
+        // alive (a service manager would wait for ever instead of restarting it).
+        await target.close();
+        await inbox.close();
+        throw err;
+      }
       const interrupt = interruptSignal(() => logger.info({}, 'stopping: inputs ack what is committed, calls in flight settle'));
       const handle = await startSync({ migration, sync, inbox, target, mapper, logger });
       logger.info({ inputs: handle.inputs.map((i) => i.name), health: handle.healthUrl }, 'sync running');

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { interpolate, InterpolationError } from './interpolate.ts';
+import { interpolate, InterpolationError, type OnMissingVariable } from './interpolate.ts';
 import { MigrationConfig } from './schema.ts';
+import { registerConfigSecrets } from './secrets.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -31,8 +32,27 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
+export interface LoadOptions {
+  /**
+   * The command never contacts the target or reads the source (`status`, `report`): their
+   * credentials may be unset. A `${VAR}` left unset there becomes a placeholder instead of an error;
+   * the ledger's and inbox's own settings must still resolve.
+   */
+  offline?: boolean;
+}
+
+/** Sections an offline command never uses, so their variables may be unset. */
+const OFFLINE_SECTIONS = /^(target|source|mapping|sync\.inputs)(\.|\[|$)/;
+
+const offlinePlaceholder: OnMissingVariable = (at, variable, wholeValue) => {
+  if (!OFFLINE_SECTIONS.test(at)) return undefined;
+  const name = `unset-${variable.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  // A URL made of the variable alone must still parse: a host that can never resolve.
+  return wholeValue && /(^|\.)(baseUrl|url|\w+Url)$/.test(at) ? `https://${name}.invalid` : name;
+};
+
 /** Parse, interpolate and validate a migration config; relative paths resolve against the file. */
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): MigrationConfig {
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): MigrationConfig {
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -43,13 +63,15 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   if (raw === null || typeof raw !== 'object') throw new ConfigError(file, ['expected a YAML mapping at the top level']);
   let interpolated: unknown;
   try {
-    interpolated = interpolate(raw, env);
+    interpolated = interpolate(raw, env, '', options.offline ? offlinePlaceholder : undefined);
   } catch (err) {
     if (err instanceof InterpolationError) throw new ConfigError(file, [err.message]);
     throw err;
   }
   const result = MigrationConfig.safeParse(interpolated);
   if (!result.success) throw new ConfigError(file, result.error.issues.map(describeIssue));
+  // From here on, no text this process shows can carry one of the config's credentials.
+  registerConfigSecrets(result.data);
   return resolvePaths(result.data, path.dirname(path.resolve(file)));
 }
 
@@ -71,12 +93,12 @@ function resolvePaths(config: MigrationConfig, dir: string): MigrationConfig {
   };
 }
 
-export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<MigrationConfig> {
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<MigrationConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, [`cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, env, options);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_HASH_LIMITS, type HashLimitName } from '../hashes/limits.ts';
 import { Mapping } from './mapping.ts';
 import { SourceConfig } from './source.ts';
 import { SyncConfig } from './sync.ts';
@@ -33,6 +34,16 @@ export const RunConfig = z
   })
   .strict();
 
+/** Bounds on hash cost parameters before any verification (src/hashes/limits.ts); unset names keep their defaults. */
+export const HashLimitsConfig = z
+  .object(
+    Object.fromEntries(Object.keys(DEFAULT_HASH_LIMITS).map((k) => [k, z.number().positive().optional()])) as Record<
+      HashLimitName,
+      z.ZodOptional<z.ZodNumber>
+    >,
+  )
+  .strict();
+
 export const MigrationConfig = z
   .object({
     version: z.literal(1),
@@ -45,6 +56,8 @@ export const MigrationConfig = z
     run: RunConfig.default(RunConfig.parse({})),
     /** Event-stream sync (`ciam-migrate sync`); absent for bulk-only migrations. */
     sync: SyncConfig.optional(),
+    /** Upper bounds on hash cost parameters checked before a password is verified against a hash. */
+    hashLimits: HashLimitsConfig.optional(),
   })
   .strict();
 export type MigrationConfig = z.infer<typeof MigrationConfig>;

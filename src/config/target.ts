@@ -16,6 +16,28 @@ const Http = {
   /** Keep-alive connections to the target; the adaptive limiter decides how many are used. */
   connections: z.number().int().min(1).max(256).default(16),
   keepAliveMs: z.number().int().positive().default(30_000),
+  /**
+   * Allow a plain `http://` baseUrl to a host other than this machine (the client secret, tokens
+   * and every hash would cross the network in clear text). Off: only loopback may be plain HTTP.
+   */
+  allowInsecureHttp: z.boolean().default(false),
+};
+
+/** 127.0.0.0/8, ::1 and localhost: plain HTTP there never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+const secureBaseUrl = {
+  check: (c: { baseUrl: string; allowInsecureHttp: boolean }): boolean => {
+    const url = new URL(c.baseUrl);
+    return url.protocol !== 'http:' || c.allowInsecureHttp || isLoopbackHost(url.hostname);
+  },
+  message: {
+    message: 'plain http:// to a host other than this machine would send the client secret, tokens and password hashes in clear text: use https://, or set allowInsecureHttp: true (e.g. an emulator on a private network)',
+    path: ['baseUrl'],
+  },
 };
 
 /** What to do with a user whose hash the target cannot take. */
@@ -58,6 +80,7 @@ export const CidaasTarget = z
     displayNameField: z.string().min(1).optional(),
   })
   .strict()
+  .refine(secureBaseUrl.check, secureBaseUrl.message)
   .refine((c) => c.sub !== 'uuidv5' || c.namespace !== undefined, {
     message: 'sub: uuidv5 needs a namespace (a UUID fixed for this migration)',
     path: ['namespace'],
@@ -115,6 +138,7 @@ export const CloudentityTarget = z
     totp: z.enum(['skip', 'credential']).default('skip'),
   })
   .strict()
+  .refine(secureBaseUrl.check, secureBaseUrl.message)
   .refine((c) => c.unsupportedHash !== 'verifier', {
     message: 'Cloudentity has no pluggable password verifier: use unsupportedHash reject or reset',
     path: ['unsupportedHash'],

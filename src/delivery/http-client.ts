@@ -56,6 +56,10 @@ export class HttpClient {
   private readonly pool: Pool;
   private readonly prefix: string;
   readonly origin: string;
+  /** The base URL's path prefix without a trailing slash ('' for none). */
+  get basePath(): string {
+    return this.prefix;
+  }
 
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);

@@ -1,3 +1,4 @@
+import { redactSecrets, registerSecret } from '../observe/redact.ts';
 import { parseRetryAfter } from './http-client.ts';
 import type { HttpClient } from './http-client.ts';
 import type { FetchedToken } from './token-cache.ts';
@@ -11,14 +12,23 @@ export interface ClientCredentialsOptions {
   auth?: 'post' | 'basic';
 }
 
-/** The token endpoint answered, but not with a token. Never carries the secret or the raw body. */
+/**
+ * The token endpoint answered, but not with a token. Never carries the secret or the raw body: the
+ * vendor's words are redacted (a token endpoint may echo the form it got, `client_secret=…` included).
+ */
 export class TokenRequestError extends Error {
+  readonly vendorMessage: string;
+
   constructor(
     readonly status: number,
-    readonly vendorMessage: string,
+    vendorMessage: string,
     readonly retryAfterMs?: number,
+    /** Where the request went (origin and path, no query), for "not found" advice. */
+    readonly endpoint?: string,
   ) {
-    super(`token request refused with HTTP ${status}${vendorMessage ? `: ${vendorMessage}` : ''}`);
+    const clean = redactSecrets(vendorMessage);
+    super(`token request refused with HTTP ${status}${clean ? `: ${clean}` : ''}`);
+    this.vendorMessage = clean;
     this.name = 'TokenRequestError';
   }
 }
@@ -27,6 +37,8 @@ export function clientCredentials(
   http: HttpClient,
   o: ClientCredentialsOptions,
 ): () => Promise<FetchedToken> {
+  // The secret and every token fetched are registered, so that no later text can show them.
+  registerSecret(o.clientSecret);
   return async () => {
     const form: Record<string, string> = { grant_type: 'client_credentials' };
     const headers: Record<string, string> = {};
@@ -51,10 +63,12 @@ export function clientCredentials(
       const retryAfter = res.headers['retry-after'];
       throw new TokenRequestError(
         res.status,
-        oauthErrorText(body),
+        redactSecrets(oauthErrorText(body), { secrets: [o.clientSecret], maxLength: 300 }),
         parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+        `${http.origin}${http.basePath}${o.tokenPath.split('?')[0] ?? ''}`,
       );
     }
+    registerSecret(body.access_token);
     const expiresIn = Number(body.expires_in);
     return { accessToken: body.access_token, ...(Number.isFinite(expiresIn) ? { expiresIn } : {}) };
   };
@@ -71,5 +85,6 @@ function oauthErrorText(body: Record<string, unknown>): string {
   const parts = [body.error, body.error_description, body.error_hint]
     .map(nested)
     .filter((v): v is string => v !== undefined && v !== '');
-  return parts.join(': ').slice(0, 300);
+  // Cut after redaction (the caller's), never before: a cut secret no longer matches anything.
+  return parts.join(': ').slice(0, 4000);
 }

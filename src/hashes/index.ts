@@ -1,5 +1,6 @@
 export * from './identify.ts';
 export * from './verify.ts';
+export * from './limits.ts';
 export * from './encode-cidaas.ts';
 export * from './encode-cloudentity.ts';
 export * from './plan.ts';

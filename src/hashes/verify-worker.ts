@@ -4,18 +4,20 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { PasswordHash } from '../model/index.ts';
+import type { HashLimits } from './limits.ts';
 import { verify } from './verify.ts';
 
 interface Task {
   id: number;
   hash: PasswordHash;
   password: string;
+  limits?: HashLimits;
 }
 
 const port = parentPort;
 if (port) {
   port.on('message', (task: Task) => {
-    verify(task.hash, task.password).then(
+    verify(task.hash, task.password, task.limits).then(
       (ok) => port.postMessage({ id: task.id, ok }),
       (e: unknown) => port.postMessage({ id: task.id, error: e instanceof Error ? e.message : 'verification failed' }),
     );

@@ -1,6 +1,7 @@
 import { createCipheriv } from 'node:crypto';
 import type { PasswordHash } from '../model/index.ts';
 import { md5Crypt } from './crypt-impl.ts';
+import { assertWithinLimits, DEFAULT_HASH_LIMITS, type HashLimits } from './limits.ts';
 import { cryptEncode64, fromBase64 } from './encoding.ts';
 import { verifyBcrypt2x, verifyDesCrypt, verifySpringSha256 } from './verify-legacy.ts';
 import { verifyYescrypt } from './yescrypt.ts';
@@ -117,10 +118,12 @@ function verifyMd5Crypt(h: PasswordHash, password: string): boolean {
 
 /**
  * Check a plaintext against a parsed legacy hash. Resolves false on a mismatch; rejects with
- * UnsupportedHashError when the algorithm cannot be checked here. Slow algorithms run on libuv's
+ * UnsupportedHashError when the algorithm cannot be checked here, and with HashLimitError, before
+ * any work, when a cost parameter is above `limits` (limits.ts). Slow algorithms run on libuv's
  * pool or natively; use the worker pool (worker-pool.ts) for bulk checks.
  */
-export async function verify(hash: PasswordHash, password: string): Promise<boolean> {
+export async function verify(hash: PasswordHash, password: string, limits: HashLimits = DEFAULT_HASH_LIMITS): Promise<boolean> {
+  assertWithinLimits(hash, limits);
   switch (hash.algorithm) {
     case 'bcrypt':
       if (hash.params.variant === '2x') return verifyBcrypt2x(str(hash, 'mcf') || hash.encoded, password);

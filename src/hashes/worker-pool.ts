@@ -2,12 +2,25 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { PasswordHash } from '../model/index.ts';
 import { siblingModule, startTsWorker } from '../runtime/ts-worker.ts';
+import { assertWithinLimits, DEFAULT_HASH_LIMITS, type HashLimits } from './limits.ts';
 
 export interface VerifyPoolOptions {
   /** Worker threads; default: available cores. */
   size?: number;
   /** Tasks queued beyond the workers before verify() rejects, to keep memory bounded. Default 10000. */
   maxQueue?: number;
+  /** Cost bounds (limits.ts): a hash above them is refused before it reaches a worker. */
+  limits?: HashLimits;
+  /** Default deadline of one verify, queueing included; none when unset. */
+  deadlineMs?: number;
+}
+
+/** The verify did not finish within its deadline; the worker running it was stopped and replaced. */
+export class VerifyDeadlineError extends Error {
+  constructor(ms: number) {
+    super(`verification did not finish within ${ms} ms`);
+    this.name = 'VerifyDeadlineError';
+  }
 }
 
 interface Pending {
@@ -16,6 +29,7 @@ interface Pending {
   password: string;
   resolve: (ok: boolean) => void;
   reject: (e: Error) => void;
+  timer?: NodeJS.Timeout;
 }
 
 interface Slot {
@@ -37,12 +51,16 @@ export class VerifyPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private readonly maxQueue: number;
+  private readonly limits: HashLimits;
+  private readonly deadlineMs: number | undefined;
   private nextId = 1;
   private closed = false;
 
   constructor(options: VerifyPoolOptions = {}) {
     const size = Math.max(1, options.size ?? availableParallelism());
     this.maxQueue = options.maxQueue ?? 10_000;
+    this.limits = options.limits ?? DEFAULT_HASH_LIMITS;
+    this.deadlineMs = options.deadlineMs;
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
@@ -65,7 +83,14 @@ export class VerifyPool {
   private crash(slot: Slot, e: Error): void {
     const task = slot.busy;
     slot.busy = undefined;
-    task?.reject(new Error(`verify worker failed: ${e.message}`));
+    if (task) {
+      clearTimeout(task.timer);
+      task.reject(new Error(`verify worker failed: ${e.message}`));
+    }
+    this.replace(slot);
+  }
+
+  private replace(slot: Slot): void {
     if (this.closed) return;
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
@@ -78,6 +103,7 @@ export class VerifyPool {
     const task = slot.busy;
     slot.busy = undefined;
     if (task && task.id === reply.id) {
+      clearTimeout(task.timer);
       if ('error' in reply) task.reject(new Error(reply.error));
       else task.resolve(reply.ok);
     }
@@ -91,26 +117,56 @@ export class VerifyPool {
       if (!task) return;
       slot.busy = task;
       slot.worker.ref();
-      slot.worker.postMessage({ id: task.id, hash: task.hash, password: task.password });
+      slot.worker.postMessage({ id: task.id, hash: task.hash, password: task.password, limits: this.limits });
     }
     // Idle workers must not keep the process alive.
     for (const slot of this.slots) if (!slot.busy) slot.worker.unref();
   }
 
-  verify(hash: PasswordHash, password: string): Promise<boolean> {
+  /**
+   * Resolves true/false; rejects with HashLimitError at once for a hash above the bounds, with
+   * VerifyDeadlineError when `deadlineMs` passes first (a running check is stopped by terminating
+   * its worker, since native bcrypt/argon2 cannot be interrupted; a fresh worker takes its place).
+   */
+  verify(hash: PasswordHash, password: string, options: { deadlineMs?: number } = {}): Promise<boolean> {
     if (this.closed) return Promise.reject(new Error('verify pool is closed'));
+    try {
+      assertWithinLimits(hash, this.limits);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     if (this.queue.length >= this.maxQueue) return Promise.reject(new Error('verify pool queue is full'));
+    const deadline = options.deadlineMs ?? this.deadlineMs;
     return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, hash, password, resolve, reject });
+      const task: Pending = { id: this.nextId++, hash, password, resolve, reject };
+      if (deadline !== undefined) task.timer = setTimeout(() => this.expire(task, deadline), deadline);
+      this.queue.push(task);
       this.pump();
     });
   }
 
+  private expire(task: Pending, ms: number): void {
+    const queued = this.queue.indexOf(task);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    else {
+      const slot = this.slots.find((s) => s.busy === task);
+      if (slot) {
+        slot.busy = undefined;
+        this.replace(slot);
+      }
+    }
+    task.reject(new VerifyDeadlineError(ms));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.queue.splice(0)) t.reject(new Error('verify pool closed'));
+    for (const t of this.queue.splice(0)) {
+      clearTimeout(t.timer);
+      t.reject(new Error('verify pool closed'));
+    }
     await Promise.all(
       this.slots.map(async (s) => {
+        clearTimeout(s.busy?.timer);
         s.busy?.reject(new Error('verify pool closed'));
         await s.worker.terminate();
       }),

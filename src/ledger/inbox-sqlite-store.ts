@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { InboxRetryPolicy, NextClaim, SettleTotals, UserSettlement } from './inbox.ts';
 import { dedupeKey, nextSlot } from './inbox-dedupe-key.ts';
+import { preparePrivateDatabase } from './private-file.ts';
 import { prepareInboxSchema, RATE_BUCKET_MS, RATE_BUCKETS } from './inbox-sqlite-schema.ts';
 import {
   addEventRow,
@@ -62,7 +61,7 @@ export class InboxStore {
   private syncMode: 'FULL' | 'NORMAL';
 
   constructor(file: string, options: SqliteInboxOptions = {}) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    preparePrivateDatabase(file);
     this.db = new Database(file);
     // Takes effect only when the file is created, so a file gets the same pages whether `run` (the
     // ledger sets 16 KiB) or `sync` made it. Against 4 KiB, 1M events from NATS: 20.3k against 18.0k
@@ -75,6 +74,8 @@ export class InboxStore {
     // Fewer, larger checkpoints (each one fsyncs the main file) and a page cache that holds the hot indexes.
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.pragma('cache_size = -65536');
+    // The payload sweep (scrub) must leave nothing behind: freed cells and pages are zeroed.
+    this.db.pragma('secure_delete = ON');
     prepareInboxSchema(this.db, file);
     const seed = this.db.prepare(`INSERT OR IGNORE INTO inbox_counters (name, value) VALUES (?, 0)`);
     for (const c of COUNTERS) seed.run(c);

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Outcome, User } from '../model/index.ts';
 import type {
@@ -21,6 +19,8 @@ import type {
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './schema-sqlite.ts';
 import { isOwnerAlive } from './owner.ts';
 import { BackgroundCheckpointer } from './checkpointer.ts';
+import { redactReason, redactSecrets } from '../observe/redact.ts';
+import { preparePrivateDatabase } from './private-file.ts';
 
 /** Pause between two background passes over the WAL. */
 const CHECKPOINT_INTERVAL_MS = 50;
@@ -70,7 +70,7 @@ export class SqliteLedger implements Ledger {
     readonly file: string,
     options: SqliteLedgerOptions = {},
   ) {
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    preparePrivateDatabase(file);
     this.db = new Database(file);
     // Takes effect only when the file is created. Against 4 and 8 KiB pages, the least CPU to stage
     // and settle for sequential and random legacy ids alike (BENCHMARKS.md, session 9).
@@ -86,6 +86,9 @@ export class SqliteLedger implements Ledger {
     // random legacy ids and 10–15 MB less peak RSS (BENCHMARKS.md, session 11); 2 MiB began to cost
     // with random ids.
     this.db.pragma('cache_size = -4096');
+    // A changed user's old payload (its old hash) is zeroed where that costs no extra I/O; the
+    // inbox, which clears payloads on purpose, uses the full setting.
+    this.db.pragma('secure_delete = FAST');
     this.db.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     const storedVersion = () => {
       const v = this.db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
@@ -318,7 +321,8 @@ export class SqliteLedger implements Ledger {
 
   recordRejects(runId: number, rejects: SourceReject[]): void {
     this.db.transaction(() => {
-      for (const r of rejects) this.q.insertReject.run(runId, r.position, r.sourceId ?? null, r.reason);
+      // Source rejects name the record's own fields (kept), never a secret or a hash (removed).
+      for (const r of rejects) this.q.insertReject.run(runId, r.position, r.sourceId ?? null, redactSecrets(r.reason, { maxLength: 500 }));
     }).immediate();
   }
 
@@ -386,6 +390,14 @@ export class SqliteLedger implements Ledger {
     const summary: SettleSummary = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0 };
     const items = new Map(batch.items.map((i) => [i.sourceId, i]));
     const okByAction: Record<'created' | 'updated' | 'deleted', string[]> = { created: [], updated: [], deleted: [] };
+    // Reasons are redacted where they are stored too (targets already do when they make them): a
+    // batch's users mostly share one reason, so each distinct text is cleaned once.
+    const cleaned = new Map<string, string>();
+    const clean = (reason: string): string => {
+      let c = cleaned.get(reason);
+      if (c === undefined) cleaned.set(reason, (c = redactReason(reason)));
+      return c;
+    };
     this.db.transaction(() => {
       for (const o of outcomes) {
         const item = items.get(o.sourceId);
@@ -396,16 +408,16 @@ export class SqliteLedger implements Ledger {
           okByAction[o.action].push(o.sourceId);
           summary[o.action] += 1;
         } else if (o.kind === 'rejected') {
-          this.q.settleDead.run({ ...base, attempts: item.attempts + 1, reason: o.reason, code: o.code ?? null });
+          this.q.settleDead.run({ ...base, attempts: item.attempts + 1, reason: clean(o.reason), code: o.code ?? null });
           summary.dead += 1;
         } else {
           const attempts = item.attempts + 1;
           if (attempts >= policy.maxAttempts) {
-            this.q.settleDead.run({ ...base, attempts, reason: `gave up after ${attempts} attempts: ${o.reason}`, code: 'retries-exhausted' });
+            this.q.settleDead.run({ ...base, attempts, reason: `gave up after ${attempts} attempts: ${clean(o.reason)}`, code: 'retries-exhausted' });
             summary.dead += 1;
           } else {
             const delay = o.retryAfterMs ?? policy.backoffMs(attempts);
-            this.q.settleRetry.run({ ...base, attempts, notBefore: now + delay, reason: o.reason });
+            this.q.settleRetry.run({ ...base, attempts, notBefore: now + delay, reason: clean(o.reason) });
             summary.retried += 1;
           }
         }

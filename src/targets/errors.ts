@@ -1,3 +1,5 @@
+import { redactSecrets } from '../observe/redact.ts';
+
 /**
  * Errors a target raises instead of returning outcomes. They are fatal for the run: retrying cannot
  * help until a person changes the config or the vendor changes the client. The engine recognises
@@ -11,7 +13,9 @@ export class TargetAuthError extends Error {
     /** What to ask the vendor (or tenant admin) for. */
     readonly remedy: string,
   ) {
-    super(`${target}: ${message}. ${remedy}`);
+    // Vendor text goes into these messages (a 403 body, a token endpoint's error_description), and
+    // vendors echo requests: the message is redacted when it is made, before anyone can print it.
+    super(redactSecrets(`${target}: ${message}. ${remedy}`));
     this.name = 'TargetAuthError';
   }
 }
@@ -23,7 +27,7 @@ export class TargetUnreachableError extends Error {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(`${target}: cannot reach ${url} (${detail}); check baseUrl, network and TLS settings`, options);
+    super(redactSecrets(`${target}: cannot reach ${url} (${detail}); check baseUrl, network and TLS settings`), options);
     this.name = 'TargetUnreachableError';
   }
 }
@@ -34,7 +38,7 @@ export class TargetConfigError extends Error {
     readonly target: string,
     message: string,
   ) {
-    super(`${target}: ${message}`);
+    super(redactSecrets(`${target}: ${message}`));
     this.name = 'TargetConfigError';
   }
 }

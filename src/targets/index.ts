@@ -1,6 +1,7 @@
 import type { TargetConfig } from '../config/target.ts';
 import { CidaasAdapter } from './cidaas/adapter.ts';
 import { CloudentityAdapter } from './cloudentity/adapter.ts';
+import { withRedactedReasons } from './common/redacting-target.ts';
 import type { SingleUserTarget } from './target.ts';
 
 export * from './target.ts';
@@ -11,12 +12,15 @@ export type { CloudentityAdapterOptions } from './cloudentity/adapter.ts';
 export { uuidV5 } from './common/uuid-v5.ts';
 export { cloudentityUserId } from './cloudentity/ids.ts';
 
-/** The production adapter for a target config. Nothing is contacted until the first call (or `open()`). */
+/**
+ * The production adapter for a target config. Nothing is contacted until the first call (or `open()`).
+ * Every reason and error it gives back is redacted (common/redacting-target.ts): vendors echo requests.
+ */
 export function createTarget(config: TargetConfig): SingleUserTarget {
   switch (config.kind) {
     case 'cidaas':
-      return new CidaasAdapter(config);
+      return withRedactedReasons(new CidaasAdapter(config), [config.clientSecret]);
     case 'cloudentity':
-      return new CloudentityAdapter(config);
+      return withRedactedReasons(new CloudentityAdapter(config), [config.clientSecret]);
   }
 }

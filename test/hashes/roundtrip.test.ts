@@ -18,7 +18,7 @@ import { verifyCloudentityHash } from '../../src/emulators/cloudentity/verify-ha
 import { cloudentityLogin } from './reference-decoders.ts';
 
 /** The emulators' own login semantics (the check behind POST /_emulator/login). */
-const NO_VERIFIER = { url: undefined, token: undefined };
+const NO_VERIFIER = undefined;
 const CE_SEMANTICS = { valueEncoding: 'base64', saltEncoding: 'base64', saltOrder: 'password-salt' } as const;
 
 // @node-rs/argon2's Algorithm is an ambient const enum, unusable under verbatimModuleSyntax.

@@ -71,10 +71,11 @@ suite('verifier service (cidaas CUSTOM_* compare) and cidaas emulator login roun
     const info = cidaasVerifierInfo(parsed.hash, 'CUSTOM_X');
     expect((await compare(undefined, info, 's3cret')).status).toBe(401);
     expect((await compare('forged', info, 's3cret')).status).toBe(401);
-    expect(await compare(token, info, 's3cret')).toEqual({ status: 200, body: { data: { verified: true } } });
-    expect(await compare(token, info, 'nope')).toEqual({ status: 200, body: { data: { verified: false } } });
-    const noAction = await json(`${service.url}/verify`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
-    expect(noAction.status).toBe(400);
+    // The envelope of cidaas's own sample custom-hash service: {status, success, data: {verified}}.
+    expect(await compare(token, info, 's3cret')).toEqual({ status: 200, body: { success: true, status: 200, data: { verified: true } } });
+    expect(await compare(token, info, 'nope')).toEqual({ status: 200, body: { success: true, status: 200, data: { verified: false } } });
+    const badAction = await json(`${service.url}/verify?action=hash`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(badAction.status).toBe(400);
   });
 
   async function migrate(email: string, info: CidaasPasswordHashInfo): Promise<void> {

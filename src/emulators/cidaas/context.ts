@@ -2,6 +2,7 @@ import type { FaultInjector } from '../shared/faults.ts';
 import type { EmuRequest, Reply } from '../shared/router.ts';
 import type { TokenStore } from '../shared/tokens.ts';
 import type { EmulatorStats } from '../shared/types.ts';
+import type { CustomVerifierClient } from './custom-verifier.ts';
 import { cidaasError } from './errors.ts';
 import type { CidaasClient, CidaasEmulatorOptions } from './options.ts';
 import type { EntityRules } from './rules.ts';
@@ -18,6 +19,8 @@ export interface CidaasContext {
   rules: EntityRules;
   /** Set once the server runs; per-user failure injection reads it. */
   faults?: FaultInjector;
+  /** The customer's verifier for CUSTOM_* algorithms, when one is configured. */
+  verifier?: CustomVerifierClient | undefined;
 }
 
 export type Authorized = { ok: true; client: CidaasClient } | { ok: false; reply: Reply };

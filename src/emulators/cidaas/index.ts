@@ -4,6 +4,7 @@ import { emptyStats } from '../shared/stats.ts';
 import { TokenStore } from '../shared/tokens.ts';
 import type { EmulatorHandle } from '../shared/types.ts';
 import { handleBulk } from './bulk.ts';
+import { CustomVerifierClient } from './custom-verifier.ts';
 import type { CidaasContext } from './context.ts';
 import { cidaasError } from './errors.ts';
 import { checkLogin, handleLogin, type LoginResult } from './login.ts';
@@ -25,6 +26,7 @@ export type {
 } from './options.ts';
 export type { CidaasUser, StoredPassword } from './store.ts';
 export type { LoginResult } from './login.ts';
+export type { CustomVerifierOptions } from './custom-verifier.ts';
 export type { EmulatorHandle, EmulatorStats, FaultOptions } from '../shared/types.ts';
 
 export interface CidaasEmulatorHandle extends EmulatorHandle {
@@ -46,6 +48,7 @@ export async function startCidaasEmulator(input: CidaasEmulatorInput = {}): Prom
     clients: new Map(options.clients.map((c) => [c.clientId, c])),
     disposableDomains,
     rules,
+    verifier: options.customVerifier ? new CustomVerifierClient(options.customVerifier, options.clock) : undefined,
   };
   const sweep = (): void => {
     if (ctx.store.scheduled.size > 0) stats.usersDeleted += ctx.store.sweep(options.clock());

@@ -6,7 +6,9 @@ import { verifyCidaasHash } from './verify-hash.ts';
 
 export type LoginResult =
   | { ok: true; sub: string }
-  | { ok: false; reason: 'unknown user' | 'wrong password' | 'must reset' | 'locked' | 'inactive' | 'no password' | 'unsupported algorithm'; sub?: string };
+  | { ok: false; reason: 'unknown user' | 'wrong password' | 'must reset' | 'locked' | 'inactive' | 'no password' | 'unsupported algorithm'; sub?: string }
+  /** The CUSTOM_* verifier could not give a verdict; `detail` says why (unreachable, refused the credentials). */
+  | { ok: false; reason: 'verifier error'; detail: string; sub: string };
 
 /** Looks the identifier up as email, mobile number or username of the given provider. */
 function findSub(ctx: CidaasContext, identifier: string, provider: string): string | undefined {
@@ -36,11 +38,10 @@ export async function checkLogin(ctx: CidaasContext, identifier: string, passwor
   }
   const algorithms = ctx.options.algorithms;
   const config = algorithms[stored.info.algorithmTypeId] ?? algorithms['*'] ?? {};
-  const verdict = await verifyCidaasHash(stored.info, password, config, {
-    url: ctx.options.customVerifierUrl,
-    token: ctx.options.customVerifierToken,
-  });
+  let verifierError = '';
+  const verdict = await verifyCidaasHash(stored.info, password, config, ctx.verifier, (detail) => (verifierError = detail));
   if (verdict === 'match') return { ok: true, sub: user.sub };
+  if (verdict === 'verifier-error') return { ok: false, reason: 'verifier error', detail: verifierError, sub: user.sub };
   return { ok: false, reason: verdict === 'unsupported' ? 'unsupported algorithm' : 'wrong password', sub: user.sub };
 }
 

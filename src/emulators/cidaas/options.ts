@@ -1,5 +1,6 @@
 import type { BinaryEncoding, DigestName } from '../../hashes/primitives.ts';
 import { DEFAULT_FAULTS, type CommonEmulatorOptions, type FaultOptions } from '../shared/types.ts';
+import type { CustomVerifierOptions } from './custom-verifier.ts';
 
 export const CIDAAS_SCOPES = [
   'cidaas:bulk_user_create',
@@ -68,12 +69,26 @@ export interface CidaasEmulatorOptions extends CommonEmulatorOptions {
   deletionGraceSeconds: number;
   /** Per algorithmTypeId configuration; the key `*` applies to all others. */
   algorithms: Record<string, CidaasAlgorithmConfig>;
-  /** Verifier service for CUSTOM_* algorithmTypeIds (`POST <url>?action=compare`). */
-  customVerifierUrl?: string | undefined;
-  customVerifierToken?: string | undefined;
+  /** Verifier service for CUSTOM_* algorithmTypeIds and how to call it (custom-verifier.ts); none: CUSTOM_* logins are "unsupported algorithm". */
+  customVerifier: CustomVerifierOptions | undefined;
 }
 
-export type CidaasEmulatorInput = Partial<Omit<CidaasEmulatorOptions, 'faults'>> & { faults?: Partial<FaultOptions> };
+export type CidaasEmulatorInput = Partial<Omit<CidaasEmulatorOptions, 'faults' | 'customVerifier'>> & {
+  faults?: Partial<FaultOptions>;
+  customVerifier?: Partial<CustomVerifierOptions>;
+  /** Shorthands: the verifier's URL, and a static bearer token for it. */
+  customVerifierUrl?: string | undefined;
+  customVerifierToken?: string | undefined;
+};
+
+function resolveCustomVerifier(input: CidaasEmulatorInput): CustomVerifierOptions | undefined {
+  const c = input.customVerifier ?? {};
+  const url = c.url ?? input.customVerifierUrl;
+  if (url === undefined) return undefined;
+  const token = c.token ?? input.customVerifierToken;
+  const auth = c.auth ?? (token !== undefined ? 'bearer' : c.clientId !== undefined ? 'client-credentials' : 'none');
+  return { url, auth, clientId: c.clientId, clientSecret: c.clientSecret, tokenUrl: c.tokenUrl, token, action: c.action ?? 'query', timeoutMs: c.timeoutMs ?? 10_000 };
+}
 
 export const DEFAULT_DISPOSABLE_DOMAINS = [
   'mailinator.com',
@@ -115,7 +130,6 @@ export function resolveCidaasOptions(input: CidaasEmulatorInput = {}): CidaasEmu
     passwordOverwriteWithoutMigrationMode: input.passwordOverwriteWithoutMigrationMode ?? 'fail',
     deletionGraceSeconds: input.deletionGraceSeconds ?? 172_800,
     algorithms: input.algorithms ?? {},
-    customVerifierUrl: input.customVerifierUrl,
-    customVerifierToken: input.customVerifierToken,
+    customVerifier: resolveCustomVerifier(input),
   };
 }

@@ -9,14 +9,11 @@ import {
   pbkdf2Derive,
   type DigestName,
 } from '../../hashes/primitives.ts';
+import type { CustomVerifierClient } from './custom-verifier.ts';
 import type { CidaasAlgorithmConfig } from './options.ts';
 
-export type HashVerdict = 'match' | 'mismatch' | 'unsupported';
-
-export interface CustomVerifier {
-  url: string | undefined;
-  token: string | undefined;
-}
+/** `verifier-error`: a CUSTOM_* check could not be made (verifier down, refused the emulator's credentials). */
+export type HashVerdict = 'match' | 'mismatch' | 'unsupported' | 'verifier-error';
 
 const DIGEST_IN_ID = /(SHA)[-_]?(1|224|256|384|512)|(MD5)/i;
 
@@ -35,7 +32,8 @@ export async function verifyCidaasHash(
   info: CidaasPasswordHashInfo,
   password: string,
   config: CidaasAlgorithmConfig,
-  custom: CustomVerifier,
+  custom: CustomVerifierClient | undefined,
+  onVerifierError?: (detail: string) => void,
 ): Promise<HashVerdict> {
   const id = info.algorithmTypeId.toUpperCase();
   const salt = info.hData?.['salt'];
@@ -43,7 +41,15 @@ export async function verifyCidaasHash(
 
   if (id.startsWith('BCRYPT_')) return verdict(await bcryptVerify(password, info.passwordHash));
   if (id.startsWith('ARGON')) return verdict(await argon2Verify(password, info.passwordHash));
-  if (id.startsWith('CUSTOM_')) return verifyRemotely(info, password, custom);
+  if (id.startsWith('CUSTOM_')) {
+    if (custom === undefined) return 'unsupported';
+    const v = await custom.compare(info, password);
+    if (v.kind === 'error') {
+      onVerifierError?.(v.detail);
+      return 'verifier-error';
+    }
+    return v.kind;
+  }
   if (id.startsWith('PBKDF2')) {
     const iterations = Number(info.hData?.['iterations']);
     const want = decode(info.passwordHash.trim(), config.hashEncoding ?? 'hex');
@@ -70,25 +76,4 @@ export async function verifyCidaasHash(
     return verdict(constantTimeEqual(digest(digestFromId(id, 'sha256'), input), expected(info, config)));
   }
   return 'unsupported';
-}
-
-/** CUSTOM_* algorithms: cidaas asks the customer's service `POST <url>?action=compare`. */
-async function verifyRemotely(info: CidaasPasswordHashInfo, password: string, custom: CustomVerifier): Promise<HashVerdict> {
-  if (custom.url === undefined) return 'unsupported';
-  const url = new URL(custom.url);
-  url.searchParams.set('action', 'compare');
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (custom.token !== undefined) headers['authorization'] = `Bearer ${custom.token}`;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      passwordVerification: { passwordHash: info.passwordHash, hData: info.hData ?? {} },
-      password,
-      algorithm: info.algorithmTypeId,
-    }),
-  });
-  if (!res.ok) return 'mismatch';
-  const body = (await res.json().catch(() => undefined)) as { data?: { verified?: unknown } } | undefined;
-  return body?.data?.verified === true ? 'match' : 'mismatch';
 }

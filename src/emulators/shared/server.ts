@@ -66,7 +66,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
 
     const body = await readBody(req, options.maxBodyBytes);
     if (body === undefined) return reply(spec.errorReply(413, 'request body too large'));
-    recorder?.record(method, url.pathname, body);
+    recorder?.record(method, url.pathname, body, req.headers['content-type']);
 
     const router = isApi ? api : inspection;
     const match = router.match(method, url.pathname);

@@ -1,8 +1,10 @@
+import { sleep } from '../../delivery/aimd.ts';
+import { backoffWithJitter } from '../../delivery/backoff.ts';
 import { TransportError } from '../../delivery/http-client.ts';
 import type { HttpClient, HttpRequest, HttpResponse, TransportFailure } from '../../delivery/http-client.ts';
 import { TokenRequestError } from '../../delivery/oauth-client-credentials.ts';
 import type { TokenCache } from '../../delivery/token-cache.ts';
-import { TargetAuthError, TargetUnreachableError } from '../errors.ts';
+import { TargetAuthError, TargetConfigError, TargetUnreachableError } from '../errors.ts';
 
 /** An HTTP answer the adapter must interpret, or a reason to try the whole call again later. */
 export type Exchange =
@@ -18,6 +20,19 @@ export interface AuthAdvice {
   /** What to check when the token endpoint refuses the client itself. */
   badClient: string;
 }
+
+/**
+ * How `open()` retries a token endpoint that answers "not now" (429, 5xx, a timeout): a tenant's
+ * identity service restarting, or a gateway's hiccup, should not stop a run or a sync service at
+ * start. Full-jitter backoff; 6 attempts span about 8–15 s.
+ */
+export interface OpenRetry {
+  attempts: number;
+  baseMs: number;
+  capMs: number;
+}
+
+export const DEFAULT_OPEN_RETRY: OpenRetry = { attempts: 6, baseMs: 500, capMs: 8_000 };
 
 export interface SessionCounters {
   requests: number;
@@ -37,6 +52,7 @@ export class TargetSession {
     readonly http: HttpClient,
     private readonly tokens: TokenCache,
     private readonly advice: AuthAdvice,
+    private readonly openRetry: OpenRetry = DEFAULT_OPEN_RETRY,
   ) {}
 
   /** The transport half of `TargetStats`; adapters add their own counters. */
@@ -44,11 +60,22 @@ export class TargetSession {
     return { requests: this.counters.requests, tokenFetches: this.tokens.fetchCount, tokenRefreshesAfter401: this.counters.tokenRefreshesAfter401 };
   }
 
-  /** Fetch a token now so that a bad URL or bad credentials stop the run before any user is claimed. */
+  /**
+   * Fetch a token now so that a bad URL or bad credentials stop the run before any user is claimed.
+   * "Not now" answers are retried with backoff (see `OpenRetry`); refusals and a missing endpoint
+   * are fatal at once.
+   */
   async open(): Promise<void> {
-    const t = await this.token();
-    if (typeof t !== 'string') {
-      throw new TargetUnreachableError(this.target, this.http.origin, t.reason);
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      const t = await this.token();
+      if (typeof t === 'string') return;
+      if (attempt >= this.openRetry.attempts) {
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        throw new TargetUnreachableError(this.target, this.http.origin, `${t.reason}, ${attempt} attempts over ${seconds} s`);
+      }
+      const backoff = backoffWithJitter(attempt, this.openRetry.baseMs, this.openRetry.capMs);
+      await sleep(Math.min(Math.max(backoff, t.retryAfterMs ?? 0), Math.max(this.openRetry.capMs, backoff)));
     }
   }
 
@@ -104,6 +131,13 @@ export class TargetSession {
           };
         }
         const detail = err.vendorMessage ? `: ${err.vendorMessage}` : '';
+        if (err.status === 404 || err.status === 405) {
+          // Not the client's fault: nothing answers token requests at that path.
+          throw new TargetConfigError(
+            this.target,
+            `the token endpoint ${err.endpoint ?? this.http.origin} answered HTTP ${err.status} (not found${detail}): check baseUrl (a path prefix there is kept) and tokenPath`,
+          );
+        }
         throw new TargetAuthError(
           this.target,
           err.status,

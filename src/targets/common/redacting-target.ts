@@ -1,0 +1,78 @@
+import type { Outcome } from '../../model/index.ts';
+import { redactReason, redactSecrets } from '../../observe/redact.ts';
+import type { Target } from '../target.ts';
+
+/** The methods whose answers carry per-user reasons (Outcome or Outcome[]). */
+const OUTCOME_METHODS: ReadonlySet<PropertyKey> = new Set([
+  'upsert',
+  'upsertEncoded',
+  'remove',
+  'upsertOne',
+  'updateProfile',
+  'changeEmail',
+  'changePassword',
+  'setStatus',
+  'deleteOne',
+]);
+
+/**
+ * The adapter as the engine and the sync see it: every reason it returns is redacted (secrets,
+ * tokens, hashes, identifiers; see observe/redact.ts) and every error it throws has its message
+ * and stack cleaned of secrets, whatever the vendor echoed into them. This is where a target's
+ * words enter the ledger, the inbox and every report, so no adapter path can skip it.
+ *
+ * A Proxy rather than a wrapper class, so methods an adapter adds later (read APIs, say) pass
+ * through unchanged instead of disappearing behind an interface.
+ */
+export function withRedactedReasons<T extends Target>(target: T, secrets: readonly string[] = []): T {
+  // Keyed by the function itself, not its name: a method replaced on the target later is wrapped afresh.
+  const wrapped = new WeakMap<object, unknown>();
+  return new Proxy(target, {
+    get(obj, prop) {
+      const value: unknown = Reflect.get(obj, prop, obj);
+      if (typeof value !== 'function') return value;
+      const cached = wrapped.get(value);
+      if (cached !== undefined) return cached;
+      const fn = value as (...args: unknown[]) => unknown;
+      const outcomes = OUTCOME_METHODS.has(prop);
+      const call = (...args: unknown[]): unknown => {
+        let result: unknown;
+        try {
+          result = fn.apply(obj, args);
+        } catch (err) {
+          throw cleanError(err, secrets);
+        }
+        if (!(result instanceof Promise)) return result;
+        return result.then(
+          (r: unknown) => (outcomes ? cleanOutcomes(r, secrets) : r),
+          (err: unknown) => {
+            throw cleanError(err, secrets);
+          },
+        );
+      };
+      wrapped.set(value, call);
+      return call;
+    },
+  });
+}
+
+function cleanOutcomes(result: unknown, secrets: readonly string[]): unknown {
+  if (Array.isArray(result)) return result.map((o) => cleanOutcome(o as Outcome, secrets));
+  return result !== null && typeof result === 'object' && 'kind' in result ? cleanOutcome(result as Outcome, secrets) : result;
+}
+
+function cleanOutcome(o: Outcome, secrets: readonly string[]): Outcome {
+  if (o.kind === 'ok') return o;
+  return { ...o, reason: redactReason(o.reason, { secrets }) };
+}
+
+/** Errors keep their class (the engine tells fatal ones apart by it); only their words are cleaned. */
+export function cleanError(err: unknown, secrets: readonly string[] = []): unknown {
+  if (!(err instanceof Error)) return new Error(redactSecrets(String(err), { secrets }));
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
+    e.message = redactSecrets(e.message, { secrets });
+    if (e.stack !== undefined) e.stack = redactSecrets(e.stack, { secrets });
+    e = e.cause;
+  }
+  return err;
+}
