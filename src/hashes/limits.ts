@@ -32,6 +32,8 @@ export const DEFAULT_HASH_LIMITS = {
   scryptR: 8,
   /** scrypt parallelism p (sequential here: p times the work). Kratos: 10; 16 admits RFC 7914's own vector. */
   scryptP: 16,
+  /** yescrypt memory (128·N·r bytes) in KiB; libxcrypt's default j9T uses 16 MiB. */
+  yescryptMemoryKiB: 256 * 1024,
   /** PBKDF2 iterations. Kratos: 10,000,000. */
   pbkdf2Iterations: 10_000_000,
   /** Derived-key bytes of PBKDF2 and scrypt: each extra block of PBKDF2 repeats every iteration. */
@@ -57,6 +59,8 @@ interface LimitRule {
   limit: HashLimitName;
 }
 
+const PBKDF2 = ['pbkdf2-sha1', 'pbkdf2-sha224', 'pbkdf2-sha256', 'pbkdf2-sha384', 'pbkdf2-sha512', 'pbkdf2-sha3-224', 'pbkdf2-sha3-384'];
+
 /** Which parameter of which algorithm each limit bounds. */
 export const LIMIT_RULES: readonly LimitRule[] = [
   { algorithms: ['bcrypt', 'bcrypt-sha256', 'wordpress-bcrypt'], param: 'cost', limit: 'bcryptCost' },
@@ -65,9 +69,11 @@ export const LIMIT_RULES: readonly LimitRule[] = [
   { algorithms: ['argon2id', 'argon2i', 'argon2d'], param: 'p', limit: 'argon2Parallelism' },
   { algorithms: ['scrypt'], param: 'N', limit: 'scryptN' },
   { algorithms: ['scrypt'], param: 'r', limit: 'scryptR' },
-  { algorithms: ['scrypt'], param: 'p', limit: 'scryptP' },
-  { algorithms: ['scrypt', 'pbkdf2-sha1', 'pbkdf2-sha256', 'pbkdf2-sha512'], param: 'keyLength', limit: 'derivedKeyBytes' },
-  { algorithms: ['pbkdf2-sha1', 'pbkdf2-sha256', 'pbkdf2-sha512'], param: 'iterations', limit: 'pbkdf2Iterations' },
+  { algorithms: ['scrypt', 'yescrypt'], param: 'p', limit: 'scryptP' },
+  // yescrypt's default is r = 32 (libxcrypt's j9T: N 4096, 16 MiB), so its bound is its memory.
+  { algorithms: ['yescrypt'], param: 'memoryKiB', limit: 'yescryptMemoryKiB' },
+  { algorithms: ['scrypt', ...PBKDF2], param: 'keyLength', limit: 'derivedKeyBytes' },
+  { algorithms: [...PBKDF2, 'spring-sha256'], param: 'iterations', limit: 'pbkdf2Iterations' },
   { algorithms: ['sha256-crypt', 'sha512-crypt'], param: 'rounds', limit: 'shaCryptRounds' },
   { algorithms: ['phpass', 'drupal7'], param: 'log2Rounds', limit: 'phpassLog2Rounds' },
   { algorithms: ['firebase-scrypt'], param: 'memCost', limit: 'firebaseMemCost' },

@@ -35,6 +35,9 @@ const ABSURD: Array<[string, string]> = [
   ['pbkdf2 with a 384-byte key (every block repeats each iteration)', `$pbkdf2-sha1$i=1000000,l=384$${b64(22)}$${b64(512)}`],
   ['sha256-crypt 9,999,999 rounds', `$5$rounds=9999999$saltsalt$${b64(43, 'a')}`],
   ['phpass 2^24', `$P$M${b64(8, 'a')}${b64(22, 'b')}`],
+  // libxcrypt's j9T (N 4096, r 32: 16 MiB) with N raised to 2^19: 2 GiB.
+  ['yescrypt 2 GiB', '$y$jGT$F5Jx5fExrKuPp53xLKQ..1$tnSYvahCwPBHKZUspmcxMfb0.WiB9W.zEaKlOBL35rC'],
+  ['Kratos pbkdf2-sha384 (SHA3) with a 384-byte key', `$pbkdf2-sha384$i=1000000,l=384$${b64(22)}$${b64(512)}`],
 ];
 
 function parse(value: string): PasswordHash {
