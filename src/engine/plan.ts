@@ -6,7 +6,9 @@ import type { Mapper } from '../mapping/index.ts';
 import type { Source } from '../sources/source.ts';
 import type { Target } from '../targets/target.ts';
 import { targetCensus } from './census.ts';
+import { checkDeleteCap, formatPercent } from './deletes.ts';
 import { DuplicateFinder, type DuplicateFinding, type IdentifierKind } from './duplicates.ts';
+import { estimateRun, type RunEstimate } from './estimate.ts';
 
 export interface PlanReport {
   target: string;
@@ -18,7 +20,9 @@ export interface PlanReport {
   hashCensus: CensusReport;
   /** Users the target would refuse for their password (policy `reject`), with the reasons. */
   passwordRejects: number;
-  estimate: { users: number; batchSize: number; calls: number; concurrency: number; assumedCallMs: number; seconds: number };
+  /** Users the target holds (per the ledger): what a delete share is a share of. */
+  held: number;
+  estimate: RunEstimate;
   warnings: string[];
 }
 
@@ -47,7 +51,8 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     duplicates: { counts: dups.counts, samples: dups.samples },
     hashCensus: census.toJSON(),
     passwordRejects: 0,
-    estimate: { users: 0, batchSize: 0, calls: 0, concurrency: 0, assumedCallMs: 0, seconds: 0 },
+    estimate: estimateRun({ users: 0, deletes: 0, records: 0, batchSize: 1, concurrency: 1, assumedCallMs: 0, runs: [] }),
+    held: 0,
     warnings: [],
   };
   const reject = (r: SourceReject) => {
@@ -99,7 +104,10 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
       if (chunk.length >= 1000) flush();
     }
     flush();
-    for (const id of ledger.syncedIds()) if (!dups.has(id)) report.actions.delete += 1;
+    for (const id of ledger.syncedIds()) {
+      report.held += 1;
+      if (!dups.has(id)) report.actions.delete += 1;
+    }
   } finally {
     dups.close();
   }
@@ -108,10 +116,15 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
   report.duplicates = { counts: { ...dups.counts }, samples: [...dups.samples] };
   const users = report.actions.create + report.actions.update + report.actions.retryQueued;
   const batchSize = Math.min(config.target.batchSize, target.capabilities.maxBatch);
-  const calls = Math.ceil(users / batchSize);
-  const concurrency = config.run.concurrency;
-  const assumedCallMs = config.run.assumedCallMs;
-  report.estimate = { users, batchSize, calls, concurrency, assumedCallMs, seconds: Math.ceil((calls * assumedCallMs) / concurrency / 1000) };
+  report.estimate = estimateRun({
+    users,
+    deletes: report.actions.delete,
+    records: report.source.read,
+    batchSize,
+    concurrency: config.run.concurrency,
+    assumedCallMs: config.run.assumedCallMs,
+    runs: ledger.stats().runs,
+  });
   report.warnings = warningsFor(report, config);
   return report;
 }
@@ -128,12 +141,11 @@ function warningsFor(r: PlanReport, config: MigrationConfig): string[] {
   for (const [kind, n] of Object.entries(r.duplicates.counts)) {
     if (n > 0) w.push(`${n} users share an ${kind} with another legacy user`);
   }
-  const total = r.actions.unchanged + r.actions.update + r.actions.delete;
-  if (r.actions.delete > 0 && total > 0) {
-    const pct = (r.actions.delete / total) * 100;
+  if (r.actions.delete > 0) {
+    const cap = checkDeleteCap(r.actions.delete, r.held, { maxCount: config.run.maxDeletes, maxPercent: config.run.maxDeletePercent });
     w.push(
-      `${r.actions.delete} users (${pct.toFixed(1)} %) are in the target but no longer in the source; ` +
-        `run --deletes would ${r.actions.delete > config.run.maxDeletes || pct > config.run.maxDeletePercent ? 'REFUSE (above the safety cap)' : 'delete them'}`,
+      `${r.actions.delete} users (${formatPercent(cap.percent)} of the ${r.held} in the target) are no longer in the source; ` +
+        `run --deletes would ${cap.refusal !== undefined ? 'REFUSE (above the safety cap)' : 'delete them'}`,
     );
   }
   return w;

@@ -10,6 +10,7 @@ import type {
   LedgerState,
   LedgerStats,
   ProgressPoint,
+  RetryDeadResult,
   RetryPolicy,
   RunRecord,
   SettleSummary,
@@ -18,6 +19,7 @@ import type {
   StageLease,
   StageResult,
 } from './ledger.ts';
+import { LAST_FULL_READ_KEY } from './ledger.ts';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './schema-sqlite.ts';
 import { isOwnerAlive } from './owner.ts';
 import { BackgroundCheckpointer } from './checkpointer.ts';
@@ -219,6 +221,16 @@ export class SqliteLedger implements Ledger {
       getMeta: this.db.prepare(`SELECT value FROM meta WHERE key = ?`),
       setMeta: this.db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
       deleteMeta: this.db.prepare(`DELETE FROM meta WHERE key = ?`),
+      // Runs are only begun under ownership: whatever is still `running` when ownership is taken
+      // belongs to a process that died without finishing it.
+      interruptStaleRuns: this.db.prepare(
+        `UPDATE runs SET status = 'interrupted', finished_at = @now,
+           summary = json_set(CASE WHEN json_valid(summary) THEN summary ELSE '{}' END, '$.error', @reason)
+         WHERE status = 'running'`,
+      ),
+      heldByTarget: this.db
+        .prepare<[], number>(`SELECT COUNT(*) FROM users WHERE state <> 'deleted' AND synced_fingerprint IS NOT NULL`)
+        .pluck(),
       releaseLeases: this.db.prepare(
         `UPDATE users SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE state = 'leased' AND lease_owner <> ?`,
       ),
@@ -263,6 +275,10 @@ export class SqliteLedger implements Ledger {
       this.q.setMeta.run('owner', owner);
       // The previous owner is gone: its leases can be taken back now instead of waiting for expiry.
       this.q.releaseLeases.run(owner);
+      this.q.interruptStaleRuns.run({
+        now: new Date().toISOString(),
+        reason: 'the process stopped without finishing this run (killed, or the machine went down); the next run resumed it',
+      });
     }).immediate();
   }
 
@@ -436,17 +452,30 @@ export class SqliteLedger implements Ledger {
     return { count: this.q.missingCount.get(runId) ?? 0, sample: this.q.missingSample.all(runId) };
   }
 
+  heldByTarget(): number {
+    return this.q.heldByTarget.get() ?? 0;
+  }
+
   queueDeletes(runId: number): number {
     return this.q.queueDeletes.run(Date.now(), runId).changes;
   }
 
-  retryDead(filter: { reason?: string } = {}): number {
-    const sql =
-      filter.reason === undefined
-        ? `UPDATE users SET state = 'pending', attempts = 0, not_before = 0 WHERE state = 'dead'`
-        : `UPDATE users SET state = 'pending', attempts = 0, not_before = 0 WHERE state = 'dead' AND last_error LIKE ?`;
-    const stmt = this.db.prepare(sql);
-    return (filter.reason === undefined ? stmt.run() : stmt.run(`%${filter.reason}%`)).changes;
+  retryDead(filter: { reason?: string } = {}): RetryDeadResult {
+    const stored = this.getMeta(LAST_FULL_READ_KEY);
+    const fullReadRun = stored !== undefined ? Number(stored) : undefined;
+    const reason = filter.reason === undefined ? '' : ' AND last_error LIKE @reason';
+    // Without a recorded full read nothing tells who left the source: every dead letter goes back.
+    const present = fullReadRun === undefined ? '' : ' AND seen_run >= @fullReadRun';
+    const gone = fullReadRun === undefined ? '' : ' AND (seen_run IS NULL OR seen_run < @fullReadRun)';
+    const params = { ...(filter.reason !== undefined ? { reason: `%${filter.reason}%` } : {}), ...(fullReadRun !== undefined ? { fullReadRun } : {}) };
+    return this.db.transaction(() => {
+      const goneFromSource =
+        fullReadRun === undefined ? 0 : (this.db.prepare(`SELECT COUNT(*) FROM users WHERE state = 'dead'${reason}${gone}`).pluck().get(params) as number);
+      const requeued = this.db
+        .prepare(`UPDATE users SET state = 'pending', attempts = 0, not_before = 0 WHERE state = 'dead'${reason}${present}`)
+        .run(params).changes;
+      return { requeued, goneFromSource, fullReadRun };
+    }).immediate();
   }
 
   hasPending(): boolean {

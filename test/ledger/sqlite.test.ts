@@ -123,7 +123,7 @@ describe('SqliteLedger', () => {
     const stats = ledger.stats();
     expect(stats.byState.dead).toBe(1);
     expect(stats.deadByReason[0]?.reason).toBe('gave up after 3 attempts: HTTP 503');
-    expect(ledger.retryDead({ reason: '503' })).toBe(1);
+    expect(ledger.retryDead({ reason: '503' }).requeued).toBe(1);
     expect(ledger.claim('w', 10, 60_000, now).items).toHaveLength(1);
   });
 
