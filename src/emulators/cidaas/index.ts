@@ -106,7 +106,7 @@ export async function startCidaasEmulator(input: CidaasEmulatorInput = {}): Prom
   return {
     url: running.url,
     port: running.port,
-    stats: () => ({ ...stats, byStatus: { ...stats.byStatus } }),
+    stats: () => ({ ...stats, byStatus: { ...stats.byStatus }, byRoute: { ...stats.byRoute } }),
     faults: running.faults.options,
     reset,
     users: () => ctx.store.all(),
