@@ -64,14 +64,17 @@ function upsertOf(target: Target, items: DeliveryItem[]): Promise<Outcome[]> {
         continue;
       }
       const user = parsed(i);
-      if (user !== undefined) encoded.push({ sourceId: i.sourceId, knownToTarget: i.knownToTarget, payload: target.encodeForBulk(user).payload });
+      if (user === undefined) continue;
+      const e: EncodedPlannedUser = { sourceId: i.sourceId, knownToTarget: i.knownToTarget, payload: target.encodeForBulk(user).payload };
+      if (i.removed !== undefined) e.removed = i.removed;
+      encoded.push(e);
     }
     return target.upsertEncoded(encoded);
   }
   const planned: PlannedUser[] = [];
   for (const i of upserts) {
     const user = parsed(i);
-    if (user !== undefined) planned.push({ sourceId: i.sourceId, user, knownToTarget: i.knownToTarget });
+    if (user !== undefined) planned.push({ sourceId: i.sourceId, user, knownToTarget: i.knownToTarget, ...(i.removed !== undefined ? { removed: i.removed } : {}) });
   }
   return target.upsert(planned);
 }

@@ -13,8 +13,15 @@ export type DeliveryItem = ClaimedItem & { payload?: BulkPayload };
 export type ReadyUser = DeliveryItem & { op: 'upsert' };
 
 /** A ready user, as the stager makes it from a staged, leased user. */
-export function readyUser(sourceId: string, fingerprint: string, knownToTarget: boolean, encoding: { payload: BulkPayload } | { json: string }): ReadyUser {
+export function readyUser(
+  sourceId: string,
+  fingerprint: string,
+  knownToTarget: boolean,
+  encoding: { payload: BulkPayload } | { json: string },
+  removed?: readonly string[],
+): ReadyUser {
   const item: ReadyUser = { sourceId, op: 'upsert', fingerprint, user: undefined, knownToTarget, attempts: 0 };
+  if (removed !== undefined) item.removed = removed;
   if ('payload' in encoding) item.payload = encoding.payload;
   else item.json = encoding.json;
   return item;

@@ -61,7 +61,7 @@ export class Stager {
           toSend.push(i);
           if (r.leased) {
             const payload = chunk.payloads?.[i];
-            ready.push(readyUser(u.sourceId, u.fingerprint, r.knownToTarget, payload !== undefined ? { payload } : { json: u.json }));
+            ready.push(readyUser(u.sourceId, u.fingerprint, r.knownToTarget, payload !== undefined ? { payload } : { json: u.json }, r.removed));
           }
         }
       });

@@ -1,4 +1,5 @@
 import type { Outcome, User } from '../model/index.ts';
+import type { RemovedField } from '../model/removed.ts';
 
 /** Where a legacy user stands in the migration. */
 export type LedgerState =
@@ -10,7 +11,13 @@ export type LedgerState =
 
 export type StageResult =
   /** To be sent. `leased`: already leased to the staging run, which sends it without a claim. */
-  | { kind: 'new' | 'changed'; leased: boolean; knownToTarget: boolean }
+  | {
+      kind: 'new' | 'changed';
+      leased: boolean;
+      knownToTarget: boolean;
+      /** Fields the source dropped since the target last had the user (see model/removed.ts). */
+      removed?: RemovedField[];
+    }
   | { kind: 'unchanged' | 'queued' | 'dead' }
   | { kind: 'duplicate'; firstPosition: string };
 
@@ -37,6 +44,8 @@ export interface ClaimedItem {
   json?: string;
   knownToTarget: boolean;
   attempts: number;
+  /** Fields the source dropped since the target last had the user, for targets that must clear them. */
+  removed?: readonly RemovedField[];
 }
 
 export interface Batch {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Outcome, User } from '../model/index.ts';
+import { removedFields } from '../model/removed.ts';
 import type {
   Batch,
   ClaimedItem,
@@ -130,8 +131,17 @@ export class SqliteLedger implements Ledger {
       putPayload: this.db.prepare(
         `INSERT INTO payloads (user_id, json) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET json = excluded.json`,
       ),
-      payloadsOf: this.db.prepare<[string], { user_id: number; json: string }>(
-        `SELECT user_id, json FROM payloads WHERE user_id IN (SELECT value FROM json_each(?))`,
+      payloadsOf: this.db.prepare<[string], { user_id: number; json: string; removed: string | null }>(
+        `SELECT user_id, json, removed FROM payloads WHERE user_id IN (SELECT value FROM json_each(?))`,
+      ),
+      payloadOf: this.db.prepare<[number], { json: string; removed: string | null }>(`SELECT json, removed FROM payloads WHERE user_id = ?`),
+      putPayloadRemoved: this.db.prepare(
+        `INSERT INTO payloads (user_id, json, removed) VALUES (?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET json = excluded.json, removed = excluded.removed`,
+      ),
+      // Once the target has the user as staged, nothing is left to clear.
+      clearRemoved: this.db.prepare(
+        `UPDATE payloads SET removed = NULL WHERE removed IS NOT NULL AND user_id IN
+           (SELECT id FROM users WHERE source_id IN (SELECT value FROM json_each(?)) AND state = 'synced')`,
       ),
       requeueUser: this.db.prepare(
         `UPDATE users SET fingerprint = ?, op = 'upsert',
@@ -326,10 +336,24 @@ export class SqliteLedger implements Ledger {
         const leased = lease !== undefined && row.state !== 'leased';
         if (leased) this.q.requeueLeased.run(fingerprint, lease.owner, lease.until, fingerprint, position, runId, now, sourceId);
         else this.q.requeueUser.run(fingerprint, position, runId, now, sourceId);
-        this.q.putPayload.run(row.id, json);
-        return { kind: 'changed', leased, knownToTarget: row.synced_fingerprint !== null };
+        const removed = this.removedSince(row, json);
+        this.q.putPayloadRemoved.run(row.id, json, removed ? JSON.stringify(removed) : null);
+        return { kind: 'changed', leased, knownToTarget: row.synced_fingerprint !== null, ...(removed ? { removed } : {}) };
       }),
     ).immediate();
+  }
+
+  /**
+   * What the changed user lost since the version the ledger holds, plus what that version still
+   * had to clear. Only a user the target has can have anything to clear in it.
+   */
+  private removedSince(row: UserRow, json: string): string[] | undefined {
+    const stored = this.q.payloadOf.get(row.id);
+    if (stored === undefined) return undefined;
+    const pending = stored.removed !== null ? (JSON.parse(stored.removed) as string[]) : [];
+    if (row.synced_fingerprint === null && pending.length === 0) return undefined;
+    const previous = row.op === 'upsert' ? (JSON.parse(stored.json) as User) : undefined;
+    return removedFields(previous, JSON.parse(json) as User, pending);
   }
 
   recordRejects(runId: number, rejects: SourceReject[]): void {
@@ -380,21 +404,24 @@ export class SqliteLedger implements Ledger {
           Pick<UserRow, 'id' | 'source_id' | 'fingerprint' | 'op' | 'synced_fingerprint' | 'attempts'>
         >,
     ).immediate();
-    const payloads = new Map<number, string>();
+    const payloads = new Map<number, { json: string; removed: string | null }>();
     const upserts = rows.filter((r) => r.op !== 'delete').map((r) => r.id);
     if (upserts.length > 0) {
-      for (const p of this.q.payloadsOf.all(JSON.stringify(upserts))) payloads.set(p.user_id, p.json);
+      for (const p of this.q.payloadsOf.all(JSON.stringify(upserts))) payloads.set(p.user_id, p);
     }
-    const items = rows.map(
-      (r): ClaimedItem => ({
+    const items = rows.map((r): ClaimedItem => {
+      const p = payloads.get(r.id);
+      const item: ClaimedItem = {
         sourceId: r.source_id,
         op: r.op,
         fingerprint: r.fingerprint,
-        user: payloads.has(r.id) ? (JSON.parse(payloads.get(r.id) as string) as User) : undefined,
+        user: p !== undefined ? (JSON.parse(p.json) as User) : undefined,
         knownToTarget: r.synced_fingerprint !== null,
         attempts: r.attempts,
-      }),
-    );
+      };
+      if (p?.removed != null) item.removed = JSON.parse(p.removed) as string[];
+      return item;
+    });
     return { owner, items };
   }
 
@@ -431,6 +458,8 @@ export class SqliteLedger implements Ledger {
         const doneState = action === 'deleted' ? 'deleted' : 'synced';
         this.q.settleOkMany.run({ doneState, action, now, ids: JSON.stringify(ids), owner: batch.owner });
       }
+      const cleared = batch.items.filter((i) => i.removed !== undefined && i.op === 'upsert').map((i) => i.sourceId);
+      if (cleared.length > 0) this.q.clearRemoved.run(JSON.stringify(cleared));
       // A target that forgot a user must not lose it: treat a missing outcome as retryable.
       for (const item of items.values()) {
         this.q.settleRetry.run({
