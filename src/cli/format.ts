@@ -107,7 +107,7 @@ export function formatPlan(p: PlanReport): string {
     }
   }
   if (p.rejects.length > 0) {
-    lines.push(`  rejected records (${n(p.source.rejected)}):`);
+    lines.push(`  rejected records (${n(p.source.rejected + p.duplicateRejects)}):`);
     for (const r of [...p.rejects].sort(byPosition).slice(0, 20)) lines.push(`    ${r.position}: ${r.reason}`);
   }
   for (const w of p.warnings) lines.push(`  warning: ${w}`);

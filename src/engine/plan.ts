@@ -9,6 +9,7 @@ import { targetCensus } from './census.ts';
 import { checkDeleteCap, formatPercent } from './deletes.ts';
 import { DuplicateFinder, type DuplicateFinding, type IdentifierKind } from './duplicates.ts';
 import { estimateRun, type RunEstimate } from './estimate.ts';
+import { identifierCheck } from './identifier-policy.ts';
 
 export interface PlanReport {
   target: string;
@@ -20,6 +21,8 @@ export interface PlanReport {
   hashCensus: CensusReport;
   /** Users the target would refuse for their password (policy `reject`), with the reasons. */
   passwordRejects: number;
+  /** Valid users held back for an email, phone or username another user has (run.duplicateIdentifiers). */
+  duplicateRejects: number;
   /** Users the target holds (per the ledger): what a delete share is a share of. */
   held: number;
   estimate: RunEstimate;
@@ -43,6 +46,11 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
   const { config, ledger, target } = deps;
   const { census, add: preview } = targetCensus(target);
   const dups = new DuplicateFinder();
+  const identifiers = await identifierCheck(config.run.duplicateIdentifiers, {
+    source: deps.source,
+    mapper: deps.mapper,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
   const report: PlanReport = {
     target: target.name,
     source: { read: 0, valid: 0, rejected: 0 },
@@ -51,6 +59,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     duplicates: { counts: dups.counts, samples: dups.samples },
     hashCensus: census.toJSON(),
     passwordRejects: 0,
+    duplicateRejects: 0,
     estimate: estimateRun({ users: 0, deletes: 0, records: 0, batchSize: 1, concurrency: 1, assumedCallMs: 0, runs: [] }),
     held: 0,
     warnings: [],
@@ -71,14 +80,24 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
       reject({ position: c.position, sourceId: c.user.sourceId, reason: 'duplicate legacy id; this record would be skipped' });
       return false;
     });
-    for (const { user, fingerprint } of fresh) {
+    // Users sharing an email, phone or username: held back as `run` would (run.duplicateIdentifiers).
+    const held = identifiers?.check(fresh) ?? new Map<number, string>();
+    for (const [i, { user, fingerprint, position }] of fresh.entries()) {
+      const reason = held.get(i);
+      const entry = known.get(user.sourceId);
       report.source.valid += 1;
+      if (reason !== undefined && !(entry?.state === 'synced' && entry.op === 'upsert' && entry.fingerprint === fingerprint)) {
+        // A valid record, rejected for what it shares with another (`run` lists it with the rejects).
+        report.actions.reject += 1;
+        report.duplicateRejects += 1;
+        if (report.rejects.length < 100) report.rejects.push({ position, sourceId: user.sourceId, reason: reason.replace('not sent', 'would not be sent').replace('neither is sent', 'neither would be sent') });
+        continue;
+      }
       if (preview(user).password === 'reject') {
         report.passwordRejects += 1;
         report.actions.reject += 1;
         continue;
       }
-      const entry = known.get(user.sourceId);
       if (entry === undefined) report.actions.create += 1;
       else if (entry.fingerprint !== fingerprint || entry.op === 'delete') report.actions.update += 1;
       else if (entry.state === 'synced') report.actions.unchanged += 1;
@@ -110,6 +129,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     }
   } finally {
     dups.close();
+    identifiers?.close();
   }
 
   report.hashCensus = census.toJSON();
@@ -140,6 +160,9 @@ function warningsFor(r: PlanReport, config: MigrationConfig): string[] {
   if (resets > 0) w.push(`${resets} users will have to set a new password at first login`);
   for (const [kind, n] of Object.entries(r.duplicates.counts)) {
     if (n > 0) w.push(`${n} users share an ${kind} with another legacy user`);
+  }
+  if (r.duplicateRejects > 0) {
+    w.push(`${r.duplicateRejects} users would not be sent for an email, phone or username another user has (run.duplicateIdentifiers: ${config.run.duplicateIdentifiers})`);
   }
   if (r.actions.delete > 0) {
     const cap = checkDeleteCap(r.actions.delete, r.held, { maxCount: config.run.maxDeletes, maxPercent: config.run.maxDeletePercent });

@@ -9,6 +9,7 @@ import { backoffWithJitter } from '../delivery/backoff.ts';
 import { targetCensus } from './census.ts';
 import { decideDeletes, type DeleteDecision, type DeletePolicy } from './deletes.ts';
 import { deliver, handBack, type DeliverTotals } from './deliver.ts';
+import { identifierCheck } from './identifier-policy.ts';
 import { ReadyQueue } from './ready-queue.ts';
 import { stageSource, type StageCounts } from './stage.ts';
 import { stageInThread } from './stage-thread.ts';
@@ -124,22 +125,39 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     // 283–294 MB against 269–275 MB) at the same throughput, also against a latency-bound target.
     const ready = new ReadyQueue(batchSize * READY_BATCHES);
     const stager = new Stager({ ledger, runId, handoff: { owner, leaseMs: config.run.leaseMs, ready } });
-    const stageInProcess = (): Promise<{ counts: StageCounts; census: CensusReport }> => {
+    const policy = config.run.duplicateIdentifiers;
+    const stageInProcess = async (): Promise<{ counts: StageCounts; census: CensusReport }> => {
       const { census, add } = targetCensus(target);
-      return stageSource({
-        ledger,
-        runId,
+      const identifiers = await identifierCheck(policy, {
         source: deps.source,
         mapper: deps.mapper,
         signal: stagingSignal,
         ...(since !== undefined ? { since } : {}),
-        inspect: add,
-        onChunk,
-        handoff: { owner, leaseMs: config.run.leaseMs, ready },
-      }).then((counts) => ({ counts, census: census.toJSON() }));
+      });
+      try {
+        const counts = await stageSource({
+          ledger,
+          runId,
+          source: deps.source,
+          mapper: deps.mapper,
+          signal: stagingSignal,
+          ...(since !== undefined ? { since } : {}),
+          inspect: add,
+          onChunk,
+          handoff: { owner, leaseMs: config.run.leaseMs, ready },
+          ...(identifiers ? { identifiers } : {}),
+        });
+        return { counts, census: census.toJSON() };
+      } finally {
+        identifiers?.close();
+      }
     };
-    // With the config's folder known, reading and mapping (the CPU-heavy half of staging) run on a
-    // second thread beside delivery; this thread stays the ledger's only writer.
+    // The head (see stageInThread) settles shared identifiers as it goes; `reject-all` must know
+    // the whole source before it stages anyone, which only the staging thread's first read does.
+    const headIdentifiers =
+      deps.baseDir !== undefined && deps.source.stableOrder && policy === 'first-wins'
+        ? await identifierCheck(policy, { source: deps.source, mapper: deps.mapper })
+        : undefined;
     const staging =
       deps.baseDir !== undefined
         ? stageInThread(
@@ -150,11 +168,11 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
               signal: stagingSignal,
               onChunk,
               // A file can be started here while the thread loads, so the first call goes out at once.
-              ...(deps.source.stableOrder
-                ? { head: { source: deps.source, mapper: deps.mapper, census: targetCensus(target) } }
+              ...(deps.source.stableOrder && policy !== 'reject-all'
+                ? { head: { source: deps.source, mapper: deps.mapper, census: targetCensus(target), ...(headIdentifiers ? { identifiers: headIdentifiers } : {}) } }
                 : {}),
             },
-          )
+          ).finally(() => headIdentifiers?.close())
         : stageInProcess();
     const staged$ = staging.then(
       (result) => {

@@ -144,6 +144,12 @@ export interface Ledger {
    * to that owner at once, for a run that hands them to its delivery in memory.
    */
   stage(runId: number, users: StagedUser[], lease?: StageLease): StageResult[];
+  /**
+   * Users the run read but holds back (they share an identifier with another user): seen in this
+   * run, so never taken for deleted at the source; one still queued from an earlier run is
+   * dead-lettered with `reason` instead of sent.
+   */
+  hold(runId: number, users: Array<{ sourceId: string; position: string; reason: string }>): void;
   recordRejects(runId: number, rejects: SourceReject[]): void;
   rejectsOf(runId: number, limit?: number): SourceReject[];
   /** Read-only lookup for `plan`: what the ledger knows of these users. */

@@ -151,6 +151,13 @@ export class SqliteLedger implements Ledger {
          WHERE source_id = ?`,
       ),
       touchUser: this.db.prepare(`UPDATE users SET seen_run = ?, position = ? WHERE source_id = ?`),
+      holdUser: this.db.prepare(
+        `UPDATE users SET seen_run = @runId, position = @position,
+           state = CASE WHEN state = 'pending' THEN 'dead' ELSE state END,
+           last_error = CASE WHEN state = 'pending' THEN @reason ELSE last_error END,
+           error_code = CASE WHEN state = 'pending' THEN 'duplicate_identifier' ELSE error_code END
+         WHERE source_id = @sourceId`,
+      ),
       requeueLeased: this.db.prepare(
         `UPDATE users SET fingerprint = ?, op = 'upsert', state = 'leased', lease_owner = ?, lease_until = ?, leased_fingerprint = ?,
            attempts = 0, not_before = 0, last_error = NULL, error_code = NULL, position = ?, seen_run = ?, updated_at = ?
@@ -354,6 +361,12 @@ export class SqliteLedger implements Ledger {
     if (row.synced_fingerprint === null && pending.length === 0) return undefined;
     const previous = row.op === 'upsert' ? (JSON.parse(stored.json) as User) : undefined;
     return removedFields(previous, JSON.parse(json) as User, pending);
+  }
+
+  hold(runId: number, users: Array<{ sourceId: string; position: string; reason: string }>): void {
+    this.db.transaction(() => {
+      for (const u of users) this.q.holdUser.run({ runId, ...u });
+    }).immediate();
   }
 
   recordRejects(runId: number, rejects: SourceReject[]): void {
