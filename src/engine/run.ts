@@ -158,6 +158,8 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       deps.baseDir !== undefined && deps.source.stableOrder && policy === 'first-wins'
         ? await identifierCheck(policy, { source: deps.source, mapper: deps.mapper })
         : undefined;
+    // With the config's folder known, reading and mapping (the CPU-heavy half of staging) run on a
+    // second thread beside delivery; this thread stays the ledger's only writer.
     const staging =
       deps.baseDir !== undefined
         ? stageInThread(
