@@ -49,14 +49,17 @@ describe('the sync path lifts a forced reset and clears dropped fields', () => {
     try {
       expect(await t.upsertOne({ sourceId: 's1', user: user(), knownToTarget: false })).toMatchObject({ kind: 'ok', action: 'created' });
       expect(await emu.login('s1@example.com', PASSWORD)).toMatchObject({ ok: false, reason: 'must reset' });
-      expect(await t.changePassword(user({ password: HASH }))).toMatchObject({ kind: 'ok' });
+      // The sync batches its upserts (`upsert`, known to the target); the single-user paths do the same.
+      expect(await t.upsert([{ sourceId: 's1', user: user({ password: HASH }), knownToTarget: true }])).toMatchObject([{ kind: 'ok' }]);
       expect(await emu.login('s1@example.com', PASSWORD)).toEqual({ ok: true, sub: 's1' });
       // user.updated without the phone: the identity no longer has it.
-      expect(await t.updateProfile(user({ password: HASH, phone: undefined }))).toMatchObject({ kind: 'ok' });
+      expect(await t.upsert([{ sourceId: 's1', user: user({ password: HASH, phone: undefined }), knownToTarget: true }])).toMatchObject([{ kind: 'ok' }]);
       const self = emu.users()[0]?.identities.find((i) => i.provider === 'self');
       expect(self).not.toHaveProperty('mobile_number');
       expect(self?.['given_name']).toBe('Sy');
       expect(await emu.login('s1@example.com', PASSWORD)).toEqual({ ok: true, sub: 's1' });
+      expect(await t.changePassword(user({ password: HASH, name: undefined }))).toMatchObject({ kind: 'ok' });
+      expect(emu.users()[0]?.identities.find((i) => i.provider === 'self')).not.toHaveProperty('given_name');
     } finally {
       await t.close();
       await emu.close();
@@ -70,7 +73,7 @@ describe('the sync path lifts a forced reset and clears dropped fields', () => {
       try {
         expect(await t.upsertOne({ sourceId: 's1', user: user(), knownToTarget: false })).toMatchObject({ kind: 'ok' });
         expect(await emu.login('s1@example.com', PASSWORD)).toMatchObject({ ok: false, reason: 'must reset' });
-        expect(await t.changePassword(user({ password: HASH }))).toMatchObject({ kind: 'ok' });
+        expect(await t.upsert([{ sourceId: 's1', user: user({ password: HASH }), knownToTarget: true }])).toMatchObject([{ kind: 'ok' }]);
         expect(await emu.login('s1@example.com', PASSWORD)).toMatchObject({ ok: true });
       } finally {
         await t.close();

@@ -90,14 +90,17 @@ export class CidaasAdapter implements SingleUserTarget {
     return { preview: previewOf(user, plan), payload };
   }
 
+  /**
+   * The event sync's path (a bulk run sends what staging encoded, with `upsertEncoded`). A user
+   * the target has, handed over without a record of what it lost, may have lost any standard field:
+   * each one it lacks is unassigned.
+   */
   upsert(users: PlannedUser[]): Promise<Outcome[]> {
     return this.upsertEncoded(
-      users.map((p) => ({
-        sourceId: p.sourceId,
-        knownToTarget: p.knownToTarget,
-        payload: this.encodeForBulk(p.user).payload,
-        ...(p.removed !== undefined ? { removed: p.removed } : {}),
-      })),
+      users.map((p) => {
+        const removed = p.removed ?? (p.knownToTarget ? PROFILE_FIELDS : undefined);
+        return { sourceId: p.sourceId, knownToTarget: p.knownToTarget, payload: this.encodeForBulk(p.user).payload, ...(removed !== undefined ? { removed } : {}) };
+      }),
     );
   }
 
@@ -230,22 +233,21 @@ export class CidaasAdapter implements SingleUserTarget {
   }
 
   async upsertOne(user: PlannedUser): Promise<Outcome> {
-    return this.one(user.user, user.knownToTarget, user.removed ?? (user.knownToTarget ? PROFILE_FIELDS : undefined));
+    return this.one(user.user, user.knownToTarget, user.removed);
   }
 
-  // The sync's events carry the user as it is now, not what it lost: a standard field it lacks is
-  // unassigned in case it had one.
+  // Single-user paths carry the user as it is now, not what it lost (see `upsert`).
   updateProfile(user: User): Promise<Outcome> {
-    return this.one(user, true, PROFILE_FIELDS);
+    return this.one(user, true);
   }
 
   changeEmail(user: User, _previousEmail?: string): Promise<Outcome> {
     // Upsert by sub replaces the identifier; cidaas keeps no second email to clean up.
-    return this.one(user, true, PROFILE_FIELDS);
+    return this.one(user, true);
   }
 
   changePassword(user: User): Promise<Outcome> {
-    return this.one(user, true, PROFILE_FIELDS);
+    return this.one(user, true);
   }
 
   async setStatus(sourceId: string, status: UserStatus): Promise<Outcome> {
