@@ -69,6 +69,9 @@ DROP TABLE users_v2;
   4: `ALTER TABLE payloads ADD COLUMN removed TEXT;`,
 };
 
+/** Migrations that copy every user (and so take a while on a large ledger); the others are instant. */
+export const SQLITE_COPYING_MIGRATIONS: ReadonlySet<number> = new Set([3]);
+
 export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ${USER_TABLES}

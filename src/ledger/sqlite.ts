@@ -21,7 +21,7 @@ import type {
   StageResult,
 } from './ledger.ts';
 import { LAST_FULL_READ_KEY } from './ledger.ts';
-import { SQLITE_MIGRATIONS, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './schema-sqlite.ts';
+import { SQLITE_COPYING_MIGRATIONS, SQLITE_MIGRATIONS, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './schema-sqlite.ts';
 import { isOwnerAlive } from './owner.ts';
 import { BackgroundCheckpointer } from './checkpointer.ts';
 
@@ -47,8 +47,8 @@ interface UserRow {
 const STATES: LedgerState[] = ['pending', 'leased', 'synced', 'dead', 'deleted'];
 
 /**
- * An older ledger about to be brought up to this version's schema. It is one transaction that may
- * copy every user (schema 3 did: 14 s per million users on a 2-core machine, and the WAL and the
+ * An older ledger about to be brought up to this version's schema, when that copies the users (an
+ * upgrade that only adds a column says nothing). It is one transaction that may copy every user (schema 3 did: 14 s per million users on a 2-core machine, and the WAL and the
  * file each grew by about the ledger's size), so a command says so before it seems to hang.
  */
 export interface LedgerUpgrade {
@@ -104,8 +104,12 @@ export class SqliteLedger implements Ledger {
         const version = storedVersion();
         // Migrations first: the current schema's indexes are then built on the current tables only.
         if (version !== undefined && version !== String(SQLITE_SCHEMA_VERSION)) {
-          const users = this.db.prepare(`SELECT COUNT(*) FROM users`).pluck().get() as number;
-          options.onUpgrade?.({ file, from: Number(version), to: SQLITE_SCHEMA_VERSION, users });
+          const from = Number(version);
+          // Only an upgrade that copies the users is worth a word (v3 → v4 adds a column).
+          if (Array.from({ length: SQLITE_SCHEMA_VERSION - from }, (_, i) => from + 1 + i).some((v) => SQLITE_COPYING_MIGRATIONS.has(v))) {
+            const users = this.db.prepare(`SELECT COUNT(*) FROM users`).pluck().get() as number;
+            options.onUpgrade?.({ file, from, to: SQLITE_SCHEMA_VERSION, users });
+          }
           for (let v = Number(version) + 1; v <= SQLITE_SCHEMA_VERSION; v++) this.db.exec(SQLITE_MIGRATIONS[v] ?? '');
         }
         this.db.exec(SQLITE_SCHEMA);
