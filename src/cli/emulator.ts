@@ -27,6 +27,8 @@ interface EmulatorCliOptions {
   envelope?: 'standard' | 'top-level';
   stateField?: string;
   invalidEmail?: 'per-user' | 'request';
+  bulkReimport?: 'merge' | 'replace';
+  bulkUnassign?: 'null-or-empty' | 'empty';
   customField: string[];
   graceSeconds?: number;
   customVerifierUrl?: string;
@@ -40,6 +42,7 @@ interface EmulatorCliOptions {
   pool: string[];
   batchCap?: number;
   requiredFields?: 'spec' | 'docs';
+  reimportRecords?: 'replace' | 'merge';
 }
 
 const DEFAULT_PORTS = { cidaas: 4010, cloudentity: 4020 } as const;
@@ -128,6 +131,8 @@ async function start(kind: 'cidaas' | 'cloudentity', o: EmulatorCliOptions): Pro
     if (o.envelope !== undefined) input.envelope = o.envelope;
     if (o.stateField !== undefined) input.stateField = o.stateField;
     if (o.invalidEmail !== undefined) input.invalidEmailMode = o.invalidEmail;
+    if (o.bulkReimport !== undefined) input.bulkReimport = o.bulkReimport;
+    if (o.bulkUnassign !== undefined) input.bulkUnassign = o.bulkUnassign;
     if (o.graceSeconds !== undefined) input.deletionGraceSeconds = o.graceSeconds;
     if (o.customVerifierUrl !== undefined) input.customVerifier = customVerifier(o, o.customVerifierUrl);
     return startCidaasEmulator(input);
@@ -138,6 +143,7 @@ async function start(kind: 'cidaas' | 'cloudentity', o: EmulatorCliOptions): Pro
   if (o.pool.length > 0) input.pools = o.pool;
   if (o.batchCap !== undefined) input.batchCap = o.batchCap;
   if (o.requiredFields !== undefined) input.requiredFields = o.requiredFields;
+  if (o.reimportRecords !== undefined) input.reimportRecords = o.reimportRecords;
   return startCloudentityEmulator(input);
 }
 
@@ -170,6 +176,8 @@ export function registerEmulatorCommand(program: Command): void {
     .addOption(new Option('--envelope <kind>', 'cidaas: bulk response envelope').choices(['standard', 'top-level']))
     .option('--state-field <name>', 'cidaas: name of the per-user state field in process_states')
     .addOption(new Option('--invalid-email <mode>', 'cidaas: invalid email fails the user (200) or the request (417)').choices(['per-user', 'request']))
+    .addOption(new Option('--bulk-reimport <mode>', 'cidaas: a bulk re-import merges into the user or replaces it').choices(['merge', 'replace']))
+    .addOption(new Option('--bulk-unassign <values>', 'cidaas: which values unassign a field in a bulk re-import').choices(['null-or-empty', 'empty']))
     .option('--custom-field <spec>', 'cidaas: a custom field NAME[:TYPE][:disabled]; repeatable', collect, [])
     .option('--grace-seconds <n>', 'cidaas: grace period of scheduled deletions', int)
     .option('--custom-verifier-url <url>', 'cidaas: verifier service for CUSTOM_* algorithms (e.g. http://127.0.0.1:8089/verify)')
@@ -190,6 +198,7 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--pool <id>', 'cloudentity: identity pool id; repeatable (default default-pool)', collect, [])
     .option('--batch-cap <n>', 'cloudentity: users per import request', int)
     .addOption(new Option('--required-fields <set>', 'cloudentity: required fields of the spec or of the docs').choices(['spec', 'docs']))
+    .addOption(new Option('--reimport-records <mode>', 'cloudentity: a re-imported record replaces the stored one or merges into it').choices(['replace', 'merge']))
     .action(async (target: 'cidaas' | 'cloudentity', o: EmulatorCliOptions) => {
       let emu: EmulatorHandle;
       try {

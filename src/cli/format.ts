@@ -1,3 +1,4 @@
+import { formatPercent } from '../engine/deletes.ts';
 import type { RunSummary } from '../engine/run.ts';
 import type { PlanReport } from '../engine/plan.ts';
 import type { LedgerStats } from '../ledger/index.ts';
@@ -18,9 +19,7 @@ export function formatRunSummary(s: RunSummary, maxRejects = 20): string {
       `${n(d.retried)} retries, ${n(d.calls)} calls (${n(d.throttled)} throttled), ${n(s.usersPerSecond)} users/s, ` +
       `up to ${s.maxConcurrency} concurrent${s.queueingWindows > 0 ? ` (held back ${n(s.queueingWindows)}× as the target queued calls)` : ''}, peak memory ${n(s.peakRssMb)} MB, ${s.cpuSeconds.toFixed(1)} s of CPU`,
   );
-  if (d.created + d.updated + d.deleted === 0 && s.status === 'completed') {
-    lines.push('  nothing to send: every user in the target is up to date');
-  }
+  if (d.created + d.updated + d.deleted === 0 && s.status === 'completed') lines.push(`  ${nothingReached(s)}`);
   if (s.rejects.length > 0) {
     lines.push(`  rejected records (${n(st.rejected)}):`);
     for (const r of [...s.rejects].sort(byPosition).slice(0, maxRejects)) {
@@ -33,12 +32,32 @@ export function formatRunSummary(s: RunSummary, maxRejects = 20): string {
     for (const r of s.deadByReason.slice(0, 10)) lines.push(`    ${n(r.count)} × ${r.reason}`);
   }
   if (s.deletes.kind === 'refused') lines.push(`  DELETES REFUSED: ${s.deletes.reason}`);
-  else if (s.deletes.kind === 'queued') lines.push(`  deletes: ${n(s.deletes.count)} users that left the source were queued for deletion`);
+  else if (s.deletes.kind === 'queued') {
+    lines.push(`  deletes: ${n(s.deletes.count)} users that left the source were queued for deletion (${formatPercent(s.deletes.percent)} of the users in the target)`);
+  }
   else if (s.missingFromSource > 0) {
     lines.push(`  ${n(s.missingFromSource)} users in the target are no longer in the source (not deleted; use --deletes)`);
   }
   if (s.bisectionCalls > 0) lines.push(`  ${n(s.bisectionCalls)} extra calls were spent isolating refused records`);
   return lines.join('\n');
+}
+
+/**
+ * What happened in a run that changed nothing in the target. "Up to date" only when it is true:
+ * a run whose every user was refused or rejected must say so.
+ */
+function nothingReached(s: RunSummary): string {
+  const st = s.staged;
+  const d = s.delivered;
+  if (d.dead > 0) return `no user reached the target: all ${n(d.dead)} users sent were refused (reasons below)`;
+  const valid = st.new + st.changed + st.unchanged + st.queued + st.dead;
+  if (st.read === 0) return 'nothing to send: the source returned no records';
+  if (valid === 0) return `nothing was sent: all ${n(st.read)} records read were rejected (reasons below)`;
+  const held: string[] = [];
+  if (st.rejected > 0) held.push(`${n(st.rejected)} records were rejected (below)`);
+  if (st.dead > 0) held.push(`${n(st.dead)} users stay dead-lettered from earlier runs (ciam-migrate retry)`);
+  if (held.length > 0) return `nothing to send: ${n(st.unchanged)} users are up to date in the target; ${held.join('; ')}`;
+  return 'nothing to send: every user in the target is up to date';
 }
 
 /** Rejects arrive in chunk order (duplicates are found later than mapping errors): show them by line. */
@@ -71,8 +90,7 @@ export function formatPlan(p: PlanReport): string {
     `  source:  ${n(p.source.read)} records, ${n(p.source.valid)} valid, ${n(p.source.rejected)} rejected`,
     `  actions: ${n(a.create)} to create, ${n(a.update)} to update, ${n(a.unchanged)} unchanged, ${n(a.retryQueued)} queued from earlier, ` +
       `${n(a.deadLettered)} dead-lettered, ${n(a.delete)} no longer in the source, ${n(a.reject)} to reject`,
-    `  estimate: ${n(p.estimate.users)} users in ${n(p.estimate.calls)} calls of ${p.estimate.batchSize} at concurrency ${p.estimate.concurrency} ` +
-      `≈ ${formatDuration(p.estimate.seconds)} (assuming ${p.estimate.assumedCallMs} ms per call; set run.assumedCallMs)`,
+    `  estimate: ${estimateLine(p.estimate)}`,
     '  password hashes:',
   ];
   for (const [format, f] of Object.entries(p.hashCensus.byFormat)) {
@@ -89,7 +107,7 @@ export function formatPlan(p: PlanReport): string {
     }
   }
   if (p.rejects.length > 0) {
-    lines.push(`  rejected records (${n(p.source.rejected)}):`);
+    lines.push(`  rejected records (${n(p.source.rejected + p.duplicateRejects)}):`);
     for (const r of [...p.rejects].sort(byPosition).slice(0, 20)) lines.push(`    ${r.position}: ${r.reason}`);
   }
   if (p.notes.users > 0) {
@@ -100,6 +118,17 @@ export function formatPlan(p: PlanReport): string {
   }
   for (const w of p.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');
+}
+
+function estimateLine(e: PlanReport['estimate']): string {
+  const calls = `${n(e.users)} users in ${n(e.calls)} calls of ${e.batchSize} at concurrency ${e.concurrency} ≈ ${formatDuration(e.seconds)}`;
+  const deletes = e.deleteCalls > 0 ? `; with --deletes, ${n(e.deleteCalls)} DELETE calls come on top` : '';
+  if (e.basis === 'guess') {
+    return `${calls} — a guess: no earlier run has measured this target, so each call is assumed to take ${e.assumedCallMs} ms (run.assumedCallMs)${deletes}`;
+  }
+  const runs = e.measuredRuns.map((id) => `#${id}`).join(', ');
+  const read = e.readSeconds !== undefined ? `, reading the source ≈ ${formatDuration(e.readSeconds)}` : '';
+  return `${calls} (measured in run ${runs}: ${n(e.callMs)} ms per call${read})${deletes}`;
 }
 
 function formatDuration(seconds: number): string {

@@ -19,8 +19,15 @@ export function registerRetryCommand(program: Command): void {
       const owner = newOwnerId();
       ledger.acquire(owner);
       try {
-        const requeued = ledger.retryDead(opts.reason !== undefined ? { reason: opts.reason } : {});
+        const { requeued, goneFromSource, fullReadRun } = ledger.retryDead(opts.reason !== undefined ? { reason: opts.reason } : {});
         process.stdout.write(`${requeued} dead-lettered users are back in the queue\n`);
+        if (goneFromSource > 0) {
+          // Sending them would re-create users the source has removed.
+          process.stdout.write(
+            `${goneFromSource} dead-lettered users are no longer in the source (the full read of run #${fullReadRun} did not see them): not sent again\n`,
+          );
+          process.exitCode = EXIT.partial;
+        }
         if (!opts.send || requeued === 0) return;
         const { target } = await openPipeline(config, baseDir);
         const interrupt = interruptSignal(() => process.stderr.write('\nInterrupted: finishing calls in flight\n'));

@@ -29,8 +29,14 @@ export const RunConfig = z
     /** Safety cap for `run --deletes`: never delete more than this many users or this share of the ledger. */
     maxDeletes: z.number().int().nonnegative().default(1000),
     maxDeletePercent: z.number().min(0).max(100).default(5),
-    /** Time one bulk call is assumed to take, for plan's duration estimate. */
+    /** Time one bulk call is assumed to take, for plan's duration estimate (until a run has measured it). */
     assumedCallMs: z.number().int().positive().default(500),
+    /**
+     * Legacy users that share an email, phone or username (src/engine/identifier-policy.ts):
+     * `first-wins` sends the first in source order and rejects the others, `reject-all` sends none
+     * of them (the source is read twice), `send` lets the target decide.
+     */
+    duplicateIdentifiers: z.enum(['first-wins', 'reject-all', 'send']).default('first-wins'),
   })
   .strict();
 

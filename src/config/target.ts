@@ -78,6 +78,17 @@ export const CidaasTarget = z
      * enabled in Field Settings) to carry `name.display`; unset means it is not sent.
      */
     displayNameField: z.string().min(1).optional(),
+    /**
+     * The bulk upsert keeps fields a re-import leaves out, so a field the source dropped is sent
+     * unassigned: as `null` or as `""` (the PUT user API documents both; the bulk API neither).
+     */
+    clearFieldsWith: z.enum(['null', 'empty']).default('null'),
+    /**
+     * A social login the source dropped: `unlink` it (reads the user, then
+     * `POST /users-srv/user/unlink/{identityId}`; needs cidaas:users_read and cidaas:users_write), or
+     * `reject`: the user is updated and reported as a reject naming the login still linked.
+     */
+    removedIdentities: z.enum(['unlink', 'reject']).default('unlink'),
   })
   .strict()
   .refine(secureBaseUrl.check, secureBaseUrl.message)
@@ -94,6 +105,12 @@ export const CloudentityTarget = z
     poolId: z.string().min(1),
     /** `/api/identity/{tid}` (current spec) or `/api/identity/system/{tid}` (docs). */
     pathPrefix: z.string().default('/api/identity/{tid}'),
+    /**
+     * The import's `mode` for records that exist already: `update` (overwrite; what re-runs and
+     * deltas need), `ignore` (keep the stored ones: a delta would change nothing), `fail` (409 on the
+     * first one), or `omit` to leave the parameter out (the current spec's PUT has none and updates).
+     */
+    importMode: z.enum(['update', 'ignore', 'fail', 'omit']).default('update'),
     /** Prefix of the per-user System APIs (event sync); only the current spec's form is published. */
     systemApiPrefix: z.string().default('/api/identity/{tid}'),
     batchSize: z.number().int().min(1).max(100).default(100),

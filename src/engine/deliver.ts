@@ -25,11 +25,23 @@ export interface DeliverOptions {
 
 /** Batches beyond the concurrency limit, held by workers ready for the next free slot. */
 const PREFETCH = 2;
-/** Longest a call waits for its batch to fill while the source is still being read. */
-const FILL_WAIT_MS = 200;
+/**
+ * While the source is still being read, a worker waits for a full batch; this only bounds how long
+ * it sleeps before it looks at the ledger's queue (retries that came due) again.
+ */
+const FILL_RECHECK_MS = 250;
 
 export interface DeliverTotals extends SettleSummary {
+  /**
+   * HTTP requests made to the target's API (token requests excluded): one per bulk call, one per
+   * DELETE, and every extra call spent isolating a refused record. Counted per batch where the
+   * target keeps no counters.
+   */
   calls: number;
+  /** Batches handed to the target (a batch is one bulk call plus one call per delete in it). */
+  batches: number;
+  /** Time the batches took, summed over all of them (divide by `batches` for a mean). */
+  sendMs: number;
   throttled: number;
   users: number;
 }
@@ -52,14 +64,17 @@ function upsertOf(target: Target, items: DeliveryItem[]): Promise<Outcome[]> {
         continue;
       }
       const user = parsed(i);
-      if (user !== undefined) encoded.push({ sourceId: i.sourceId, knownToTarget: i.knownToTarget, payload: target.encodeForBulk(user).payload });
+      if (user === undefined) continue;
+      const e: EncodedPlannedUser = { sourceId: i.sourceId, knownToTarget: i.knownToTarget, payload: target.encodeForBulk(user).payload };
+      if (i.removed !== undefined) e.removed = i.removed;
+      encoded.push(e);
     }
     return target.upsertEncoded(encoded);
   }
   const planned: PlannedUser[] = [];
   for (const i of upserts) {
     const user = parsed(i);
-    if (user !== undefined) planned.push({ sourceId: i.sourceId, user, knownToTarget: i.knownToTarget });
+    if (user !== undefined) planned.push({ sourceId: i.sourceId, user, knownToTarget: i.knownToTarget, ...(i.removed !== undefined ? { removed: i.removed } : {}) });
   }
   return target.upsert(planned);
 }
@@ -68,6 +83,13 @@ async function send(target: Target, batch: { items: DeliveryItem[] }): Promise<O
   const deletes = batch.items.filter((i) => i.op === 'delete').map((i) => i.sourceId);
   const [a, b] = await Promise.all([upsertOf(target, batch.items), deletes.length > 0 ? target.remove(deletes) : []]);
   return [...a, ...b];
+}
+
+/** Calls a batch makes, for a target that keeps no request counter: one bulk call, one per delete. */
+function callsOf(batch: Batch): number {
+  let deletes = 0;
+  for (const i of batch.items) if (i.op === 'delete') deletes++;
+  return (deletes < batch.items.length ? 1 : 0) + deletes;
 }
 
 /** Return a leased batch that was never sent to the queue, due at once. */
@@ -89,11 +111,12 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
   let fatal: unknown;
   const limiter = new AimdLimiter(options.concurrency);
   const pacer = new RatePacer();
-  const totals: DeliverTotals = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0, calls: 0, throttled: 0, users: 0 };
+  const totals: DeliverTotals = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0, calls: 0, batches: 0, sendMs: 0, throttled: 0, users: 0 };
+  // The target's own request counter says what was really sent: a batch of deletes is a call per user.
+  const requestsAtStart = target.stats?.().requests;
   // Batches taken and not yet settled: in calls, or held for the next free slot.
   let inFlight = 0;
   let onBatchDone: Array<() => void> = [];
-  let lastCall = Date.now();
 
   // Each worker claims its next batch before it waits for a call slot, and gives the slot back as
   // soon as the answer is in, before settling: with a couple more workers than slots, a freed slot is
@@ -111,15 +134,19 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
       return true;
     }
     const staging = options.producerDone?.() === false;
-    const sinceLastCall = Date.now() - lastCall;
-    if (staging && ready !== undefined && ready.size < options.batchSize && sinceLastCall < FILL_WAIT_MS) {
-      // The source is still being read: a few ms buy a full batch instead of many small calls.
-      await ready.waitFor(options.batchSize, FILL_WAIT_MS - sinceLastCall);
-      return true;
+    if (staging && ready !== undefined && ready.size < options.batchSize) {
+      // The source is still being read: only full batches go out, however slowly they fill (a delta
+      // finds a changed user here and there in a large export; sending what had arrived every 200 ms
+      // made calls of 2–10 users). Users that came due for a retry in the ledger need not wait.
+      const due = ledger.hasPending() ? ledger.claim(owner, options.batchSize, options.leaseMs) : undefined;
+      if (due === undefined || due.items.length === 0) {
+        await ready.waitFor(options.batchSize, FILL_RECHECK_MS);
+        return true;
+      }
+      return sendBatch(due);
     }
     const handedOver = ready?.take(options.batchSize) ?? [];
     const batch: Batch = handedOver.length > 0 ? { owner, items: handedOver } : ledger.claim(owner, options.batchSize, options.leaseMs);
-    lastCall = Date.now();
     if (batch.items.length === 0) {
       if (!staging && inFlight === 0 && (ready?.size ?? 0) === 0 && !ledger.hasPending()) return false;
       // Work is being staged, waiting for backoff, or held by a call that has not settled yet.
@@ -131,6 +158,9 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
       }
       return true;
     }
+    return sendBatch(batch);
+  };
+  const sendBatch = async (batch: Batch): Promise<boolean> => {
     inFlight += 1;
     let holdsSlot = false;
     let settled = false;
@@ -155,7 +185,9 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
       // read, before this answer is written down: against a latency-bound target, settling first
       // delayed every call behind it (208 instead of 203.5 ms a call at 200 ms of service time).
       await afterRequestWrites();
-      totals.calls += 1;
+      totals.batches += 1;
+      totals.sendMs += performance.now() - started;
+      totals.calls = requestsAtStart !== undefined ? (target.stats?.().requests ?? 0) - requestsAtStart : totals.calls + callsOf(batch);
       const throttle = outcomes.find((o) => o.kind === 'retryable' && o.throttled);
       if (throttle !== undefined && throttle.kind === 'retryable') {
         totals.throttled += 1;

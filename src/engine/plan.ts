@@ -6,7 +6,10 @@ import type { Mapper } from '../mapping/index.ts';
 import type { Source } from '../sources/source.ts';
 import type { Target } from '../targets/target.ts';
 import { targetCensus } from './census.ts';
+import { checkDeleteCap, formatPercent } from './deletes.ts';
 import { DuplicateFinder, type DuplicateFinding, type IdentifierKind } from './duplicates.ts';
+import { estimateRun, type RunEstimate } from './estimate.ts';
+import { identifierCheck } from './identifier-policy.ts';
 
 export interface PlanReport {
   target: string;
@@ -24,7 +27,11 @@ export interface PlanReport {
    * Counted per note; the first 100 users listed with all their notes.
    */
   notes: { users: number; byNote: Array<{ note: string; count: number }>; samples: Array<{ position: string; sourceId: string; notes: string[] }> };
-  estimate: { users: number; batchSize: number; calls: number; concurrency: number; assumedCallMs: number; seconds: number };
+  /** Valid users held back for an email, phone or username another user has (run.duplicateIdentifiers). */
+  duplicateRejects: number;
+  /** Users the target holds (per the ledger): what a delete share is a share of. */
+  held: number;
+  estimate: RunEstimate;
   warnings: string[];
 }
 
@@ -45,6 +52,11 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
   const { config, ledger, target } = deps;
   const { census, add: preview } = targetCensus(target);
   const dups = new DuplicateFinder();
+  const identifiers = await identifierCheck(config.run.duplicateIdentifiers, {
+    source: deps.source,
+    mapper: deps.mapper,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
   const report: PlanReport = {
     target: target.name,
     source: { read: 0, valid: 0, rejected: 0 },
@@ -54,7 +66,9 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     hashCensus: census.toJSON(),
     passwordRejects: 0,
     notes: { users: 0, byNote: [], samples: [] },
-    estimate: { users: 0, batchSize: 0, calls: 0, concurrency: 0, assumedCallMs: 0, seconds: 0 },
+    duplicateRejects: 0,
+    estimate: estimateRun({ users: 0, deletes: 0, records: 0, batchSize: 1, concurrency: 1, assumedCallMs: 0, runs: [] }),
+    held: 0,
     warnings: [],
   };
   const reject = (r: SourceReject) => {
@@ -79,14 +93,24 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
       reject({ position: c.position, sourceId: c.user.sourceId, reason: 'duplicate legacy id; this record would be skipped' });
       return false;
     });
-    for (const { user, fingerprint } of fresh) {
+    // Users sharing an email, phone or username: held back as `run` would (run.duplicateIdentifiers).
+    const held = identifiers?.check(fresh) ?? new Map<number, string>();
+    for (const [i, { user, fingerprint, position }] of fresh.entries()) {
+      const reason = held.get(i);
+      const entry = known.get(user.sourceId);
       report.source.valid += 1;
+      if (reason !== undefined && !(entry?.state === 'synced' && entry.op === 'upsert' && entry.fingerprint === fingerprint)) {
+        // A valid record, rejected for what it shares with another (`run` lists it with the rejects).
+        report.actions.reject += 1;
+        report.duplicateRejects += 1;
+        if (report.rejects.length < 100) report.rejects.push({ position, sourceId: user.sourceId, reason: reason.replace('not sent', 'would not be sent').replace('neither is sent', 'neither would be sent') });
+        continue;
+      }
       if (preview(user).password === 'reject') {
         report.passwordRejects += 1;
         report.actions.reject += 1;
         continue;
       }
-      const entry = known.get(user.sourceId);
       if (entry === undefined) report.actions.create += 1;
       else if (entry.fingerprint !== fingerprint || entry.op === 'delete') report.actions.update += 1;
       else if (entry.state === 'synced') report.actions.unchanged += 1;
@@ -113,9 +137,13 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
       if (chunk.length >= 1000) flush();
     }
     flush();
-    for (const id of ledger.syncedIds()) if (!dups.has(id)) report.actions.delete += 1;
+    for (const id of ledger.syncedIds()) {
+      report.held += 1;
+      if (!dups.has(id)) report.actions.delete += 1;
+    }
   } finally {
     dups.close();
+    identifiers?.close();
   }
 
   report.notes.byNote = [...noteCounts].map(([n, count]) => ({ note: n, count })).sort((a, b) => b.count - a.count);
@@ -123,10 +151,15 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
   report.duplicates = { counts: { ...dups.counts }, samples: [...dups.samples] };
   const users = report.actions.create + report.actions.update + report.actions.retryQueued;
   const batchSize = Math.min(config.target.batchSize, target.capabilities.maxBatch);
-  const calls = Math.ceil(users / batchSize);
-  const concurrency = config.run.concurrency;
-  const assumedCallMs = config.run.assumedCallMs;
-  report.estimate = { users, batchSize, calls, concurrency, assumedCallMs, seconds: Math.ceil((calls * assumedCallMs) / concurrency / 1000) };
+  report.estimate = estimateRun({
+    users,
+    deletes: report.actions.delete,
+    records: report.source.read,
+    batchSize,
+    concurrency: config.run.concurrency,
+    assumedCallMs: config.run.assumedCallMs,
+    runs: ledger.stats().runs,
+  });
   report.warnings = warningsFor(report, config);
   return report;
 }
@@ -144,12 +177,14 @@ function warningsFor(r: PlanReport, config: MigrationConfig): string[] {
   for (const [kind, n] of Object.entries(r.duplicates.counts)) {
     if (n > 0) w.push(`${n} users share an ${kind} with another legacy user`);
   }
-  const total = r.actions.unchanged + r.actions.update + r.actions.delete;
-  if (r.actions.delete > 0 && total > 0) {
-    const pct = (r.actions.delete / total) * 100;
+  if (r.duplicateRejects > 0) {
+    w.push(`${r.duplicateRejects} users would not be sent for an email, phone or username another user has (run.duplicateIdentifiers: ${config.run.duplicateIdentifiers})`);
+  }
+  if (r.actions.delete > 0) {
+    const cap = checkDeleteCap(r.actions.delete, r.held, { maxCount: config.run.maxDeletes, maxPercent: config.run.maxDeletePercent });
     w.push(
-      `${r.actions.delete} users (${pct.toFixed(1)} %) are in the target but no longer in the source; ` +
-        `run --deletes would ${r.actions.delete > config.run.maxDeletes || pct > config.run.maxDeletePercent ? 'REFUSE (above the safety cap)' : 'delete them'}`,
+      `${r.actions.delete} users (${formatPercent(cap.percent)} of the ${r.held} in the target) are no longer in the source; ` +
+        `run --deletes would ${cap.refusal !== undefined ? 'REFUSE (above the safety cap)' : 'delete them'}`,
     );
   }
   return w;

@@ -3,6 +3,7 @@ import type { Mapper } from '../mapping/index.ts';
 import type { User } from '../model/index.ts';
 import type { Source } from '../sources/source.ts';
 import type { BulkEncoding } from '../targets/target.ts';
+import type { IdentifierCheck } from './identifier-policy.ts';
 
 /** A chunk of the source, mapped and serialised, ready for the ledger. */
 export interface PreparedChunk {
@@ -12,6 +13,8 @@ export interface PreparedChunk {
   /** Index for index with `users`: the target's encoding, for users encoded ahead (see `encode`). */
   encoded: Array<BulkEncoding | undefined>;
   rejects: SourceReject[];
+  /** Users (index into `users`) that share an identifier and are not to be sent, with the reason. */
+  held?: Array<[number, string]>;
   /** Records read so far, valid or not. */
   read: number;
   /** The change cursor of the last record read, for sources that read incrementally. */
@@ -29,6 +32,11 @@ export interface PrepareOptions {
   skip?: number;
   /** Encode a user for the target's bulk call now (undefined: leave it to delivery). */
   encode?: (user: User) => BulkEncoding | undefined;
+  /**
+   * Settles users that share an identifier (see identifier-policy.ts). It sees every record in
+   * order, the skipped ones too: whoever comes first keeps an identifier wherever it was staged.
+   */
+  identifiers?: IdentifierCheck;
 }
 
 /**
@@ -41,15 +49,33 @@ export async function* prepareChunks(options: PrepareOptions): AsyncGenerator<Pr
   let read = 0;
   let cursor: string | undefined;
   const cut = (): PreparedChunk => {
-    const out = { ...chunk, read, ...(cursor !== undefined ? { cursor } : {}) };
+    const out: PreparedChunk = { ...chunk, read, ...(cursor !== undefined ? { cursor } : {}) };
+    if (options.identifiers !== undefined && chunk.users.length > 0) {
+      const held = options.identifiers.check(chunk.mapped.map((user, i) => ({ user, position: chunk.users[i]?.position ?? '' })));
+      if (held.size > 0) out.held = [...held];
+    }
     chunk = { users: [], mapped: [], encoded: [], rejects: [], read };
     return out;
+  };
+  // Records another reader staged are only registered with the identifier check.
+  let skipped: Array<{ user: User; position: string }> = [];
+  const registered = (users: Array<{ user: User; position: string }>) => {
+    options.identifiers?.check(users);
+    return [];
   };
   for await (const record of source.read(signal, options.since !== undefined ? { since: options.since } : {})) {
     read += 1;
     // Incremental sources return records oldest change first, so the last cursor is the newest.
     if (record.cursor !== undefined) cursor = record.cursor;
-    if (read <= (options.skip ?? 0)) continue;
+    if (read <= (options.skip ?? 0)) {
+      if (options.identifiers !== undefined && record.error === undefined) {
+        const mapped = mapper.map(record);
+        if (mapped.ok) skipped.push({ user: mapped.user, position: record.position });
+        if (skipped.length >= chunkSize) skipped = registered(skipped);
+      }
+      continue;
+    }
+    if (skipped.length > 0) skipped = registered(skipped);
     if (record.error !== undefined) {
       chunk.rejects.push({ position: record.position, sourceId: undefined, reason: record.error });
     } else {

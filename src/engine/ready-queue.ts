@@ -13,8 +13,15 @@ export type DeliveryItem = ClaimedItem & { payload?: BulkPayload };
 export type ReadyUser = DeliveryItem & { op: 'upsert' };
 
 /** A ready user, as the stager makes it from a staged, leased user. */
-export function readyUser(sourceId: string, fingerprint: string, knownToTarget: boolean, encoding: { payload: BulkPayload } | { json: string }): ReadyUser {
+export function readyUser(
+  sourceId: string,
+  fingerprint: string,
+  knownToTarget: boolean,
+  encoding: { payload: BulkPayload } | { json: string },
+  removed?: readonly string[],
+): ReadyUser {
   const item: ReadyUser = { sourceId, op: 'upsert', fingerprint, user: undefined, knownToTarget, attempts: 0 };
+  if (removed !== undefined) item.removed = removed;
   if ('payload' in encoding) item.payload = encoding.payload;
   else item.json = encoding.json;
   return item;
@@ -28,7 +35,8 @@ export function readyUser(sourceId: string, fingerprint: string, knownToTarget: 
 export class ReadyQueue {
   private items: ReadyUser[] = [];
   private head = 0;
-  private waiters: Array<() => void> = [];
+  /** `check` runs after each push and resolves when enough users wait; `done` resolves at once. */
+  private waiters: Array<{ check: () => void; done: () => void }> = [];
   private spaceListeners: Array<() => void> = [];
   private closed = false;
 
@@ -58,7 +66,7 @@ export class ReadyQueue {
     for (const u of users) this.items.push(u);
     const waiters = this.waiters;
     this.waiters = [];
-    for (const w of waiters) w();
+    for (const w of waiters) w.check();
   }
 
   /** Up to `max` users as claimed items, oldest first; their payload stays JSON until sent. */
@@ -82,21 +90,31 @@ export class ReadyQueue {
     return this.take(this.size);
   }
 
-  /** Resolves when at least `n` users wait, or after `ms`. */
+  /** Wakes everyone in `waitFor` now, e.g. when the source has been read and a short batch may go. */
+  wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.done();
+  }
+
+  /** Resolves when at least `n` users wait, or after `ms` (or at `wake`). */
   waitFor(n: number, ms: number): Promise<void> {
     if (this.size >= n) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
         resolve();
       };
-      const check = () => {
-        if (this.size >= n) done();
-        else this.waiters.push(check);
+      const waiter = {
+        check: () => {
+          if (this.size >= n) done();
+          else this.waiters.push(waiter);
+        },
+        done,
       };
       const timer = setTimeout(done, ms);
-      this.waiters.push(check);
+      this.waiters.push(waiter);
     });
   }
 

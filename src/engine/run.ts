@@ -1,7 +1,7 @@
 import type { MigrationConfig } from '../config/schema.ts';
 import type { CensusReport } from '../hashes/census.ts';
 import type { Ledger, SourceReject } from '../ledger/index.ts';
-import { newOwnerId } from '../ledger/index.ts';
+import { LAST_FULL_READ_KEY, newOwnerId } from '../ledger/index.ts';
 import type { Mapper } from '../mapping/index.ts';
 import type { Source } from '../sources/source.ts';
 import type { Target } from '../targets/target.ts';
@@ -9,6 +9,7 @@ import { backoffWithJitter } from '../delivery/backoff.ts';
 import { targetCensus } from './census.ts';
 import { decideDeletes, type DeleteDecision, type DeletePolicy } from './deletes.ts';
 import { deliver, handBack, type DeliverTotals } from './deliver.ts';
+import { identifierCheck } from './identifier-policy.ts';
 import { ReadyQueue } from './ready-queue.ts';
 import { stageSource, type StageCounts } from './stage.ts';
 import { stageInThread } from './stage-thread.ts';
@@ -38,6 +39,18 @@ export interface RunDependencies {
   baseDir?: string;
   onStageProgress?: (counts: StageCounts) => void;
   onDeliverProgress?: (totals: DeliverTotals, queued: number) => void;
+}
+
+/** Measured in a run and kept in its history, for `plan`'s estimate of the next one. */
+export interface RunTiming {
+  /** Records read from the source, and how long reading them took (the run's staging). */
+  read: number;
+  stagingMs: number;
+  calls: number;
+  batches: number;
+  /** Summed over the batches: what one batch took on average is sendMs / batches. */
+  sendMs: number;
+  maxConcurrency: number;
 }
 
 export interface RunSummary {
@@ -81,6 +94,8 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   const owner = newOwnerId();
   const started = Date.now();
   ledger.acquire(owner);
+  // What the target holds before this run adds anyone: the delete cap's share is a share of these.
+  const heldAtStart = deps.deletes ? ledger.heldByTarget() : 0;
   const stopCheckpoints = ledger.checkpointInBackground?.({ afterMs: CHECKPOINT_THREAD_AFTER_MS });
   const runId = ledger.beginRun('run');
   // Staging stops when the user interrupts and when delivery has failed for good (auth refused,
@@ -95,6 +110,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     const since = deps.full ? undefined : ledger.getMeta(CURSOR_KEY);
     const incremental = since !== undefined;
     let deleteDecision: DeleteDecision = { kind: 'none' };
+    let stagingMs: number | undefined;
     let toSend = 0;
     let lastPoint = 0;
     const onChunk = (counts: StageCounts) => {
@@ -109,20 +125,39 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     // 283–294 MB against 269–275 MB) at the same throughput, also against a latency-bound target.
     const ready = new ReadyQueue(batchSize * READY_BATCHES);
     const stager = new Stager({ ledger, runId, handoff: { owner, leaseMs: config.run.leaseMs, ready } });
-    const stageInProcess = (): Promise<{ counts: StageCounts; census: CensusReport }> => {
+    const policy = config.run.duplicateIdentifiers;
+    const stageInProcess = async (): Promise<{ counts: StageCounts; census: CensusReport }> => {
       const { census, add } = targetCensus(target);
-      return stageSource({
-        ledger,
-        runId,
+      const identifiers = await identifierCheck(policy, {
         source: deps.source,
         mapper: deps.mapper,
         signal: stagingSignal,
         ...(since !== undefined ? { since } : {}),
-        inspect: add,
-        onChunk,
-        handoff: { owner, leaseMs: config.run.leaseMs, ready },
-      }).then((counts) => ({ counts, census: census.toJSON() }));
+      });
+      try {
+        const counts = await stageSource({
+          ledger,
+          runId,
+          source: deps.source,
+          mapper: deps.mapper,
+          signal: stagingSignal,
+          ...(since !== undefined ? { since } : {}),
+          inspect: add,
+          onChunk,
+          handoff: { owner, leaseMs: config.run.leaseMs, ready },
+          ...(identifiers ? { identifiers } : {}),
+        });
+        return { counts, census: census.toJSON() };
+      } finally {
+        identifiers?.close();
+      }
     };
+    // The head (see stageInThread) settles shared identifiers as it goes; `reject-all` must know
+    // the whole source before it stages anyone, which only the staging thread's first read does.
+    const headIdentifiers =
+      deps.baseDir !== undefined && deps.source.stableOrder && policy === 'first-wins'
+        ? await identifierCheck(policy, { source: deps.source, mapper: deps.mapper })
+        : undefined;
     // With the config's folder known, reading and mapping (the CPU-heavy half of staging) run on a
     // second thread beside delivery; this thread stays the ledger's only writer.
     const staging =
@@ -135,11 +170,11 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
               signal: stagingSignal,
               onChunk,
               // A file can be started here while the thread loads, so the first call goes out at once.
-              ...(deps.source.stableOrder
-                ? { head: { source: deps.source, mapper: deps.mapper, census: targetCensus(target) } }
+              ...(deps.source.stableOrder && policy !== 'reject-all'
+                ? { head: { source: deps.source, mapper: deps.mapper, census: targetCensus(target), ...(headIdentifiers ? { identifiers: headIdentifiers } : {}) } }
                 : {}),
             },
-          )
+          ).finally(() => headIdentifiers?.close())
         : stageInProcess();
     const staged$ = staging.then(
       (result) => {
@@ -153,14 +188,20 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
                 percent: 0,
                 reason: 'deletes need a full read of the source: run again with --full --deletes',
               }
-            : decideDeletes(ledger, runId, deps.deletes);
+            : decideDeletes(ledger, runId, deps.deletes, heldAtStart);
         }
         if (counts.cursor !== undefined && !stagingSignal.aborted) ledger.setMeta(CURSOR_KEY, counts.cursor);
+        // Who this run saw is who is still in the source: `retry` leaves the others' dead letters alone.
+        if (!incremental && !stagingSignal.aborted) ledger.setMeta(LAST_FULL_READ_KEY, String(runId));
+        stagingMs = Date.now() - started;
         stagingDone = true;
+        // Workers waiting for a full batch may now send the last, short one.
+        ready.wake();
         return result;
       },
       (err: unknown) => {
         stagingDone = true;
+        ready.wake();
         throw err;
       },
     );
@@ -238,6 +279,15 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       bisectionCalls: summary.bisectionCalls,
       peakRssMb: summary.peakRssMb,
       census,
+      // What `plan` bases its estimate on: how fast this source was read, and what calls took here.
+      timing: {
+        read: staged.read,
+        stagingMs: stagingMs ?? durationMs,
+        calls: delivered.calls,
+        batches: delivered.batches,
+        sendMs: Math.round(delivered.sendMs),
+        maxConcurrency: summary.maxConcurrency,
+      } satisfies RunTiming,
     });
     return summary;
   } catch (err) {

@@ -7,6 +7,7 @@ import type { targetCensus } from './census.ts';
 import { prepareChunks } from './prepare.ts';
 import type { ReadyQueue } from './ready-queue.ts';
 import type { StageCounts, Stager } from './stager.ts';
+import type { IdentifierCheck } from './identifier-policy.ts';
 import type { StageWorkerCommand, StageWorkerInput, StageWorkerMessage } from './stage-worker.ts';
 
 /** Staging holds a few chunks of users at a time: a small heap keeps the process's memory flat. */
@@ -40,7 +41,7 @@ export function stageInThread(
      * A stable-order source this thread reads itself while the staging thread loads (its modules
      * take the better part of a second); the thread then starts after the records staged here.
      */
-    head?: { source: Source; mapper: Mapper; census: TargetCensus };
+    head?: { source: Source; mapper: Mapper; census: TargetCensus; identifiers?: IdentifierCheck };
   },
 ): Promise<StagedInThread> {
   const { stager, ready, head } = options;
@@ -143,7 +144,7 @@ export function stageInThread(
  * were read here, for the thread to skip. Stops at a chunk boundary, so the count is exact.
  */
 async function stageHead(
-  head: { source: Source; mapper: Mapper; census: TargetCensus },
+  head: { source: Source; mapper: Mapper; census: TargetCensus; identifiers?: IdentifierCheck },
   stager: Stager,
   loaded: () => boolean,
   options: { ready?: ReadyQueue; signal?: AbortSignal; since?: string; onChunk?: (counts: StageCounts) => void },
@@ -156,6 +157,7 @@ async function stageHead(
     chunkSize: CHUNK,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.since !== undefined ? { since: options.since } : {}),
+    ...(head.identifiers ? { identifiers: head.identifiers } : {}),
   })) {
     for (const i of stager.stage(chunk)) {
       const user = chunk.mapped[i];

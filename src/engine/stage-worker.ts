@@ -11,6 +11,7 @@ import type { SourceReject, StagedUser } from '../ledger/index.ts';
 import type { User } from '../model/index.ts';
 import type { BulkPayload, UserPreview } from '../targets/target.ts';
 import { passwordFormat, targetCensus } from './census.ts';
+import { identifierCheck } from './identifier-policy.ts';
 import { openPipeline } from './pipeline.ts';
 import { prepareChunks } from './prepare.ts';
 
@@ -25,7 +26,16 @@ export interface StageWorkerInput {
 
 export type StageWorkerMessage =
   | { type: 'ready' }
-  | { type: 'chunk'; seq: number; users: StagedUser[]; payloads?: Array<BulkPayload | undefined>; rejects: SourceReject[]; read: number; cursor?: string }
+  | {
+      type: 'chunk';
+      seq: number;
+      users: StagedUser[];
+      payloads?: Array<BulkPayload | undefined>;
+      rejects: SourceReject[];
+      held?: Array<[number, string]>;
+      read: number;
+      cursor?: string;
+    }
   | { type: 'done'; census: ReturnType<HashCensus['toJSON']> }
   | { type: 'error'; message: string; name: string };
 
@@ -95,7 +105,10 @@ void (async () => {
   post({ type: 'ready' });
   const skip = await started;
   let outcome: StageWorkerMessage;
+  const since = input.since !== undefined ? { since: input.since } : {};
+  let identifiers: Awaited<ReturnType<typeof identifierCheck>> = undefined;
   try {
+    identifiers = await identifierCheck(input.config.run.duplicateIdentifiers, { source, mapper, signal: abort.signal, ...since });
     let seq = 0;
     for await (const chunk of prepareChunks({
       source,
@@ -104,7 +117,8 @@ void (async () => {
       signal: abort.signal,
       skip,
       ...(encode ? { encode } : {}),
-      ...(input.since !== undefined ? { since: input.since } : {}),
+      ...(identifiers ? { identifiers } : {}),
+      ...since,
     })) {
       seq += 1;
       unacked.set(
@@ -114,9 +128,9 @@ void (async () => {
           return encoded !== undefined ? { format: passwordFormat(user), preview: encoded.preview } : user;
         }),
       );
-      const { users, rejects, read, cursor } = chunk;
+      const { users, rejects, read, cursor, held } = chunk;
       const payloads = chunk.encoded.some((e) => e !== undefined) ? chunk.encoded.map((e) => e?.payload) : undefined;
-      post({ type: 'chunk', seq, users, rejects, read, ...(payloads ? { payloads } : {}), ...(cursor !== undefined ? { cursor } : {}) });
+      post({ type: 'chunk', seq, users, rejects, read, ...(payloads ? { payloads } : {}), ...(held ? { held } : {}), ...(cursor !== undefined ? { cursor } : {}) });
       await acked(input.window - 1);
     }
     await acked(0);
@@ -125,6 +139,7 @@ void (async () => {
     outcome = { type: 'error', message: err instanceof Error ? err.message : String(err), name: err instanceof Error ? err.name : 'Error' };
   }
   // Closed before answering: the main thread ends this thread as soon as it has the answer.
+  identifiers?.close();
   await target.close();
   post(outcome);
 })();

@@ -2,6 +2,7 @@ import type { Ledger } from '../ledger/index.ts';
 import type { Mapper } from '../mapping/index.ts';
 import type { User } from '../model/index.ts';
 import type { Source } from '../sources/source.ts';
+import type { IdentifierCheck } from './identifier-policy.ts';
 import { prepareChunks } from './prepare.ts';
 import type { ReadyQueue } from './ready-queue.ts';
 import { Stager, type StageCounts } from './stager.ts';
@@ -22,6 +23,8 @@ export interface StageOptions {
   inspect?: (user: User) => void;
   /** Hand new and changed users to this run's delivery in memory (see Stager). */
   handoff?: { owner: string; leaseMs: number; ready: ReadyQueue };
+  /** Holds back users that share an identifier (see identifier-policy.ts). */
+  identifiers?: IdentifierCheck;
 }
 
 /**
@@ -39,6 +42,7 @@ export async function stageSource(options: StageOptions): Promise<StageCounts> {
     chunkSize,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.since !== undefined ? { since: options.since } : {}),
+    ...(options.identifiers ? { identifiers: options.identifiers } : {}),
   })) {
     if (options.handoff) await options.handoff.ready.whenRoom();
     for (const i of stager.stage(chunk)) {

@@ -16,7 +16,7 @@ export interface StageCounts {
 }
 
 /** A prepared chunk as the ledger writer needs it: users, the target's encodings, rejects. */
-export type StagerChunk = Pick<PreparedChunk, 'users' | 'rejects' | 'read' | 'cursor'> & {
+export type StagerChunk = Pick<PreparedChunk, 'users' | 'rejects' | 'read' | 'cursor' | 'held'> & {
   /** Index for index with `users`, for users the staging thread encoded ahead. */
   payloads?: Array<BulkPayload | undefined>;
 };
@@ -43,14 +43,20 @@ export class Stager {
     const { ledger, runId, handoff } = this.options;
     const rejects: SourceReject[] = [...chunk.rejects];
     const toSend: number[] = [];
-    if (chunk.users.length > 0) {
+    // Users sharing an identifier with an earlier one are held back, unless the target has them
+    // already exactly as they are now (then there is nothing to send anyway).
+    const held = this.heldBack(chunk, rejects);
+    const users = held.size === 0 ? chunk.users : chunk.users.filter((_, i) => !held.has(i));
+    const indexOf = held.size === 0 ? undefined : chunk.users.flatMap((_, i) => (held.has(i) ? [] : [i]));
+    if (users.length > 0) {
       // Once delivery has stopped (a fatal error), users stay pending for the next run instead of
       // piling up in memory under this run's lease.
       const handing = handoff !== undefined && !handoff.ready.isClosed ? handoff : undefined;
       const lease: StageLease | undefined = handing ? { owner: handing.owner, until: Date.now() + handing.leaseMs } : undefined;
       const ready: ReadyUser[] = [];
-      ledger.stage(runId, chunk.users, lease).forEach((r, i) => {
-        const u = chunk.users[i];
+      ledger.stage(runId, users, lease).forEach((r, k) => {
+        const u = users[k];
+        const i = indexOf?.[k] ?? k;
         if (u === undefined) return;
         if (r.kind === 'duplicate') {
           rejects.push({ position: u.position, sourceId: u.sourceId, reason: `duplicate legacy id (first seen at ${r.firstPosition}); this record was skipped` });
@@ -61,7 +67,7 @@ export class Stager {
           toSend.push(i);
           if (r.leased) {
             const payload = chunk.payloads?.[i];
-            ready.push(readyUser(u.sourceId, u.fingerprint, r.knownToTarget, payload !== undefined ? { payload } : { json: u.json }));
+            ready.push(readyUser(u.sourceId, u.fingerprint, r.knownToTarget, payload !== undefined ? { payload } : { json: u.json }, r.removed));
           }
         }
       });
@@ -74,5 +80,25 @@ export class Stager {
     this.counts.read = chunk.read;
     if (chunk.cursor !== undefined) this.counts.cursor = chunk.cursor;
     return toSend;
+  }
+
+  /** The chunk's users to hold back (index set), their rejects added to `rejects`. */
+  private heldBack(chunk: StagerChunk, rejects: SourceReject[]): Set<number> {
+    const held = new Set<number>();
+    if (chunk.held === undefined || chunk.held.length === 0) return held;
+    const { ledger, runId } = this.options;
+    const known = ledger.peek(chunk.held.map(([i]) => chunk.users[i]?.sourceId ?? ''));
+    const holds: Array<{ sourceId: string; position: string; reason: string }> = [];
+    for (const [i, reason] of chunk.held) {
+      const u = chunk.users[i];
+      if (u === undefined) continue;
+      const entry = known.get(u.sourceId);
+      if (entry !== undefined && entry.state === 'synced' && entry.op === 'upsert' && entry.fingerprint === u.fingerprint) continue;
+      held.add(i);
+      holds.push({ sourceId: u.sourceId, position: u.position, reason });
+      rejects.push({ position: u.position, sourceId: u.sourceId, reason });
+    }
+    if (holds.length > 0) ledger.hold(runId, holds);
+    return held;
   }
 }

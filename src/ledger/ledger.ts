@@ -1,4 +1,5 @@
 import type { Outcome, User } from '../model/index.ts';
+import type { RemovedField } from '../model/removed.ts';
 
 /** Where a legacy user stands in the migration. */
 export type LedgerState =
@@ -10,7 +11,13 @@ export type LedgerState =
 
 export type StageResult =
   /** To be sent. `leased`: already leased to the staging run, which sends it without a claim. */
-  | { kind: 'new' | 'changed'; leased: boolean; knownToTarget: boolean }
+  | {
+      kind: 'new' | 'changed';
+      leased: boolean;
+      knownToTarget: boolean;
+      /** Fields the source dropped since the target last had the user (see model/removed.ts). */
+      removed?: RemovedField[];
+    }
   | { kind: 'unchanged' | 'queued' | 'dead' }
   | { kind: 'duplicate'; firstPosition: string };
 
@@ -37,6 +44,8 @@ export interface ClaimedItem {
   json?: string;
   knownToTarget: boolean;
   attempts: number;
+  /** Fields the source dropped since the target last had the user, for targets that must clear them. */
+  removed?: readonly RemovedField[];
 }
 
 export interface Batch {
@@ -101,6 +110,17 @@ export interface RetryPolicy {
   backoffMs(attempt: number): number;
 }
 
+/** Meta key: the id of the last run that read the whole source, so that its `seen_run` marks who is still there. */
+export const LAST_FULL_READ_KEY = 'last_full_read_run';
+
+export interface RetryDeadResult {
+  requeued: number;
+  /** Dead letters left alone because the last full read of the source no longer had them. */
+  goneFromSource: number;
+  /** The run whose full read decided `goneFromSource`; undefined when no run recorded one yet. */
+  fullReadRun: number | undefined;
+}
+
 /**
  * The durable record of the migration and its work queue. SQLite and PostgreSQL implement the
  * same contract; everything that resumes, diffs, retries or reports reads it.
@@ -108,7 +128,10 @@ export interface RetryPolicy {
 export interface Ledger {
   /** For an embedded ledger: its file, which another thread of this process may open too. */
   readonly file?: string;
-  /** Exclusive ownership for one run; releases leases left behind by a dead owner. */
+  /**
+   * Exclusive ownership for one run; releases leases left behind by a dead owner, and marks the runs
+   * it left `running` (a process killed with -9 never finishes its run) as `interrupted`.
+   */
   acquire(owner: string): void;
   release(owner: string): void;
   /** Small durable settings of the migration, e.g. the incremental source cursor. */
@@ -121,6 +144,12 @@ export interface Ledger {
    * to that owner at once, for a run that hands them to its delivery in memory.
    */
   stage(runId: number, users: StagedUser[], lease?: StageLease): StageResult[];
+  /**
+   * Users the run read but holds back (they share an identifier with another user): seen in this
+   * run, so never taken for deleted at the source; one still queued from an earlier run is
+   * dead-lettered with `reason` instead of sent.
+   */
+  hold(runId: number, users: Array<{ sourceId: string; position: string; reason: string }>): void;
   recordRejects(runId: number, rejects: SourceReject[]): void;
   rejectsOf(runId: number, limit?: number): SourceReject[];
   /** Read-only lookup for `plan`: what the ledger knows of these users. */
@@ -137,8 +166,15 @@ export interface Ledger {
   settle(batch: Batch, outcomes: Outcome[], policy: RetryPolicy, now?: number): SettleSummary;
   /** Users that were in the ledger but not in the source of `runId`, i.e. deleted at the source. */
   missingFrom(runId: number): { count: number; sample: string[] };
+  /** Users the target holds now (an earlier call succeeded and no delete since): what a delete share is a share of. */
+  heldByTarget(): number;
   queueDeletes(runId: number): number;
-  retryDead(filter?: { reason?: string }): number;
+  /**
+   * Put dead letters back in the queue, those whose reason contains `reason` if given. Users the last
+   * full read of the source (`LAST_FULL_READ_KEY`) did not see have left the source: they stay dead
+   * and are counted apart, never sent again.
+   */
+  retryDead(filter?: { reason?: string }): RetryDeadResult;
   /** Whether users wait in the queue (leases are their holder's own business). */
   hasPending(): boolean;
   /** Earliest time a pending user may be sent again, if any is waiting. */

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Outcome, User } from '../model/index.ts';
+import { removedFields } from '../model/removed.ts';
 import type {
   Batch,
   ClaimedItem,
@@ -8,6 +9,7 @@ import type {
   LedgerState,
   LedgerStats,
   ProgressPoint,
+  RetryDeadResult,
   RetryPolicy,
   RunRecord,
   SettleSummary,
@@ -16,7 +18,8 @@ import type {
   StageLease,
   StageResult,
 } from './ledger.ts';
-import { SQLITE_MIGRATIONS, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './schema-sqlite.ts';
+import { LAST_FULL_READ_KEY } from './ledger.ts';
+import { SQLITE_COPYING_MIGRATIONS, SQLITE_MIGRATIONS, SQLITE_SCHEMA, SQLITE_SCHEMA_VERSION } from './schema-sqlite.ts';
 import { isOwnerAlive } from './owner.ts';
 import { BackgroundCheckpointer } from './checkpointer.ts';
 import { redactReason, redactSecrets } from '../observe/redact.ts';
@@ -44,8 +47,8 @@ interface UserRow {
 const STATES: LedgerState[] = ['pending', 'leased', 'synced', 'dead', 'deleted'];
 
 /**
- * An older ledger about to be brought up to this version's schema. It is one transaction that may
- * copy every user (schema 3 did: 14 s per million users on a 2-core machine, and the WAL and the
+ * An older ledger about to be brought up to this version's schema, when that copies the users (an
+ * upgrade that only adds a column says nothing). It is one transaction that may copy every user (schema 3 did: 14 s per million users on a 2-core machine, and the WAL and the
  * file each grew by about the ledger's size), so a command says so before it seems to hang.
  */
 export interface LedgerUpgrade {
@@ -104,8 +107,12 @@ export class SqliteLedger implements Ledger {
         const version = storedVersion();
         // Migrations first: the current schema's indexes are then built on the current tables only.
         if (version !== undefined && version !== String(SQLITE_SCHEMA_VERSION)) {
-          const users = this.db.prepare(`SELECT COUNT(*) FROM users`).pluck().get() as number;
-          options.onUpgrade?.({ file, from: Number(version), to: SQLITE_SCHEMA_VERSION, users });
+          const from = Number(version);
+          // Only an upgrade that copies the users is worth a word (v3 → v4 adds a column).
+          if (Array.from({ length: SQLITE_SCHEMA_VERSION - from }, (_, i) => from + 1 + i).some((v) => SQLITE_COPYING_MIGRATIONS.has(v))) {
+            const users = this.db.prepare(`SELECT COUNT(*) FROM users`).pluck().get() as number;
+            options.onUpgrade?.({ file, from, to: SQLITE_SCHEMA_VERSION, users });
+          }
           for (let v = Number(version) + 1; v <= SQLITE_SCHEMA_VERSION; v++) this.db.exec(SQLITE_MIGRATIONS[v] ?? '');
         }
         this.db.exec(SQLITE_SCHEMA);
@@ -131,8 +138,17 @@ export class SqliteLedger implements Ledger {
       putPayload: this.db.prepare(
         `INSERT INTO payloads (user_id, json) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET json = excluded.json`,
       ),
-      payloadsOf: this.db.prepare<[string], { user_id: number; json: string }>(
-        `SELECT user_id, json FROM payloads WHERE user_id IN (SELECT value FROM json_each(?))`,
+      payloadsOf: this.db.prepare<[string], { user_id: number; json: string; removed: string | null }>(
+        `SELECT user_id, json, removed FROM payloads WHERE user_id IN (SELECT value FROM json_each(?))`,
+      ),
+      payloadOf: this.db.prepare<[number], { json: string; removed: string | null }>(`SELECT json, removed FROM payloads WHERE user_id = ?`),
+      putPayloadRemoved: this.db.prepare(
+        `INSERT INTO payloads (user_id, json, removed) VALUES (?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET json = excluded.json, removed = excluded.removed`,
+      ),
+      // Once the target has the user as staged, nothing is left to clear.
+      clearRemoved: this.db.prepare(
+        `UPDATE payloads SET removed = NULL WHERE removed IS NOT NULL AND user_id IN
+           (SELECT id FROM users WHERE source_id IN (SELECT value FROM json_each(?)) AND state = 'synced')`,
       ),
       requeueUser: this.db.prepare(
         `UPDATE users SET fingerprint = ?, op = 'upsert',
@@ -142,6 +158,13 @@ export class SqliteLedger implements Ledger {
          WHERE source_id = ?`,
       ),
       touchUser: this.db.prepare(`UPDATE users SET seen_run = ?, position = ? WHERE source_id = ?`),
+      holdUser: this.db.prepare(
+        `UPDATE users SET seen_run = @runId, position = @position,
+           state = CASE WHEN state = 'pending' THEN 'dead' ELSE state END,
+           last_error = CASE WHEN state = 'pending' THEN @reason ELSE last_error END,
+           error_code = CASE WHEN state = 'pending' THEN 'duplicate_identifier' ELSE error_code END
+         WHERE source_id = @sourceId`,
+      ),
       requeueLeased: this.db.prepare(
         `UPDATE users SET fingerprint = ?, op = 'upsert', state = 'leased', lease_owner = ?, lease_until = ?, leased_fingerprint = ?,
            attempts = 0, not_before = 0, last_error = NULL, error_code = NULL, position = ?, seen_run = ?, updated_at = ?
@@ -222,6 +245,16 @@ export class SqliteLedger implements Ledger {
       getMeta: this.db.prepare(`SELECT value FROM meta WHERE key = ?`),
       setMeta: this.db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
       deleteMeta: this.db.prepare(`DELETE FROM meta WHERE key = ?`),
+      // Runs are only begun under ownership: whatever is still `running` when ownership is taken
+      // belongs to a process that died without finishing it.
+      interruptStaleRuns: this.db.prepare(
+        `UPDATE runs SET status = 'interrupted', finished_at = @now,
+           summary = json_set(CASE WHEN json_valid(summary) THEN summary ELSE '{}' END, '$.error', @reason)
+         WHERE status = 'running'`,
+      ),
+      heldByTarget: this.db
+        .prepare<[], number>(`SELECT COUNT(*) FROM users WHERE state <> 'deleted' AND synced_fingerprint IS NOT NULL`)
+        .pluck(),
       releaseLeases: this.db.prepare(
         `UPDATE users SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE state = 'leased' AND lease_owner <> ?`,
       ),
@@ -266,6 +299,10 @@ export class SqliteLedger implements Ledger {
       this.q.setMeta.run('owner', owner);
       // The previous owner is gone: its leases can be taken back now instead of waiting for expiry.
       this.q.releaseLeases.run(owner);
+      this.q.interruptStaleRuns.run({
+        now: new Date().toISOString(),
+        reason: 'the process stopped without finishing this run (killed, or the machine went down); the next run resumed it',
+      });
     }).immediate();
   }
 
@@ -313,10 +350,30 @@ export class SqliteLedger implements Ledger {
         const leased = lease !== undefined && row.state !== 'leased';
         if (leased) this.q.requeueLeased.run(fingerprint, lease.owner, lease.until, fingerprint, position, runId, now, sourceId);
         else this.q.requeueUser.run(fingerprint, position, runId, now, sourceId);
-        this.q.putPayload.run(row.id, json);
-        return { kind: 'changed', leased, knownToTarget: row.synced_fingerprint !== null };
+        const removed = this.removedSince(row, json);
+        this.q.putPayloadRemoved.run(row.id, json, removed ? JSON.stringify(removed) : null);
+        return { kind: 'changed', leased, knownToTarget: row.synced_fingerprint !== null, ...(removed ? { removed } : {}) };
       }),
     ).immediate();
+  }
+
+  /**
+   * What the changed user lost since the version the ledger holds, plus what that version still
+   * had to clear. Only a user the target has can have anything to clear in it.
+   */
+  private removedSince(row: UserRow, json: string): string[] | undefined {
+    const stored = this.q.payloadOf.get(row.id);
+    if (stored === undefined) return undefined;
+    const pending = stored.removed !== null ? (JSON.parse(stored.removed) as string[]) : [];
+    if (row.synced_fingerprint === null && pending.length === 0) return undefined;
+    const previous = row.op === 'upsert' ? (JSON.parse(stored.json) as User) : undefined;
+    return removedFields(previous, JSON.parse(json) as User, pending);
+  }
+
+  hold(runId: number, users: Array<{ sourceId: string; position: string; reason: string }>): void {
+    this.db.transaction(() => {
+      for (const u of users) this.q.holdUser.run({ runId, ...u });
+    }).immediate();
   }
 
   recordRejects(runId: number, rejects: SourceReject[]): void {
@@ -368,21 +425,24 @@ export class SqliteLedger implements Ledger {
           Pick<UserRow, 'id' | 'source_id' | 'fingerprint' | 'op' | 'synced_fingerprint' | 'attempts'>
         >,
     ).immediate();
-    const payloads = new Map<number, string>();
+    const payloads = new Map<number, { json: string; removed: string | null }>();
     const upserts = rows.filter((r) => r.op !== 'delete').map((r) => r.id);
     if (upserts.length > 0) {
-      for (const p of this.q.payloadsOf.all(JSON.stringify(upserts))) payloads.set(p.user_id, p.json);
+      for (const p of this.q.payloadsOf.all(JSON.stringify(upserts))) payloads.set(p.user_id, p);
     }
-    const items = rows.map(
-      (r): ClaimedItem => ({
+    const items = rows.map((r): ClaimedItem => {
+      const p = payloads.get(r.id);
+      const item: ClaimedItem = {
         sourceId: r.source_id,
         op: r.op,
         fingerprint: r.fingerprint,
-        user: payloads.has(r.id) ? (JSON.parse(payloads.get(r.id) as string) as User) : undefined,
+        user: p !== undefined ? (JSON.parse(p.json) as User) : undefined,
         knownToTarget: r.synced_fingerprint !== null,
         attempts: r.attempts,
-      }),
-    );
+      };
+      if (p?.removed != null) item.removed = JSON.parse(p.removed) as string[];
+      return item;
+    });
     return { owner, items };
   }
 
@@ -427,6 +487,8 @@ export class SqliteLedger implements Ledger {
         const doneState = action === 'deleted' ? 'deleted' : 'synced';
         this.q.settleOkMany.run({ doneState, action, now, ids: JSON.stringify(ids), owner: batch.owner });
       }
+      const cleared = batch.items.filter((i) => i.removed !== undefined && i.op === 'upsert').map((i) => i.sourceId);
+      if (cleared.length > 0) this.q.clearRemoved.run(JSON.stringify(cleared));
       // A target that forgot a user must not lose it: treat a missing outcome as retryable.
       for (const item of items.values()) {
         this.q.settleRetry.run({
@@ -448,17 +510,30 @@ export class SqliteLedger implements Ledger {
     return { count: this.q.missingCount.get(runId) ?? 0, sample: this.q.missingSample.all(runId) };
   }
 
+  heldByTarget(): number {
+    return this.q.heldByTarget.get() ?? 0;
+  }
+
   queueDeletes(runId: number): number {
     return this.q.queueDeletes.run(Date.now(), runId).changes;
   }
 
-  retryDead(filter: { reason?: string } = {}): number {
-    const sql =
-      filter.reason === undefined
-        ? `UPDATE users SET state = 'pending', attempts = 0, not_before = 0 WHERE state = 'dead'`
-        : `UPDATE users SET state = 'pending', attempts = 0, not_before = 0 WHERE state = 'dead' AND last_error LIKE ?`;
-    const stmt = this.db.prepare(sql);
-    return (filter.reason === undefined ? stmt.run() : stmt.run(`%${filter.reason}%`)).changes;
+  retryDead(filter: { reason?: string } = {}): RetryDeadResult {
+    const stored = this.getMeta(LAST_FULL_READ_KEY);
+    const fullReadRun = stored !== undefined ? Number(stored) : undefined;
+    const reason = filter.reason === undefined ? '' : ' AND last_error LIKE @reason';
+    // Without a recorded full read nothing tells who left the source: every dead letter goes back.
+    const present = fullReadRun === undefined ? '' : ' AND seen_run >= @fullReadRun';
+    const gone = fullReadRun === undefined ? '' : ' AND (seen_run IS NULL OR seen_run < @fullReadRun)';
+    const params = { ...(filter.reason !== undefined ? { reason: `%${filter.reason}%` } : {}), ...(fullReadRun !== undefined ? { fullReadRun } : {}) };
+    return this.db.transaction(() => {
+      const goneFromSource =
+        fullReadRun === undefined ? 0 : (this.db.prepare(`SELECT COUNT(*) FROM users WHERE state = 'dead'${reason}${gone}`).pluck().get(params) as number);
+      const requeued = this.db
+        .prepare(`UPDATE users SET state = 'pending', attempts = 0, not_before = 0 WHERE state = 'dead'${reason}${present}`)
+        .run(params).changes;
+      return { requeued, goneFromSource, fullReadRun };
+    }).immediate();
   }
 
   hasPending(): boolean {

@@ -1,4 +1,5 @@
 import type { Outcome, User, UserStatus } from '../model/index.ts';
+import type { RemovedField } from '../model/removed.ts';
 
 /** One user as the engine hands it to a target: the canonical user plus what the ledger knows. */
 export interface PlannedUser {
@@ -6,6 +7,12 @@ export interface PlannedUser {
   user: User;
   /** True when the ledger says the target already has this user (an earlier call succeeded). */
   knownToTarget: boolean;
+  /**
+   * Fields the source dropped since the target last had this user (model/removed.ts). A target
+   * whose update keeps what it is not sent must clear these; one that replaces the user whole
+   * (Cloudentity's import) need not look.
+   */
+  removed?: readonly RemovedField[];
 }
 
 export interface TargetCapabilities {
@@ -60,6 +67,7 @@ export interface EncodedPlannedUser {
   sourceId: string;
   knownToTarget: boolean;
   payload: BulkPayload;
+  removed?: readonly RemovedField[];
 }
 
 export interface Target {

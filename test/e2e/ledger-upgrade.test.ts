@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SQLITE_SCHEMA_VERSION } from '../../src/ledger/schema-sqlite.ts';
 import { writeOldLedger } from '../ledger/old-ledger.ts';
 import { runCli, writeCidaasConfig } from './helpers.ts';
 
@@ -21,7 +22,7 @@ describe('opening a ledger an older version wrote (real CLI process)', () => {
 
     const first = await runCli(['status', '-c', config, '--json'], env);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toContain(`upgrading the ledger ${path.join(dir, 'ledger.sqlite')} from schema 2 to 3 (3 users), once`);
+    expect(first.stderr).toContain(`upgrading the ledger ${path.join(dir, 'ledger.sqlite')} from schema 2 to ${SQLITE_SCHEMA_VERSION} (3 users), once`);
     expect(JSON.parse(first.stdout)).toMatchObject({ byState: { synced: 1, pending: 1, dead: 1 } });
 
     const second = await runCli(['status', '-c', config, '--json'], env);

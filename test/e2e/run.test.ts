@@ -39,7 +39,11 @@ describe('ciam-migrate run (CSV → cidaas emulator, real CLI process)', () => {
       const afterFirst = emulator.stats();
 
       const second = await runCli(['run', '-c', config], env);
-      expect(second.stdout).toContain('nothing to send: every user in the target is up to date');
+      // Not "every user is up to date": the invalid rows and the refused users are still there.
+      expect(second.stdout).toContain(
+        `nothing to send: ${(valid - sample.expected.disposableEmail).toLocaleString('en-US')} users are up to date in the target; ` +
+          `${sample.expected.invalid} records were rejected (below); ${sample.expected.disposableEmail} users stay dead-lettered from earlier runs`,
+      );
       expect(second.stdout).toMatch(new RegExp(`${(valid - sample.expected.disposableEmail).toLocaleString('en-US')} unchanged`));
       // The run checks its credentials (one token request) and makes no user call.
       const afterSecond = emulator.stats();

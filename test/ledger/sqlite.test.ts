@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprint, SqliteLedger, type LedgerUpgrade, type RetryPolicy } from '../../src/ledger/index.ts';
 import { User } from '../../src/model/index.ts';
+import { SQLITE_SCHEMA_VERSION } from '../../src/ledger/schema-sqlite.ts';
 import { writeOldLedger } from './old-ledger.ts';
 
 const policy: RetryPolicy = { maxAttempts: 3, backoffMs: () => 1000 };
@@ -86,7 +87,7 @@ describe('SqliteLedger', () => {
     const upgrades: LedgerUpgrade[] = [];
     ledger = new SqliteLedger(file, { onUpgrade: (u) => upgrades.push(u) });
     // Told before the copy starts, once: opening the upgraded file again says nothing.
-    expect(upgrades).toEqual([{ file, from, to: 3, users: 3 }]);
+    expect(upgrades).toEqual([{ file, from, to: SQLITE_SCHEMA_VERSION, users: 3 }]);
     ledger.close();
     ledger = new SqliteLedger(file, { onUpgrade: (u) => upgrades.push(u) });
     expect(upgrades).toHaveLength(1);
@@ -95,7 +96,7 @@ describe('SqliteLedger', () => {
     const version = check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get();
     const tables = check.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
     check.close();
-    expect(version).toBe('3');
+    expect(version).toBe(String(SQLITE_SCHEMA_VERSION));
     expect(indexes).toEqual(expect.arrayContaining(['users_pending', 'users_source_id']));
     expect(indexes).not.toContain('users_queue');
     expect(tables).not.toEqual(expect.arrayContaining(['users_v2']));
@@ -123,7 +124,7 @@ describe('SqliteLedger', () => {
     const stats = ledger.stats();
     expect(stats.byState.dead).toBe(1);
     expect(stats.deadByReason[0]?.reason).toBe('gave up after 3 attempts: HTTP 503');
-    expect(ledger.retryDead({ reason: '503' })).toBe(1);
+    expect(ledger.retryDead({ reason: '503' }).requeued).toBe(1);
     expect(ledger.claim('w', 10, 60_000, now).items).toHaveLength(1);
   });
 

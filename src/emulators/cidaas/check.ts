@@ -40,14 +40,15 @@ function identityProblem(identity: Record<string, unknown>, raw: Record<string, 
   if (!hasIdentifier(identity) && !usernameFieldSet(raw['customFields'], rules.customFields)) {
     return { kind: 'no-identifier', message: 'user identifier is required' };
   }
+  // `""` and `null` unassign a field (a re-import clearing it), so they are not checked as values.
   const email = identity['email'];
-  if (email !== undefined && email !== null) {
+  if (email !== undefined && email !== null && email !== '') {
     if (typeof email !== 'string') return { kind: 'invalid-email', message: 'invalid email passed' };
     const problem = emailProblem(email, rules.disposableDomains);
     if (problem !== undefined) return { kind: 'invalid-email', message: problem };
   }
   const mobile = identity['mobile_number'];
-  if (mobile !== undefined && mobile !== null && (typeof mobile !== 'string' || !isE164(mobile))) {
+  if (mobile !== undefined && mobile !== null && mobile !== '' && (typeof mobile !== 'string' || !isE164(mobile))) {
     return { kind: 'invalid', message: 'invalid mobile number passed' };
   }
   return undefined;

@@ -13,7 +13,7 @@ import { entityRules } from './rules.ts';
 import { CidaasStore, type CidaasUser } from './store.ts';
 import { handleToken } from './token.ts';
 import { buildPending } from './upsert.ts';
-import { handleGetUser, handlePurge, handlePutUser, handleScheduleDeletion } from './users.ts';
+import { handleGetUser, handlePurge, handlePutUser, handleScheduleDeletion, handleUnlink } from './users.ts';
 
 export { CIDAAS_SCOPES, DEFAULT_DISPOSABLE_DOMAINS, defaultCidaasClient, resolveCidaasOptions } from './options.ts';
 export type {
@@ -80,6 +80,7 @@ export async function startCidaasEmulator(input: CidaasEmulatorInput = {}): Prom
       api('PUT', '/user-srv/users/:sub', handlePutUser),
       api('DELETE', '/users-srv/user/purge/:sub', handlePurge),
       api('POST', '/users-srv/user/unregister/scheduler/schedule/:sub', handleScheduleDeletion),
+      api('POST', '/users-srv/user/unlink/:identityId', handleUnlink),
     ],
     inspection: [
       {
@@ -109,7 +110,7 @@ export async function startCidaasEmulator(input: CidaasEmulatorInput = {}): Prom
   return {
     url: running.url,
     port: running.port,
-    stats: () => ({ ...stats, byStatus: { ...stats.byStatus } }),
+    stats: () => ({ ...stats, byStatus: { ...stats.byStatus }, byRoute: { ...stats.byRoute } }),
     faults: running.faults.options,
     reset,
     users: () => ctx.store.all(),

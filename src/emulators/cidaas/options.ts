@@ -65,6 +65,16 @@ export interface CidaasEmulatorOptions extends CommonEmulatorOptions {
   customFields: Record<string, CustomFieldSpec>;
   /** [?] Second password write without migrationMode: FAILED, or UPDATED keeping the old password. */
   passwordOverwriteWithoutMigrationMode: 'fail' | 'keep-old';
+  /**
+   * [?] A bulk re-import of an existing user: `merge` (fields left out are kept, as "add or update"
+   * suggests) or `replace` (the user becomes what was sent; identities left out are gone).
+   */
+  bulkReimport: 'merge' | 'replace';
+  /**
+   * [?] Which values unassign a field in a bulk re-import (the PUT API documents `""` and `null`):
+   * `null-or-empty`, or `empty` (then `null` is ignored and the field keeps its value).
+   */
+  bulkUnassign: 'null-or-empty' | 'empty';
   /** Instance setting `delete_unregistered_users_after_seconds`. */
   deletionGraceSeconds: number;
   /** Per algorithmTypeId configuration; the key `*` applies to all others. */
@@ -128,6 +138,8 @@ export function resolveCidaasOptions(input: CidaasEmulatorInput = {}): CidaasEmu
     disposableDomains: input.disposableDomains ?? DEFAULT_DISPOSABLE_DOMAINS,
     customFields: input.customFields ?? {},
     passwordOverwriteWithoutMigrationMode: input.passwordOverwriteWithoutMigrationMode ?? 'fail',
+    bulkReimport: input.bulkReimport ?? 'merge',
+    bulkUnassign: input.bulkUnassign ?? 'null-or-empty',
     deletionGraceSeconds: input.deletionGraceSeconds ?? 172_800,
     algorithms: input.algorithms ?? {},
     customVerifier: resolveCustomVerifier(input),

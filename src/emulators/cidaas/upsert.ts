@@ -59,8 +59,14 @@ function update(ctx: CidaasContext, client: CidaasClient, existing: CidaasUser, 
     password = undefined;
   }
   store.unindex(existing);
-  Object.assign(existing.account, entity.account);
-  Object.assign(existing.customFields, entity.customFields);
+  const unassigns = ctx.options.bulkUnassign === 'null-or-empty' ? isBlank : isEmptyString;
+  if (ctx.options.bulkReimport === 'replace') {
+    existing.account = withoutBlanks(entity.account);
+    existing.customFields = withoutBlanks(entity.customFields);
+  } else {
+    mergeInto(existing.account, entity.account, unassigns);
+    mergeInto(existing.customFields, entity.customFields, unassigns);
+  }
   if (entity.userStatusGiven && entity.userStatus !== existing.userStatus) {
     existing.userStatus = entity.userStatus;
     if (entity.userStatus !== 'DELETED') {
@@ -68,18 +74,46 @@ function update(ctx: CidaasContext, client: CidaasClient, existing: CidaasUser, 
       delete existing.deletionScheduledAt;
     }
   }
+  const kept = ctx.options.bulkReimport === 'replace' ? [] : existing.identities;
+  const identities = [...kept];
   for (const incoming of entity.identities) {
-    const at = existing.identities.findIndex((i) => i.provider === incoming.provider);
-    if (at < 0) existing.identities.push(withIdentityId(incoming));
-    else {
-      const current = existing.identities[at] as Identity;
-      existing.identities[at] = { ...current, ...incoming, identityId: stringOr(incoming['identityId'], current.identityId) };
-    }
+    const at = identities.findIndex((i) => i.provider === incoming.provider);
+    const before = existing.identities.find((i) => i.provider === incoming.provider);
+    const merged: Record<string, unknown> = at < 0 ? {} : { ...(identities[at] as Identity) };
+    mergeInto(merged, incoming, unassigns);
+    merged['identityId'] = stringOr(incoming['identityId'], before?.identityId ?? randomUUID());
+    if (at < 0) identities.push(merged as Identity);
+    else identities[at] = merged as Identity;
   }
+  existing.identities = identities;
   if (password !== undefined) existing.password = password;
   existing.updatedAt = now;
   store.index(existing);
   return succeeded(ctx, existing.sub, entity.identifier, 'UPDATED');
+}
+
+function isBlank(value: unknown): boolean {
+  return value === null || value === '';
+}
+
+function isEmptyString(value: unknown): boolean {
+  return value === '';
+}
+
+/** Sent fields overwrite, unassigning ones delete, and a `null` that does not unassign is ignored. */
+function mergeInto(target: Record<string, unknown>, incoming: Record<string, unknown>, unassigns: (value: unknown) => boolean): void {
+  for (const key in incoming) {
+    const value = incoming[key];
+    if (unassigns(value)) delete target[key];
+    else if (value !== null) target[key] = value;
+  }
+}
+
+/** A copy without the unassigned (blank) fields. */
+function withoutBlanks<T extends Record<string, unknown>>(fields: T): T {
+  const out: Record<string, unknown> = {};
+  for (const key in fields) if (!isBlank(fields[key])) out[key] = fields[key];
+  return out as T;
 }
 
 /** Gives a built identity (a fresh object, so changed in place) the id it is stored under. */

@@ -144,3 +144,24 @@ export function handleScheduleDeletion(ctx: CidaasContext, req: EmuRequest): Rep
   scheduleDeletion(ctx, user);
   return cidaasOk(200, { sub: user.sub, deletion_scheduled_at: new Date(user.deletionScheduledAt ?? 0).toISOString() });
 }
+
+/**
+ * `POST /users-srv/user/unlink/{identityId}`: removes one identity (a social login) from its user.
+ * The cidaas SDKs call it with the user's own token; which admin scope allows it is not documented
+ * [?], so `cidaas:users_write` does here. The only identity of a user cannot be unlinked.
+ */
+export function handleUnlink(ctx: CidaasContext, req: EmuRequest): Reply {
+  const auth = authorize(ctx, req, ['cidaas:users_write']);
+  if (!auth.ok) return auth.reply;
+  const identityId = req.params['identityId'];
+  // A linear search: the emulator keeps no index by identity id, and unlinking is rare.
+  const user = ctx.store.all().find((u) => u.identities.some((i) => i.identityId === identityId));
+  if (user === undefined) return cidaasError(404, 'identity not found');
+  if (user.identities.length === 1) return cidaasError(400, 'the only identity of a user cannot be unlinked');
+  ctx.store.unindex(user);
+  user.identities = user.identities.filter((i) => i.identityId !== identityId);
+  ctx.store.index(user);
+  user.updatedAt = ctx.options.clock();
+  ctx.stats.usersUpdated++;
+  return cidaasOk(200, { unlinked: true, sub: user.sub, identityId });
+}

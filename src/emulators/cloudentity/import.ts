@@ -235,6 +235,7 @@ function write(ctx: CloudentityContext, users: readonly Raw[], children: Childre
   const { store, stats } = ctx;
   const tid = ctx.options.tenant;
   const now = new Date(ctx.options.clock()).toISOString();
+  const merge = ctx.options.reimportRecords === 'merge';
   for (const user of users) {
     if (store.users.has(user['id'] as string)) stats.usersUpdated++;
     else stats.usersCreated++;
@@ -242,12 +243,22 @@ function write(ctx: CloudentityContext, users: readonly Raw[], children: Childre
     user['status'] = user['status'] ?? 'active';
     user['updated_at'] ??= now;
     user['created_at'] ??= now;
+    if (merge) keepStored(user, store.users.get(user['id'] as string));
     store.putUser(user as UserRec);
   }
   if (replaced !== undefined) dropReplaced(ctx, replaced, children);
   for (const kind of ['credentials', 'identifiers', 'addresses'] as const) {
-    for (const rec of children[kind]) store.putChild(kind, rec);
+    for (const rec of children[kind]) {
+      if (merge) keepStored(rec, store.map(kind).get(rec.id));
+      store.putChild(kind, rec);
+    }
   }
+}
+
+/** `reimportRecords: merge`: the fields a re-imported record leaves out keep their stored values. */
+function keepStored(rec: Raw, stored: Raw | undefined): void {
+  if (stored === undefined) return;
+  for (const key in stored) if (!(key in rec)) rec[key] = stored[key];
 }
 
 /** "Full entries update": a re-imported user loses the sub-records the request does not carry. */

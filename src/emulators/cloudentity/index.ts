@@ -146,7 +146,7 @@ export async function startCloudentityEmulator(input: CloudentityEmulatorInput =
   return {
     url: running.url,
     port: running.port,
-    stats: () => ({ ...stats, byStatus: { ...stats.byStatus } }),
+    stats: () => ({ ...stats, byStatus: { ...stats.byStatus }, byRoute: { ...stats.byRoute } }),
     faults: running.faults.options,
     reset,
     dump,

@@ -41,6 +41,11 @@ export interface CloudentityEmulatorOptions extends CommonEmulatorOptions {
   exportScopes: string[];
   /** [?] A re-imported user loses credentials/identifiers/addresses not in the request ("full entries update"). */
   reimportReplacesSubentries: boolean;
+  /**
+   * [?] A re-imported record (same id): `replace`d by what was sent, or `merge`d, where a field the
+   * request leaves out keeps its stored value ("updates existing values with the values provided").
+   */
+  reimportRecords: 'replace' | 'merge';
   /** `X-Idempotency-Key` replay window. */
   idempotencyWindowSeconds: number;
   hashSemantics: HashSemantics;
@@ -72,6 +77,7 @@ export function resolveCloudentityOptions(input: CloudentityEmulatorInput = {}):
     requiredFields: input.requiredFields ?? 'spec',
     exportScopes: input.exportScopes ?? ['read_configuration'],
     reimportReplacesSubentries: input.reimportReplacesSubentries ?? true,
+    reimportRecords: input.reimportRecords ?? 'replace',
     idempotencyWindowSeconds: input.idempotencyWindowSeconds ?? 60,
     hashSemantics: { valueEncoding: 'base64', saltEncoding: 'base64', saltOrder: 'password-salt', ...input.hashSemantics },
   };

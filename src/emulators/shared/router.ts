@@ -29,10 +29,12 @@ interface CompiledRoute {
   method: string;
   segments: string[];
   handler: Handler;
+  /** `METHOD /path/:param`, as registered: what the emulator's per-route counters are keyed by. */
+  name: string;
 }
 
 export type RouteMatch =
-  | { kind: 'found'; handler: Handler; params: Record<string, string> }
+  | { kind: 'found'; handler: Handler; params: Record<string, string>; route: string }
   | { kind: 'method-not-allowed' }
   | { kind: 'not-found' };
 
@@ -41,7 +43,7 @@ export class Router {
   private readonly routes: CompiledRoute[] = [];
 
   add(route: Route): this {
-    this.routes.push({ method: route.method, segments: split(route.path), handler: route.handler });
+    this.routes.push({ method: route.method, segments: split(route.path), handler: route.handler, name: `${route.method} ${route.path}` });
     return this;
   }
 
@@ -56,7 +58,7 @@ export class Router {
     for (const route of this.routes) {
       const params = matchSegments(route.segments, parts);
       if (params === undefined) continue;
-      if (route.method === method) return { kind: 'found', handler: route.handler, params };
+      if (route.method === method) return { kind: 'found', handler: route.handler, params, route: route.name };
       pathMatched = true;
     }
     return pathMatched ? { kind: 'method-not-allowed' } : { kind: 'not-found' };

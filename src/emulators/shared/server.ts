@@ -74,6 +74,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
     if (match.kind === 'method-not-allowed') return reply(spec.errorReply(405, 'method not allowed'));
     const request: EmuRequest = { method, path: url.pathname, params: match.params, query: url.searchParams, headers: req.headers, body };
     if (!isApi) return send(res, await match.handler(request));
+    stats.byRoute[match.route] = (stats.byRoute[match.route] ?? 0) + 1;
 
     const limits = faults.options;
     if (limits.maxConcurrency > 0 && stats.inFlight > limits.maxConcurrency) {

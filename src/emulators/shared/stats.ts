@@ -4,6 +4,7 @@ export function emptyStats(): EmulatorStats {
   return {
     requests: 0,
     byStatus: {},
+    byRoute: {},
     rateLimited: 0,
     dropped: 0,
     injectedFaults: 0,

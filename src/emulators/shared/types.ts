@@ -53,6 +53,8 @@ export interface EmulatorStats {
   /** API requests (inspection routes under /_emulator are not counted). */
   requests: number;
   byStatus: Record<string, number>;
+  /** API requests per route, keyed `METHOD /path/:param` as the route is registered. */
+  byRoute: Record<string, number>;
   rateLimited: number;
   dropped: number;
   injectedFaults: number;

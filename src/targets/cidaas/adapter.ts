@@ -23,6 +23,8 @@ import { cidaasAuthAdvice } from './auth-advice.ts';
 import { cidaasCapabilities } from './capabilities.ts';
 import { countMfaLost } from '../../hashes/totp.ts';
 import { buildCidaasEntity, cidaasSub, planPassword, type PasswordPlan } from './payload.ts';
+import { PROFILE_FIELDS, removedProviders, withClearedFields } from './clear.ts';
+import type { RemovedField } from '../../model/removed.ts';
 import { cidaasErrorMessage, outcomesFromStates, parseProcessStates } from './response.ts';
 import type { SentEntity } from './response.ts';
 
@@ -32,6 +34,8 @@ const DELETE_CONCURRENCY = 4;
 interface Built extends SentEntity {
   /** The entity as JSON: request bodies are assembled from these without serialising again. */
   entity: string;
+  /** Social logins the source dropped, to unlink once the upsert went through. */
+  unlink?: string[];
 }
 
 /** What `encodeForBulk` hands the engine for one user (see `Target.encodeForBulk`). */
@@ -86,9 +90,17 @@ export class CidaasAdapter implements SingleUserTarget {
     return { preview: previewOf(user, plan), payload };
   }
 
+  /**
+   * The event sync's path (a bulk run sends what staging encoded, with `upsertEncoded`). A user
+   * the target has, handed over without a record of what it lost, may have lost any standard field:
+   * each one it lacks is unassigned.
+   */
   upsert(users: PlannedUser[]): Promise<Outcome[]> {
     return this.upsertEncoded(
-      users.map((p) => ({ sourceId: p.sourceId, knownToTarget: p.knownToTarget, payload: this.encodeForBulk(p.user).payload })),
+      users.map((p) => {
+        const removed = p.removed ?? (p.knownToTarget ? PROFILE_FIELDS : undefined);
+        return { sourceId: p.sourceId, knownToTarget: p.knownToTarget, payload: this.encodeForBulk(p.user).payload, ...(removed !== undefined ? { removed } : {}) };
+      }),
     );
   }
 
@@ -103,19 +115,69 @@ export class CidaasAdapter implements SingleUserTarget {
       }
       if (p.password === 'reset-unsupported') this.counters.unsupportedHashResets++;
       if (p.password === 'verifier') this.counters.verifierHashes++;
-      built.push({ sourceId: u.sourceId, sub: p.sub, knownToTarget: u.knownToTarget, identifiers: p.ids, entity: p.entity });
+      const b: Built = { sourceId: u.sourceId, sub: p.sub, knownToTarget: u.knownToTarget, identifiers: p.ids, entity: this.updateOf(p, u) };
+      const unlink = removedProviders(u.removed).filter((provider) => provider !== this.config.provider);
+      if (unlink.length > 0) b.unlink = unlink;
+      built.push(b);
     }
     if (built.length > 0) {
       // cidaas answers per user, but may still refuse a whole request for one bad entity (400/417).
-      outcomes.push(
-        ...(await sendWithBisection(
-          built,
-          (items) => this.sendBulk(items),
-          () => this.counters.bisectionCalls++,
-        )),
+      const sent = await sendWithBisection(
+        built,
+        (items) => this.sendBulk(items),
+        () => this.counters.bisectionCalls++,
       );
+      outcomes.push(...(await this.unlinkDropped(built, sent)));
     }
     return outcomes;
+  }
+
+  /**
+   * The entity as this user's call must carry it. For a user the target already has, the bulk
+   * upsert only overwrites what it is sent: a forced reset set earlier stays unless lifted with
+   * the hash (`need_reset_password: false`), and fields the source dropped stay unless unassigned.
+   */
+  private updateOf(p: Extract<EncodedCidaasUser, { kind: 'ok' }>, u: EncodedPlannedUser): string {
+    if (!u.knownToTarget) return p.entity;
+    let entity = p.entity;
+    if (u.removed !== undefined && u.removed.length > 0) entity = withClearedFields(entity, u.removed, this.config);
+    if (p.password === 'native' || p.password === 'verifier') entity = `{"need_reset_password":false,${entity.slice(1)}`;
+    return entity;
+  }
+
+  /**
+   * Social logins the source dropped: the bulk upsert cannot remove an identity, so each is
+   * looked up (`GET /user-srv/users/{sub}`) and unlinked (`POST /users-srv/user/unlink/{identityId}`).
+   * A user whose identity could not be unlinked is not done: its outcome says why.
+   */
+  private async unlinkDropped(built: Built[], outcomes: Outcome[]): Promise<Outcome[]> {
+    const pending = new Map(built.filter((b) => b.unlink !== undefined).map((b) => [b.sourceId, b]));
+    if (pending.size === 0) return outcomes;
+    return mapLimited(outcomes, DELETE_CONCURRENCY, async (o) => {
+      const b = pending.get(o.sourceId);
+      if (b?.unlink === undefined || o.kind !== 'ok') return o;
+      if (this.config.removedIdentities === 'reject') {
+        return { sourceId: o.sourceId, kind: 'rejected', reason: `updated, but the social login ${b.unlink.join(', ')} the source removed is still linked (target.removedIdentities: reject)`, code: 'identity_not_removed' };
+      }
+      return (await this.unlink(b.sub, b.unlink, o.sourceId)) ?? o;
+    });
+  }
+
+  /** Undefined when every identity of `providers` is gone; else the outcome that says why not. */
+  private async unlink(sub: string, providers: string[], sourceId: string): Promise<Outcome | undefined> {
+    const path = `/user-srv/users/${encodeURIComponent(sub)}`;
+    const got = await this.session.send({ method: 'GET', path });
+    if (got.kind === 'response' && got.res.status === 404) return undefined;
+    const read = singleOutcome(sourceId, got, (r) => (r.status < 300 ? 'updated' : undefined), errText);
+    if (read.kind !== 'ok' || got.kind !== 'response') return read;
+    for (const identity of identitiesOf(got.res.text)) {
+      if (!providers.includes(identity.provider) || identity.identityId === undefined) continue;
+      const ex = await this.session.send({ method: 'POST', path: `/users-srv/user/unlink/${encodeURIComponent(identity.identityId)}` });
+      const o = singleOutcome(sourceId, ex, (r) => (r.status < 300 || r.status === 404 ? 'updated' : undefined), errText);
+      if (o.kind === 'rejected') return { ...o, reason: `updated, but the social login ${identity.provider} the source removed could not be unlinked: ${o.reason}` };
+      if (o.kind !== 'ok') return o;
+    }
+    return undefined;
   }
 
   private async sendBulk(items: Built[]): Promise<BatchResult> {
@@ -171,9 +233,10 @@ export class CidaasAdapter implements SingleUserTarget {
   }
 
   async upsertOne(user: PlannedUser): Promise<Outcome> {
-    return this.one(user.user, user.knownToTarget);
+    return this.one(user.user, user.knownToTarget, user.removed);
   }
 
+  // Single-user paths carry the user as it is now, not what it lost (see `upsert`).
   updateProfile(user: User): Promise<Outcome> {
     return this.one(user, true);
   }
@@ -201,8 +264,8 @@ export class CidaasAdapter implements SingleUserTarget {
     return singleOutcome(sourceId, ex, (r) => (r.status < 300 ? 'updated' : undefined), errText);
   }
 
-  private async one(user: User, knownToTarget: boolean): Promise<Outcome> {
-    const [o] = await this.upsert([{ sourceId: user.sourceId, user, knownToTarget }]);
+  private async one(user: User, knownToTarget: boolean, removed?: readonly RemovedField[]): Promise<Outcome> {
+    const [o] = await this.upsert([{ sourceId: user.sourceId, user, knownToTarget, ...(removed !== undefined ? { removed } : {}) }]);
     return o ?? { sourceId: user.sourceId, kind: 'retryable', reason: 'no outcome' };
   }
 
@@ -226,6 +289,24 @@ function previewOf(user: User, plan: PasswordPlan): UserPreview {
   if (plan.kind === 'reject') return { ...base, password: 'reject', reason: plan.reason };
   if (plan.kind === 'reset') return { ...base, password: 'reset', reason: plan.because.replace(/_/g, ' ') };
   return { ...base, password: plan.via === 'verifier' ? 'verifier' : 'import' };
+}
+
+/** The identities of a `GET /user-srv/users/{sub}` answer (in the `data` envelope or not). */
+function identitiesOf(text: string): Array<{ provider: string; identityId?: string }> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const o = (body ?? {}) as Record<string, unknown>;
+  const user = (typeof o['data'] === 'object' && o['data'] !== null ? o['data'] : o) as Record<string, unknown>;
+  const list = Array.isArray(user['identities']) ? (user['identities'] as unknown[]) : [];
+  return list.flatMap((i) => {
+    const r = (i ?? {}) as Record<string, unknown>;
+    if (typeof r['provider'] !== 'string') return [];
+    return [{ provider: r['provider'], ...(typeof r['identityId'] === 'string' ? { identityId: r['identityId'] } : {}) }];
+  });
 }
 
 function identifiersOf(user: User): string[] {

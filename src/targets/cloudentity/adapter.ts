@@ -23,6 +23,8 @@ import { cloudentityErrorMessage } from './response.ts';
 import type { CeEncoder, TenantDump } from './types.ts';
 
 const DELETE_CONCURRENCY = 4;
+/** The migration docs' "users keep existing passwords" value of a credential's `expires_at`. */
+const NO_EXPIRY = '1900-01-01T00:00:00Z';
 
 /** What `encodeForBulk` hands the engine for one user (see `Target.encodeForBulk`). */
 type EncodedCloudentityUser = ({ kind: 'ok'; password: PasswordPlan } & EncodedEntry) | { kind: 'refused'; reason: string; code: string };
@@ -51,6 +53,7 @@ export class CloudentityAdapter implements SingleUserTarget {
   readonly capabilities: TargetCapabilities;
   private readonly session: TargetSession;
   private readonly prefix: string;
+  private readonly importPath: string;
   private readonly systemPrefix: string;
   private readonly ctx: BuildContext;
   private readonly counters = { bisectionCalls: 0, unsupportedHashResets: 0, verifierHashes: 0 };
@@ -63,6 +66,9 @@ export class CloudentityAdapter implements SingleUserTarget {
     const withTenant = (p: string) =>
       p.replaceAll('{tid}', encodeURIComponent(config.tenantId)).replace(/\/+$/, '');
     this.prefix = withTenant(config.pathPrefix);
+    // `mode` is documented on the import PUT only in the 2022 spec (contracts/cloudentity.md §0.2);
+    // the current spec's PUT always updates. Sent unless the tenant refuses it (`importMode: omit`).
+    this.importPath = `${this.prefix}/configuration${config.importMode === 'omit' ? '' : `?mode=${config.importMode}`}`;
     this.systemPrefix = withTenant(config.systemApiPrefix);
     const http = new HttpClient({
       baseUrl: config.baseUrl,
@@ -136,7 +142,11 @@ export class CloudentityAdapter implements SingleUserTarget {
         continue;
       }
       if (p.password === 'unsupported_reset') this.counters.unsupportedHashResets++;
-      entries.push({ sourceId: u.sourceId, knownToTarget: u.knownToTarget, user: p.user, credentials: p.credentials, identifiers: p.identifiers, addresses: p.addresses });
+      // A user the pool already has may have been imported with a forced reset (an expired
+      // credential); a re-import that leaves `expires_at` out may keep it, so a real hash states the
+      // migration docs' "keep the password" value. The password credential comes first (payload.ts).
+      const credentials = u.knownToTarget && p.password === 'hash' ? `{"expires_at":"${NO_EXPIRY}",${p.credentials.slice(1)}` : p.credentials;
+      entries.push({ sourceId: u.sourceId, knownToTarget: u.knownToTarget, user: p.user, credentials, identifiers: p.identifiers, addresses: p.addresses });
     }
     if (entries.length > 0) {
       outcomes.push(
@@ -153,7 +163,7 @@ export class CloudentityAdapter implements SingleUserTarget {
   private async sendImport(items: Entry[]): Promise<BatchResult> {
     const body = tenantDumpText(items);
     this.options.onImportBody?.(JSON.parse(body) as TenantDump);
-    const ex = await this.session.send({ method: 'PUT', path: `${this.prefix}/configuration`, jsonText: body });
+    const ex = await this.session.send({ method: 'PUT', path: this.importPath, jsonText: body });
     if (ex.kind === 'retryable') return ex;
     const { res } = ex;
     if (res.status >= 200 && res.status < 300) {
