@@ -119,6 +119,11 @@ const OPAQUE = /^[A-Za-z0-9+/_.~-]{20,}$/;
 const BASE32_UPPER = /^[A-Z2-7]{16,}$/;
 const BASE32_LOWER = /^(?=[a-z2-7]*[2-7])[a-z2-7]{16,}$/;
 const LONG_NUMBER = /^\d{8,}$/;
+/**
+ * A file path ending in a file name with an extension (`/tmp/ciam-x1Y2/users.csv`): an operator's
+ * message names the file it could not read. Random temp-dir names would otherwise look opaque.
+ */
+const FILE_PATH = /^(?:\/|\.{1,2}\/|~\/)(?:[A-Za-z0-9._-]+\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*\.[A-Za-z][A-Za-z0-9]{0,9}$/;
 
 /** Clean a text (see the module comment). Never throws; non-strings become their String(). */
 export function redact(text: unknown, options: RedactOptions = {}): string {
@@ -182,6 +187,7 @@ function wordVerdict(w: string, keepIdentifiers: boolean): string | undefined {
   if (!keepIdentifiers && LONG_NUMBER.test(w)) return '<number>';
   // What a known hash format would take (bare or self-describing): the registry knows every format.
   if (w.length >= 13 && detectFamily(w) !== undefined) return '[hash]';
+  if (keepIdentifiers && FILE_PATH.test(w)) return undefined;
   if (OPAQUE.test(w) && /[A-Z]/.test(w) && /[a-z]/.test(w) && /\d/.test(w)) return '[redacted]';
   // Base64 of a digest or key that happens to lack one character class (e.g. all digits and lowercase).
   if (w.length >= 22 && /^[A-Za-z0-9+/]+$/.test(w) && /\d/.test(w) && /[+/]/.test(w)) return '[redacted]';

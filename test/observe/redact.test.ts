@@ -117,6 +117,14 @@ describe('redact: identifiers and reason groups', () => {
     expect(redactSecrets('user alice@example.com: $2b$10$nFguVi9LsCAcvTZFKQlRKeLVydo8ETv483lkNsSFI/Wl1Rz1Ypo1K')).toBe('user alice@example.com: [hash]');
   });
 
+  it('keeps the file an operator message names, however random its folder, and still removes hashes there', () => {
+    expect(redactSecrets('source: /tmp/ciam-loud-aB3xYz9Q/users-export.csv is empty (0 bytes)')).toBe('source: /tmp/ciam-loud-aB3xYz9Q/users-export.csv is empty (0 bytes)');
+    expect(redactSecrets('source: ./exports/realm-users-0.json does not exist')).toBe('source: ./exports/realm-users-0.json does not exist');
+    // Base64 of a digest with slashes is not a path: no file name with an extension.
+    expect(redactSecrets('hash /Xq3+9aZ/kLmN0pQrStUvWxYz12345678AbCdEfGh= refused')).not.toContain('kLmN0pQr');
+    expect(redactReason('cannot read /tmp/ciam-aB3xYz9Q/users.csv')).not.toContain('aB3xYz9Q');
+  });
+
   it('leaves ordinary reasons as they are', () => {
     for (const r of [
       'invalid email passed',
