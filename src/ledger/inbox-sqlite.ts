@@ -8,6 +8,7 @@ import type {
   IncomingEvent,
   NextClaim,
   SettleTotals,
+  SyncLiveStatus,
   UserSettlement,
 } from './inbox.ts';
 import * as admin from './inbox-sqlite-admin.ts';
@@ -72,7 +73,7 @@ export class SqliteInbox implements EventInbox {
     return Promise.resolve(this.store.releaseDeadOwners(isAlive, holdUntil));
   }
 
-  backlog(now = Date.now()): Promise<{ backlog: number; lagMs: number }> {
+  backlog(now = Date.now()): Promise<{ backlog: number; lagMs: number; heldEvents: number }> {
     return Promise.resolve(admin.backlog(this.store, now));
   }
 
@@ -94,6 +95,19 @@ export class SqliteInbox implements EventInbox {
 
   retryDead(): Promise<number> {
     return Promise.resolve(this.store.write(() => admin.retryDead(this.store)));
+  }
+
+  releaseDeletes(): Promise<number> {
+    return Promise.resolve(this.store.write(() => this.store.releaseDeletes()));
+  }
+
+  wakeRetrying(now = Date.now()): Promise<number> {
+    return Promise.resolve(this.store.write(() => this.store.wakeRetrying(now), redoable('wakeRetrying')));
+  }
+
+  putLiveStatus(status: SyncLiveStatus): Promise<void> {
+    this.store.write(() => admin.putLiveStatus(this.store, status), redoable('putLiveStatus'));
+    return Promise.resolve();
   }
 
   close(): Promise<void> {
