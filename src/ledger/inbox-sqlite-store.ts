@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { compareOrderKeys } from '../model/order-key.ts';
 import type { EventShape } from '../model/event.ts';
 import type { InboxRetryPolicy, NextClaim, SettleTotals, UserSettlement, UserState } from './inbox.ts';
 import { dedupeKey, nextSlot } from './inbox-dedupe-key.ts';
@@ -34,6 +33,8 @@ interface UserRow {
   subject: string;
   applied_version: string | number;
   applied_digests: string | null;
+  state_shape: EventShape | null;
+  state: string | null;
   tombstone: number;
   last_email: string | null;
   known: number;
@@ -41,8 +42,9 @@ interface UserRow {
   delete_released: number;
 }
 
-/** What a claim hands out of a user's row (its events and state are added apart). */
-function claimedUserOf(u: Omit<UserRow, 'subject'> & { subject?: string }, state: UserState | undefined) {
+/** What a claim hands out of a user's row (its events are added apart). */
+function claimedUserOf(u: Omit<UserRow, 'subject'> & { subject?: string }) {
+  const state: UserState | undefined = u.state !== null && u.state_shape !== null ? { shape: u.state_shape, json: u.state } : undefined;
   return {
     // A migrated row's column default is 0, a new one's '': both mean nothing applied yet.
     appliedVersion: typeof u.applied_version === 'string' ? u.applied_version : '',
@@ -56,7 +58,10 @@ function claimedUserOf(u: Omit<UserRow, 'subject'> & { subject?: string }, state
   };
 }
 
-const USER_COLUMNS = 'applied_version, applied_digests, tombstone, last_email, known, attempts, delete_released';
+const USER_COLUMNS = 'applied_version, applied_digests, state_shape, state, tombstone, last_email, known, attempts, delete_released';
+
+/** `:version` is not older than the stored `applied_version` (see the `applied` statement). */
+const NOT_OLDER = `(typeof(applied_version) <> 'text' OR applied_version = '' OR substr(applied_version, 1, 1) <> substr(:version, 1, 1) OR :version >= applied_version)`;
 
 /** Assignments that end `:owner`'s lease, its attempts and its retry time: only its own, never a later owner's. */
 const OWNER_LET_GO = `attempts = CASE WHEN lease_owner = :owner THEN 0 ELSE attempts END,
@@ -115,12 +120,6 @@ export class InboxStore {
         `SELECT rowid AS id, oldest_pending_at IS NOT NULL AS waiting, lease_until, next_due, ${USER_COLUMNS}
          FROM inbox_users WHERE subject = ?`,
       ),
-      stateOf: db.prepare<[string], { shape: EventShape; data: string }>(`SELECT shape, data FROM inbox_state WHERE subject = ?`),
-      statesOf: db.prepare<[string], { subject: string; shape: EventShape; data: string }>(
-        `SELECT subject, shape, data FROM inbox_state WHERE subject IN (SELECT value FROM json_each(?))`,
-      ),
-      putState: db.prepare(`INSERT INTO inbox_state (subject, shape, data) VALUES (?, ?, ?) ON CONFLICT(subject) DO UPDATE SET shape = excluded.shape, data = excluded.data`),
-      dropState: db.prepare(`DELETE FROM inbox_state WHERE subject = ?`),
       addPendingAt: db.prepare(`UPDATE inbox_users SET pending = pending + ? WHERE rowid = ?`),
       startPendingAt: db.prepare(
         `UPDATE inbox_users SET pending = pending + :n, oldest_pending_at = :now, lease_owner = COALESCE(:owner, lease_owner),
@@ -184,20 +183,32 @@ export class InboxStore {
       // the lease): the user's state then moves only forward (`appliedNewer` only when the settled
       // version is not older than the stored one, see `settle`), the count drops by the events still
       // queued, and the lease, attempts and retry time belong to the current owner and stay theirs.
-      appliedNewer: db.prepare<{ version: string; digests: string | null; tombstone: number; email: string | null; settled: number; owner: string; subject: string }>(
+      // Newer unless the stored version is of the same form and greater: keys of one form compare as
+      // text; a version of another form (a migrated `v` key, a producer that switched) is one the
+      // plan already found applicable. (The assignments are evaluated against the row as it was.)
+      applied: db.prepare<{
+        version: string;
+        digests: string | null;
+        tombstone: number;
+        email: string | null;
+        setState: number;
+        shape: string | null;
+        state: string | null;
+        settled: number;
+        owner: string;
+        subject: string;
+      }>(
         `UPDATE inbox_users SET
-           tombstone = :tombstone, last_email = :email, applied_version = :version, applied_digests = :digests, known = 1,
-           delete_released = CASE WHEN :tombstone = 1 THEN 0 ELSE delete_released END,
+           state_shape = CASE WHEN :setState = 1 AND ${NOT_OLDER} THEN :shape ELSE state_shape END,
+           state = CASE WHEN :setState = 1 AND ${NOT_OLDER} THEN :state ELSE state END,
+           tombstone = CASE WHEN ${NOT_OLDER} THEN :tombstone ELSE tombstone END,
+           last_email = CASE WHEN ${NOT_OLDER} THEN :email ELSE last_email END,
+           applied_digests = CASE WHEN ${NOT_OLDER} THEN :digests ELSE applied_digests END,
+           delete_released = CASE WHEN ${NOT_OLDER} AND :tombstone = 1 THEN 0 ELSE delete_released END,
+           applied_version = CASE WHEN ${NOT_OLDER} THEN :version ELSE applied_version END,
+           known = 1,
            pending = MAX(0, pending - :settled),
            -- Usually nothing is left pending: skip the lookup then.
-           oldest_pending_at = CASE WHEN pending - :settled <= 0 THEN NULL ELSE
-             (SELECT MIN(received_at) FROM inbox_pending p WHERE p.subject = inbox_users.subject) END,
-           ${OWNER_LET_GO}
-         WHERE subject = :subject`,
-      ),
-      appliedOlder: db.prepare<{ settled: number; owner: string; subject: string }>(
-        `UPDATE inbox_users SET known = 1,
-           pending = MAX(0, pending - :settled),
            oldest_pending_at = CASE WHEN pending - :settled <= 0 THEN NULL ELSE
              (SELECT MIN(received_at) FROM inbox_pending p WHERE p.subject = inbox_users.subject) END,
            ${OWNER_LET_GO}
@@ -327,12 +338,11 @@ export class InboxStore {
       if (!take) continue;
       // The claim's order (SQLite compares the text keys as these strings compare).
       list.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : a.seq - b.seq));
-      const state = u === undefined ? undefined : this.q.stateOf.get(subject);
       leased.push({
         subject,
         ...(u === undefined
           ? { appliedVersion: '', appliedDigests: [], state: undefined, tombstone: false, lastEmail: undefined, known: false, attempts: 0, deleteReleased: false }
-          : claimedUserOf(u, state && { shape: state.shape, json: state.data })),
+          : claimedUserOf(u)),
         events: list.map(({ index, seq }) => ({ index, seq })),
       });
     }
@@ -371,11 +381,7 @@ export class InboxStore {
       for (const row of this.q.eventsOf.all(u.subject, r.maxEventsPerUser)) list = addEventRow(list, row);
       byUser.set(u.subject, list ?? []);
     }
-    // The merged states partial events are merged into: only users applied before have one.
-    const states = new Map<string, UserState>();
-    const withState = users.filter((u) => u.known === 1).map((u) => u.subject);
-    if (withState.length > 0) for (const r of this.q.statesOf.all(JSON.stringify(withState))) states.set(r.subject, { shape: r.shape, json: r.data });
-    return users.map((u) => ({ subject: u.subject, ...claimedUserOf(u, states.get(u.subject)), events: byUser.get(u.subject) ?? [] }));
+    return users.map((u) => ({ subject: u.subject, ...claimedUserOf(u), events: byUser.get(u.subject) ?? [] }));
   }
 
   settle(owner: string, settlements: UserSettlement[], policy: InboxRetryPolicy, now: number): SettleTotals {
@@ -404,16 +410,19 @@ export class InboxStore {
       switch (s.kind) {
         case 'applied': {
           const settled = settledNow.get(s.subject) ?? 0;
-          const u = this.q.user.get(s.subject);
-          const stored = typeof u?.applied_version === 'string' ? u.applied_version : '';
-          const c = stored === '' ? { order: 1 as const } : compareOrderKeys(s.version, stored);
-          // Not older than what is stored (keys the plan could not order against it are newer: the plan applied them).
-          if ('unorderable' in c || c.order >= 0) {
-            const digests = s.digests && s.digests.length > 0 ? s.digests.join(' ') : null;
-            this.q.appliedNewer.run({ version: s.version, digests, tombstone: s.tombstone ? 1 : 0, email: s.email ?? null, settled, owner, subject: s.subject });
-            if (s.state === null) this.q.dropState.run(s.subject);
-            else if (s.state !== undefined) this.q.putState.run(s.subject, s.state.shape, s.state.json);
-          } else this.q.appliedOlder.run({ settled, owner, subject: s.subject });
+          const digests = s.digests && s.digests.length > 0 ? s.digests.join(' ') : null;
+          this.q.applied.run({
+            version: s.version,
+            digests,
+            tombstone: s.tombstone ? 1 : 0,
+            email: s.email ?? null,
+            setState: s.state === undefined ? 0 : 1,
+            shape: s.state?.shape ?? null,
+            state: s.state?.json ?? null,
+            settled,
+            owner,
+            subject: s.subject,
+          });
           continue;
         }
         case 'skipped':

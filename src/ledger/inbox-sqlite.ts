@@ -38,7 +38,7 @@ export class SqliteInbox implements EventInbox {
   appendAndClaim(events: IncomingEvent[], owner: string, next: NextClaim, now = Date.now()): Promise<AppendResult & { claimed: ClaimedUser[] }> {
     const stored = toStored(events);
     const { claimed, ...r } = this.store.write(() => this.store.append(stored, now, { owner, ...next }));
-    return Promise.resolve({ ...r, claimed: fromAppendClaims(events, claimed) });
+    return Promise.resolve({ ...r, claimed: fromAppendClaims(events, claimed, stored) });
   }
 
   claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser = 100, now = Date.now()): Promise<ClaimedUser[]> {

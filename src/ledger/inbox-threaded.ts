@@ -81,8 +81,9 @@ export class ThreadedSqliteInbox implements EventInbox {
   }
 
   async appendAndClaim(events: IncomingEvent[], owner: string, next: NextClaim, now?: number): Promise<AppendResult & { claimed: ClaimedUser[] }> {
-    const { claimed, ...r } = await this.call<AppendOutcome>({ method: 'append', args: [toStored(events), now, { owner, ...next }] });
-    return { ...r, claimed: fromAppendClaims(events, claimed) };
+    const stored = toStored(events);
+    const { claimed, ...r } = await this.call<AppendOutcome>({ method: 'append', args: [stored, now, { owner, ...next }] });
+    return { ...r, claimed: fromAppendClaims(events, claimed, stored) };
   }
 
   async claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser = 100, now?: number): Promise<ClaimedUser[]> {

@@ -87,16 +87,30 @@ export type AppendOutcome = AppendResult & {
   claimed?: { receivedAt: number; users: AppendClaimedRow[] } | undefined;
 };
 
-/** The appending side: users an append leased, with the events the caller handed it (nothing is read back or parsed). */
-export function fromAppendClaims(events: IncomingEvent[], claimed: AppendOutcome['claimed']): ClaimedUser[] {
-  if (!claimed) return [];
+/** The data JSON of each appended event by its position in the appended list (what `toStored` wrote). */
+function jsonByIndex(stored: StoredBatch | undefined): Map<number, string> {
+  const out = new Map<number, string>();
+  if (!stored) return out;
+  const e = stored.events;
+  for (let o = 0; o < e.length; o += STORED_WIDTH) if (e[o + 8] !== null) out.set(e[o] as number, e[o + 8] as string);
+  return out;
+}
+
+/**
+ * The appending side: users an append leased, with the events the caller handed it (nothing is read
+ * back or parsed). `stored` is the batch as `toStored` made it: its JSON text goes along, so the plan
+ * neither writes it again nor hashes anything else than what a claim would read back.
+ */
+export function fromAppendClaims(events: IncomingEvent[], claimed: AppendOutcome['claimed'], stored?: StoredBatch): ClaimedUser[] {
+  if (!claimed || claimed.users.length === 0) return [];
+  const jsons = jsonByIndex(stored);
   return claimed.users.map((u) => ({
     ...u,
     events: u.events.map(({ index, seq }) => {
       const e = events[index];
       if (!e?.ok) throw new Error(`inbox: append claimed position ${index}, which is not an accepted event`);
       const { id, source, type, subject, version, time, shape, data } = e.event;
-      return { id, source, type, subject, version, time, shape, data, seq, receivedAt: claimed.receivedAt };
+      return { id, source, type, subject, version, time, shape, data, dataJson: jsons.get(index), seq, receivedAt: claimed.receivedAt };
     }),
   }));
 }

@@ -77,20 +77,12 @@ export function planUser(c: ClaimedUser, materialise: Materialiser): UserPlan {
   const skipped: number[] = [];
   const duplicates: number[] = [];
   const bad: { seqs: number[]; reason: string }[] = [];
-  const extras = () => ({ skipped, duplicates, unusable: bad });
   let version = c.appliedVersion;
-  // Changes applied at `version`: digests of those applied before this round, and this round's events
-  // (digested only when an event ties with them, or at the end for the last version: a hash per event
-  // would cost every event of a burst).
+  // The changes applied at `version`: digests of those applied before this round (`carried`), and
+  // this round's events at it (`group`), digested only when an event ties with them or at the end:
+  // a hash per event would cost every event of a burst.
   let carried = c.appliedDigests;
   let group: ClaimedEvent[] = [];
-  const cache = new Map<number, string>();
-  const digestOf = (ev: ClaimedEvent) => {
-    let d = cache.get(ev.seq);
-    if (d === undefined) cache.set(ev.seq, (d = contentDigest(ev)));
-    return d;
-  };
-  const groupDigests = (g: ClaimedEvent[], base: string[]) => [...base, ...g.map(digestOf)].slice(-MAX_DIGESTS);
   let shape: EventShape | undefined = c.tombstone ? undefined : c.state?.shape;
   const applied: ClaimedEvent[] = [];
   let emailTouched = false;
@@ -109,7 +101,7 @@ export function planUser(c: ClaimedUser, materialise: Materialiser): UserPlan {
         skipped.push(ev.seq);
         continue;
       }
-      if (order.order === 0 && groupDigests(group, carried).includes(digestOf(ev))) {
+      if (order.order === 0 && digestsOf(group, carried).includes(contentDigest(ev))) {
         duplicates.push(ev.seq);
         continue;
       }
@@ -118,8 +110,8 @@ export function planUser(c: ClaimedUser, materialise: Materialiser): UserPlan {
     const newVersion = next !== version;
     if (ev.type === 'user.deleted') {
       if (applied.length > 0) break;
-      const digests = newVersion ? [digestOf(ev)] : groupDigests([...group, ev], carried);
-      return { subject: c.subject, kind: 'delete', events: [ev.seq], version: next, digests, ...extras() };
+      const digests = newVersion ? [contentDigest(ev)] : digestsOf([...group, ev], carried);
+      return { subject: c.subject, kind: 'delete', events: [ev.seq], version: next, digests, skipped, duplicates, unusable: bad };
     }
     if (!carriesUser(ev)) {
       unusable(bad, ev.seq, `${ev.type} without user data`);
@@ -140,35 +132,36 @@ export function planUser(c: ClaimedUser, materialise: Materialiser): UserPlan {
     version = next;
     if (ev.type === 'user.email_changed') emailTouched = true;
   }
-  if (applied.length === 0 || shape === undefined) return { subject: c.subject, kind: 'noop', ...extras() };
+  if (applied.length === 0 || shape === undefined) return { subject: c.subject, kind: 'noop', skipped, duplicates, unusable: bad };
 
-  const base = (): JsonObject => (c.tombstone || !c.state ? {} : (JSON.parse(c.state.json) as JsonObject));
-  let merged = applied.reduce<JsonObject>((m, ev) => mergePatch(m, ev.data) as JsonObject, base());
-  let result = materialise(c.subject, shape, merged);
+  const base = c.tombstone ? undefined : c.state;
+  let merged = mergeAll(base, applied);
+  let result = materialise(c.subject, shape, merged.data);
   let used = applied;
   if (!result.ok) {
     // Find the change that made the state unusable: the ones before it go out, it is a dead letter,
     // and the ones after it wait for the next round (they merge into the state without it).
-    let state = base();
     used = [];
     for (const ev of applied) {
-      const next = mergePatch(state, ev.data) as JsonObject;
-      const r = materialise(c.subject, shape, next);
+      const next = mergeAll(base, [...used, ev]);
+      const r = materialise(c.subject, shape, next.data);
       if (!r.ok) {
         unusable(bad, ev.seq, r.reason);
         break;
       }
-      state = next;
+      merged = next;
       used.push(ev);
       result = r;
     }
-    merged = state;
-    if (used.length === 0 || !result.ok) return { subject: c.subject, kind: 'noop', ...extras() };
+    if (used.length === 0 || !result.ok) return { subject: c.subject, kind: 'noop', skipped, duplicates, unusable: bad };
   }
-  const finalVersion = used.reduce((k, e) => keyAfter(k, e.version), c.tombstone ? c.appliedVersion : c.appliedVersion);
+  let finalVersion = c.appliedVersion;
+  for (const e of used) finalVersion = keyAfter(finalVersion, e.version);
   // The digests at the version this round ends at (a round cut short ends at an earlier one).
-  const finalGroup = used.filter((e) => e.version === finalVersion);
-  const digests = groupDigests(finalGroup, finalVersion === c.appliedVersion ? c.appliedDigests : []);
+  const digests = digestsOf(
+    used.filter((e) => e.version === finalVersion),
+    finalVersion === c.appliedVersion ? c.appliedDigests : [],
+  );
   const user = result.user;
   // A user coming back after a delete is created afresh: there is no old identifier to swap.
   const emailChanged = !c.tombstone && (c.lastEmail !== undefined ? user.email !== c.lastEmail : emailTouched);
@@ -181,7 +174,36 @@ export function planUser(c: ClaimedUser, materialise: Materialiser): UserPlan {
     events: used.map((e) => e.seq),
     version: finalVersion,
     digests,
-    state: { shape, json: JSON.stringify(isPlainObject(merged) ? merged : {}) },
-    ...extras(),
+    state: { shape, json: merged.json ?? JSON.stringify(merged.data) },
+    skipped,
+    duplicates,
+    unusable: bad,
   };
+}
+
+const digestsOf = (events: ClaimedEvent[], base: string[]): string[] => [...base, ...events.map(contentDigest)].slice(-MAX_DIGESTS);
+
+/** Whether any member, at any depth, is an explicit null (a merge patch would remove it). */
+function hasNull(v: unknown): boolean {
+  if (!isPlainObject(v)) return false;
+  for (const k in v) {
+    const x = v[k];
+    if (x === null || (typeof x === 'object' && !Array.isArray(x) && hasNull(x))) return true;
+  }
+  return false;
+}
+
+/**
+ * The state with `events` merged in, and its JSON where it is already at hand. A user's first change
+ * (no state yet) with no null in it is the state itself: nothing is copied or written out again (the
+ * common case of a sync that keeps up: one change per user per round).
+ */
+function mergeAll(base: UserState | undefined, events: ClaimedEvent[]): { data: JsonObject; json: string | undefined } {
+  const first = events[0];
+  if (base === undefined && events.length === 1 && first && isPlainObject(first.data) && !hasNull(first.data)) {
+    return { data: first.data, json: first.dataJson };
+  }
+  let data: JsonObject = base === undefined ? {} : (JSON.parse(base.json) as JsonObject);
+  for (const ev of events) data = mergePatch(data, ev.data) as JsonObject;
+  return { data, json: undefined };
 }
