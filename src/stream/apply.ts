@@ -141,8 +141,8 @@ export class Applier {
 
   /**
    * While the target is down only one call at a time goes out, once per probe delay; the other
-   * workers wait here (woken when the probe comes back). Resolves false when it is this worker's turn
-   * to probe or there is no outage.
+   * workers wait here (woken when the probe comes back). Returns when there is no outage, or when it
+   * is this worker's turn to probe (then `outage.probing` is set).
    */
   private async waitOutOutage(signal: AbortSignal): Promise<void> {
     for (;;) {
