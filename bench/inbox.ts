@@ -13,11 +13,13 @@ import path from 'node:path';
 import type * as Store from '../src/ledger/inbox-sqlite-store.ts';
 import type * as Admin from '../src/ledger/inbox-sqlite-admin.ts';
 import type * as Wire from '../src/ledger/inbox-wire.ts';
+import type * as OrderKey from '../src/model/order-key.ts';
 import { BENCH_DIR, arg, loadModule } from './lib.ts';
 
 const { InboxStore } = await loadModule<typeof Store>('ledger/inbox-sqlite-store');
 const admin = await loadModule<typeof Admin>('ledger/inbox-sqlite-admin');
-const { fromRows } = await loadModule<typeof Wire>('ledger/inbox-wire');
+const { fromRows, STORED_WIDTH } = await loadModule<typeof Wire>('ledger/inbox-wire');
+const { intKey } = await loadModule<typeof OrderKey>('model/order-key');
 
 const events = arg('events', 1_000_000);
 const users = arg('users', 100_000);
@@ -27,8 +29,8 @@ const runs = arg('runs', 1);
 /** Appends one event to `batch` as the caller's thread hands it over (the user already JSON). */
 function addEvent(batch: Wire.StoredBatch, u: number, v: number, seq: number): void {
   const data = JSON.stringify({ sourceId: `u${u}`, email: `u${u}@example.com`, emailVerified: true, name: { given: `G${v}`, family: 'Bench' }, locale: 'de-DE' });
-  const index = batch.events.length / 8;
-  batch.events.push(index, `b${u}:${v}:${seq.toString(36)}`, 'urn:bench', v === 1 ? 'user.created' : 'user.updated', `u${u}`, v, new Date().toISOString(), data);
+  const index = batch.events.length / STORED_WIDTH;
+  batch.events.push(index, `b${u}:${v}:${seq.toString(36)}`, 'urn:bench', v === 1 ? 'user.created' : 'user.updated', `u${u}`, intKey(v)!, new Date().toISOString(), 'user', data);
 }
 
 function settlementsOf(rows: Wire.ClaimedRow[]) {

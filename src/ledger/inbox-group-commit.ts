@@ -1,7 +1,7 @@
 import * as admin from './inbox-sqlite-admin.ts';
 import type { ClaimRequest, InboxStore } from './inbox-sqlite-store.ts';
 import type { StoredBatch } from './inbox-wire.ts';
-import type { UserSettlement } from './inbox.ts';
+import type { SyncLiveStatus, UserSettlement } from './inbox.ts';
 import { isOwnerAlive } from './owner.ts';
 
 /** One inbox call as it crosses to the inbox thread. Arguments are plain data (no functions). */
@@ -19,7 +19,10 @@ export type InboxCall =
   | { method: 'prune'; args: [before: number, limit: number | undefined] }
   | { method: 'scrub'; args: [limit: number | undefined] }
   | { method: 'deadLetters'; args: [limit: number | undefined] }
-  | { method: 'retryDead'; args: [] };
+  | { method: 'retryDead'; args: [] }
+  | { method: 'releaseDeletes'; args: [] }
+  | { method: 'wakeRetrying'; args: [now: number | undefined] }
+  | { method: 'putLiveStatus'; args: [status: SyncLiveStatus] };
 
 export type Answer = { ok: true; result: unknown } | { ok: false; error: string };
 
@@ -47,7 +50,7 @@ export function runGroup(store: InboxStore, calls: InboxCall[]): Answer[] {
 /**
  * Calls whose writes may be undone by a power cut and done again (see `InboxStore.write`): a group
  * of only these commits without an fsync. An append is acknowledged upstream after its commit, and
- * `retryDead` is an operator's command: a group with either is fsynced.
+ * `retryDead` and `releaseDeletes` are an operator's commands: a group with any of them is fsynced.
  */
 const REDOABLE: ReadonlySet<InboxCall['method']> = new Set<InboxCall['method']>([
   'claim',
@@ -62,6 +65,8 @@ const REDOABLE: ReadonlySet<InboxCall['method']> = new Set<InboxCall['method']>(
   'prune',
   'scrub',
   'deadLetters',
+  'wakeRetrying',
+  'putLiveStatus',
 ]);
 
 export const redoable = (method: InboxCall['method']): boolean => REDOABLE.has(method);
@@ -112,5 +117,11 @@ function execute(store: InboxStore, c: InboxCall): unknown {
       return admin.deadLetters(store, c.args[0] ?? 100);
     case 'retryDead':
       return admin.retryDead(store);
+    case 'releaseDeletes':
+      return store.releaseDeletes();
+    case 'wakeRetrying':
+      return store.wakeRetrying(c.args[0] ?? now);
+    case 'putLiveStatus':
+      return admin.putLiveStatus(store, c.args[0]);
   }
 }

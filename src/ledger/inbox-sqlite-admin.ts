@@ -1,14 +1,41 @@
-import type { DeadLetter, InboxStats } from './inbox.ts';
-import { RATE_BUCKET_MS, RATE_BUCKETS } from './inbox-sqlite-schema.ts';
+import type { DeadLetter, InboxStats, SyncLiveStatus } from './inbox.ts';
+import { HELD_DUE, RATE_BUCKET_MS, RATE_BUCKETS } from './inbox-sqlite-schema.ts';
 import type { Counter, InboxStore } from './inbox-sqlite-store.ts';
 
 /** The inbox's reports and operator actions: off the hot path, so prepared per call. */
 
-export function backlog(store: InboxStore, now: number): { backlog: number; lagMs: number } {
+export function backlog(store: InboxStore, now: number): { backlog: number; lagMs: number; heldEvents: number } {
   const db = store.db;
   const pending = db.prepare(`SELECT value FROM inbox_counters WHERE name = 'pending'`).pluck().get() as number;
   const oldest = db.prepare(`SELECT MIN(oldest_pending_at) FROM inbox_users WHERE oldest_pending_at IS NOT NULL`).pluck().get() as number | null;
-  return { backlog: pending, lagMs: oldest === null ? 0 : Math.max(0, now - oldest) };
+  return { backlog: pending, lagMs: oldest === null ? 0 : Math.max(0, now - oldest), heldEvents: heldDeletes(store).events };
+}
+
+function heldDeletes(store: InboxStore): { count: number; events: number; since: number | undefined } {
+  const r = store.db
+    .prepare(`SELECT COUNT(*) AS count, COALESCE(SUM(pending), 0) AS events, MIN(held_since) AS since FROM inbox_users WHERE held_since IS NOT NULL`)
+    .get() as { count: number; events: number; since: number | null };
+  return { count: r.count, events: r.events, since: r.since ?? undefined };
+}
+
+/** Users waiting longest (by arrival) are checked for the oldest change time among their events. */
+const LAG_SAMPLE_USERS = 20;
+
+/**
+ * Age of the oldest unapplied change from its own time (the envelope's `time`): events that waited
+ * upstream (a broker backlog, a stopped sync) arrive old, and their lag starts at the change.
+ */
+function changeLagMs(store: InboxStore, now: number): number {
+  const oldest = store.db
+    .prepare(
+      `SELECT MIN(e.time) FROM (SELECT subject FROM inbox_users WHERE oldest_pending_at IS NOT NULL ORDER BY oldest_pending_at LIMIT ${LAG_SAMPLE_USERS}) u
+       JOIN inbox_pending p ON p.subject = u.subject JOIN inbox_events e ON e.seq = p.seq`,
+    )
+    .pluck()
+    .get() as string | null;
+  if (oldest === null) return 0;
+  const t = Date.parse(oldest);
+  return Number.isNaN(t) ? 0 : Math.max(0, now - t);
 }
 
 export function stats(store: InboxStore, now: number): InboxStats {
@@ -19,11 +46,16 @@ export function stats(store: InboxStore, now: number): InboxStats {
   const users = db
     .prepare(
       `SELECT COUNT(*) AS users, MIN(oldest_pending_at) AS oldest,
-              SUM(CASE WHEN next_due > ? THEN 1 ELSE 0 END) AS retrying,
-              MIN(CASE WHEN next_due > ? THEN next_due END) AS next_due
+              SUM(CASE WHEN next_due > ? AND next_due < ${HELD_DUE} THEN 1 ELSE 0 END) AS retrying,
+              MIN(CASE WHEN next_due > ? AND next_due < ${HELD_DUE} THEN next_due END) AS next_due
        FROM inbox_users WHERE oldest_pending_at IS NOT NULL`,
     )
     .get(now, now) as { users: number; oldest: number | null; retrying: number | null; next_due: number | null };
+  const ignored = (db.prepare(`SELECT name, value FROM inbox_counters WHERE name LIKE 'ignored:%' AND value > 0 ORDER BY value DESC LIMIT 20`).all() as { name: string; value: number }[]).map(
+    (r) => ({ reason: r.name.slice('ignored:'.length), count: r.value }),
+  );
+  const held = heldDeletes(store);
+  const liveText = db.prepare(`SELECT value FROM inbox_meta WHERE key = 'live_status'`).pluck().get() as string | undefined;
   const tombstones = db.prepare(`SELECT COUNT(*) FROM inbox_users WHERE tombstone = 1`).pluck().get() as number;
   const deadByReason = db
     .prepare(`SELECT reason, COUNT(*) AS count FROM inbox_dead GROUP BY reason ORDER BY count DESC LIMIT 20`)
@@ -31,15 +63,23 @@ export function stats(store: InboxStore, now: number): InboxStats {
   const since = Math.floor(now / RATE_BUCKET_MS) - RATE_BUCKETS;
   const recent = (db.prepare(`SELECT COALESCE(SUM(applied), 0) FROM inbox_rate WHERE bucket > ?`).pluck().get(since) ?? 0) as number;
   const oldest = users.oldest ?? undefined;
+  const inboxAgeMs = oldest === undefined ? 0 : Math.max(0, now - oldest);
   return {
     backlog: counters.pending,
     backlogUsers: users.users,
     retrying: users.retrying ?? 0,
-    lagMs: oldest === undefined ? 0 : Math.max(0, now - oldest),
+    lagMs: oldest === undefined ? 0 : Math.max(inboxAgeMs, changeLagMs(store, now)),
+    inboxAgeMs,
     oldestPendingAt: oldest,
     received: counters.received,
     applied: counters.applied,
     skipped: counters.skipped,
+    duplicates: (counters.duplicates ?? 0) + (counters.duplicates_content ?? 0),
+    contentDuplicates: counters.duplicates_content ?? 0,
+    ignored,
+    heldDeletes: held.count,
+    heldSince: held.since,
+    live: liveText === undefined ? undefined : (JSON.parse(liveText) as SyncLiveStatus),
     dead: counters.dead,
     deadByReason,
     tombstones,
@@ -117,7 +157,7 @@ export function deadLetters(store: InboxStore, limit: number): DeadLetter[] {
     source: string;
     subject: string | null;
     type: string | null;
-    version: number | null;
+    version: string | null;
     reason: string;
     at: number;
   }[];
@@ -153,4 +193,10 @@ export function retryDead(store: InboxStore): number {
   store.bump('pending', revived);
   store.bump('dead', -revived);
   return revived;
+}
+
+export function putLiveStatus(store: InboxStore, status: SyncLiveStatus): void {
+  store.db
+    .prepare(`INSERT INTO inbox_meta (key, value) VALUES ('live_status', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`)
+    .run(JSON.stringify(status));
 }

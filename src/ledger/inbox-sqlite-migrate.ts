@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { legacyKey } from '../model/order-key.ts';
 import { dedupeKey, nextSlot } from './inbox-dedupe-key.ts';
 
 /**
@@ -64,4 +65,23 @@ export function timeUntimedPendingUsers(db: Database.Database): void {
              pending = (SELECT COUNT(*) FROM inbox_pending p WHERE p.subject = inbox_users.subject),
              oldest_pending_at = (SELECT MIN(received_at) FROM inbox_pending p WHERE p.subject = inbox_users.subject)
            WHERE pending > 0 AND oldest_pending_at IS NULL`);
+}
+
+/**
+ * Inbox schema 4 → 5, after the schema's tables and columns exist: versions were numbers (a sequence,
+ * epoch milliseconds or an LSN, which one was not stored); they become `v` order keys, which still
+ * compare with the keys new events bring (model/order-key.ts). Payloads stored by version 4 were
+ * whole canonical users (shape `user`). Users applied before have no merged state: their first
+ * change after the upgrade is merged into an empty one, i.e. taken as the whole user, as version 4 did.
+ */
+export function migrateInboxV4(db: Database.Database): void {
+  // A number, or its text where a table rebuilt by an earlier migration gave the column text affinity.
+  db.function('inbox_legacy_key', { deterministic: true }, (v: unknown) => legacyKey(Number(v)));
+  const old = (col: string) => `(typeof(${col}) IN ('integer', 'real') OR ${col} GLOB '[0-9]*')`;
+  db.exec(`UPDATE inbox_events SET version = inbox_legacy_key(version) WHERE ${old('version')};
+           UPDATE inbox_events SET shape = 'user' WHERE shape IS NULL AND data IS NOT NULL;
+           UPDATE inbox_pending SET version = inbox_legacy_key(version) WHERE ${old('version')};
+           UPDATE inbox_dead SET version = inbox_legacy_key(version) WHERE version IS NOT NULL AND ${old('version')};
+           UPDATE inbox_users SET applied_version = CASE WHEN known = 1 OR applied_version > 0 THEN inbox_legacy_key(applied_version) ELSE '' END
+             WHERE ${old('applied_version')};`);
 }

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import type { InboxRetryPolicy, NextClaim, SettleTotals, UserSettlement } from './inbox.ts';
+import type { EventShape } from '../model/event.ts';
+import type { InboxRetryPolicy, NextClaim, SettleTotals, UserSettlement, UserState } from './inbox.ts';
 import { dedupeKey, nextSlot } from './inbox-dedupe-key.ts';
 import { preparePrivateDatabase } from './private-file.ts';
-import { prepareInboxSchema, RATE_BUCKET_MS, RATE_BUCKETS } from './inbox-sqlite-schema.ts';
+import { HELD_DUE, prepareInboxSchema, RATE_BUCKET_MS, RATE_BUCKETS } from './inbox-sqlite-schema.ts';
 import {
   addEventRow,
   storedAt,
@@ -29,12 +30,37 @@ export interface ClaimRequest extends NextClaim {
 
 interface UserRow {
   subject: string;
-  applied_version: number;
+  applied_version: string | number;
+  applied_digests: string | null;
+  state_shape: EventShape | null;
+  state: string | null;
   tombstone: number;
   last_email: string | null;
   known: number;
   attempts: number;
+  delete_released: number;
 }
+
+/** What a claim hands out of a user's row (its events are added apart). */
+function claimedUserOf(u: Omit<UserRow, 'subject'> & { subject?: string }) {
+  const state: UserState | undefined = u.state !== null && u.state_shape !== null ? { shape: u.state_shape, json: u.state } : undefined;
+  return {
+    // A migrated row's column default is 0, a new one's '': both mean nothing applied yet.
+    appliedVersion: typeof u.applied_version === 'string' ? u.applied_version : '',
+    appliedDigests: u.applied_digests ? u.applied_digests.split(' ') : [],
+    state,
+    tombstone: u.tombstone === 1,
+    lastEmail: u.last_email ?? undefined,
+    known: u.known === 1,
+    attempts: u.attempts,
+    deleteReleased: u.delete_released === 1,
+  };
+}
+
+const USER_COLUMNS = 'applied_version, applied_digests, state_shape, state, tombstone, last_email, known, attempts, delete_released';
+
+/** `:version` is not older than the stored `applied_version` (see the `applied` statement). */
+const NOT_OLDER = `(typeof(applied_version) <> 'text' OR applied_version = '' OR substr(applied_version, 1, 1) <> substr(:version, 1, 1) OR :version >= applied_version)`;
 
 /** Assignments that end `:owner`'s lease, its attempts and its retry time: only its own, never a later owner's. */
 const OWNER_LET_GO = `attempts = CASE WHEN lease_owner = :owner THEN 0 ELSE attempts END,
@@ -42,7 +68,7 @@ const OWNER_LET_GO = `attempts = CASE WHEN lease_owner = :owner THEN 0 ELSE atte
            lease_owner = CASE WHEN lease_owner = :owner THEN NULL ELSE lease_owner END,
            lease_until = CASE WHEN lease_owner = :owner THEN 0 ELSE lease_until END`;
 
-export const COUNTERS = ['received', 'duplicates', 'applied', 'skipped', 'dead', 'pending'] as const;
+export const COUNTERS = ['received', 'duplicates', 'duplicates_content', 'applied', 'skipped', 'dead', 'pending', 'ignored'] as const;
 export type Counter = (typeof COUNTERS)[number];
 
 /**
@@ -83,8 +109,8 @@ export class InboxStore {
     this.q = {
       // Only a taken dedupe slot is ignored; any other constraint failure must still throw.
       insertEvent: db.prepare(
-        `INSERT INTO inbox_events (dedupe_key, source, event_id, subject, type, version, time, received_at, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
+        `INSERT INTO inbox_events (dedupe_key, source, event_id, subject, type, version, time, received_at, shape, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`,
       ),
       queueEvent: db.prepare(`INSERT INTO inbox_pending (subject, version, seq, received_at) VALUES (?, ?, ?, ?)`),
       inSlot: db.prepare<[number], { source: string; event_id: string }>(`SELECT source, event_id FROM inbox_events WHERE dedupe_key = ?`),
@@ -92,7 +118,7 @@ export class InboxStore {
       addPending: db.prepare(`UPDATE inbox_users SET pending = pending + ? WHERE subject = ? AND oldest_pending_at IS NOT NULL`),
       // What an append that may lease needs to know of a user, and the three ways its row changes then.
       userForAppend: db.prepare<[string], Omit<UserRow, 'subject'> & { id: number; waiting: number; lease_until: number; next_due: number }>(
-        `SELECT rowid AS id, oldest_pending_at IS NOT NULL AS waiting, lease_until, next_due, applied_version, tombstone, last_email, known, attempts
+        `SELECT rowid AS id, oldest_pending_at IS NOT NULL AS waiting, lease_until, next_due, ${USER_COLUMNS}
          FROM inbox_users WHERE subject = ?`,
       ),
       addPendingAt: db.prepare(`UPDATE inbox_users SET pending = pending + ? WHERE rowid = ?`),
@@ -101,9 +127,9 @@ export class InboxStore {
            lease_until = CASE WHEN :owner IS NULL THEN lease_until ELSE :until END
          WHERE rowid = :id`,
       ),
-      newUser: db.prepare(`INSERT INTO inbox_users (subject, pending, oldest_pending_at, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?)`),
+      newUser: db.prepare(`INSERT INTO inbox_users (subject, applied_version, pending, oldest_pending_at, lease_owner, lease_until) VALUES (?, '', ?, ?, ?, ?)`),
       touchUser: db.prepare(
-        `INSERT INTO inbox_users (subject, pending, oldest_pending_at) VALUES (?, ?, ?)
+        `INSERT INTO inbox_users (subject, applied_version, pending, oldest_pending_at) VALUES (?, '', ?, ?)
          ON CONFLICT(subject) DO UPDATE SET pending = pending + excluded.pending,
            oldest_pending_at = COALESCE(MIN(oldest_pending_at, excluded.oldest_pending_at), excluded.oldest_pending_at)`,
       ),
@@ -112,9 +138,7 @@ export class InboxStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       bump: db.prepare(`UPDATE inbox_counters SET value = value + ? WHERE name = ?`),
-      user: db.prepare<[string], UserRow>(
-        `SELECT subject, applied_version, tombstone, last_email, known, attempts FROM inbox_users WHERE subject = ?`,
-      ),
+      user: db.prepare<[string], UserRow>(`SELECT subject, ${USER_COLUMNS} FROM inbox_users WHERE subject = ?`),
       // Expired leases and due retries first (they are the oldest), then fresh users; each from its own index.
       leaseReady: db.prepare<{ owner: string; until: number; now: number; n: number }, UserRow & { pending: number }>(
         `UPDATE inbox_users SET lease_owner = :owner, lease_until = :until
@@ -128,18 +152,18 @@ export class InboxStore {
            SELECT subject FROM (SELECT subject FROM inbox_users
                                 WHERE oldest_pending_at IS NOT NULL AND lease_until = 0 AND next_due = 0 ORDER BY oldest_pending_at LIMIT :n)
            LIMIT :n)
-         RETURNING subject, applied_version, tombstone, last_email, known, attempts, pending`,
+         RETURNING subject, ${USER_COLUMNS}, pending`,
       ),
       eventsOfMany: db
         .prepare<[string], EventRow>(
-          `SELECT e.seq, e.source, e.event_id, e.subject, e.type, e.version, e.time, e.received_at, e.data
+          `SELECT e.seq, e.source, e.event_id, e.subject, e.type, e.version, e.time, e.received_at, e.data, e.shape
            FROM inbox_pending p CROSS JOIN inbox_events e ON e.seq = p.seq
            WHERE p.subject IN (SELECT value FROM json_each(?)) ORDER BY p.subject, p.version, p.seq`,
         )
         .raw(true),
       eventsOf: db
         .prepare<[string, number], EventRow>(
-          `SELECT e.seq, e.source, e.event_id, e.subject, e.type, e.version, e.time, e.received_at, e.data
+          `SELECT e.seq, e.source, e.event_id, e.subject, e.type, e.version, e.time, e.received_at, e.data, e.shape
            FROM inbox_pending p CROSS JOIN inbox_events e ON e.seq = p.seq
            WHERE p.subject = ? ORDER BY p.version, p.seq LIMIT ?`,
         )
@@ -157,14 +181,33 @@ export class InboxStore {
          WHERE seq IN (SELECT value FROM json_each(?))`,
       ),
       // Settling can come late, from an owner whose lease expired and was taken over (its call outlived
-      // the lease): the user's state then moves only forward (a newer version's tombstone and e-mail
-      // stay), the count drops by the events still queued, and the lease, attempts and retry time
-      // belong to the current owner and stay theirs.
-      applied: db.prepare<{ version: number; tombstone: number; email: string | null; settled: number; owner: string; subject: string }>(
+      // the lease): the user's state then moves only forward (`appliedNewer` only when the settled
+      // version is not older than the stored one, see `settle`), the count drops by the events still
+      // queued, and the lease, attempts and retry time belong to the current owner and stay theirs.
+      // Newer unless the stored version is of the same form and greater: keys of one form compare as
+      // text; a version of another form (a migrated `v` key, a producer that switched) is one the
+      // plan already found applicable. (The assignments are evaluated against the row as it was.)
+      applied: db.prepare<{
+        version: string;
+        digests: string | null;
+        tombstone: number;
+        email: string | null;
+        setState: number;
+        shape: string | null;
+        state: string | null;
+        settled: number;
+        owner: string;
+        subject: string;
+      }>(
         `UPDATE inbox_users SET
-           tombstone = CASE WHEN :version >= applied_version THEN :tombstone ELSE tombstone END,
-           last_email = CASE WHEN :version >= applied_version THEN :email ELSE last_email END,
-           applied_version = MAX(applied_version, :version), known = 1,
+           state_shape = CASE WHEN :setState = 1 AND ${NOT_OLDER} THEN :shape ELSE state_shape END,
+           state = CASE WHEN :setState = 1 AND ${NOT_OLDER} THEN :state ELSE state END,
+           tombstone = CASE WHEN ${NOT_OLDER} THEN :tombstone ELSE tombstone END,
+           last_email = CASE WHEN ${NOT_OLDER} THEN :email ELSE last_email END,
+           applied_digests = CASE WHEN ${NOT_OLDER} THEN :digests ELSE applied_digests END,
+           delete_released = CASE WHEN ${NOT_OLDER} AND :tombstone = 1 THEN 0 ELSE delete_released END,
+           applied_version = CASE WHEN ${NOT_OLDER} THEN :version ELSE applied_version END,
+           known = 1,
            pending = MAX(0, pending - :settled),
            -- Usually nothing is left pending: skip the lookup then.
            oldest_pending_at = CASE WHEN pending - :settled <= 0 THEN NULL ELSE
@@ -172,10 +215,20 @@ export class InboxStore {
            ${OWNER_LET_GO}
          WHERE subject = :subject`,
       ),
-      retry: db.prepare(
-        `UPDATE inbox_users SET attempts = attempts + 1, next_due = ? WHERE subject = ? AND lease_owner = ?`,
+      retry: db.prepare<{ counts: number; due: number; hold: number; subject: string; owner: string }>(
+        `UPDATE inbox_users SET attempts = attempts + :counts, next_due = :due, hold_until = :hold WHERE subject = :subject AND lease_owner = :owner`,
       ),
-      resetAttempts: db.prepare(`UPDATE inbox_users SET attempts = 0, next_due = 0 WHERE subject = ? AND (lease_owner = ? OR lease_owner IS NULL)`),
+      hold: db.prepare<{ now: number; subject: string; owner: string }>(
+        `UPDATE inbox_users SET next_due = ${HELD_DUE}, held_since = COALESCE(held_since, :now) WHERE subject = :subject AND lease_owner = :owner`,
+      ),
+      resetAttempts: db.prepare(`UPDATE inbox_users SET attempts = 0, next_due = 0, hold_until = 0 WHERE subject = ? AND (lease_owner = ? OR lease_owner IS NULL)`),
+      // Through the index of users waiting for a retry: only those, not the whole table.
+      wakeRetrying: db.prepare<{ now: number }>(
+        `UPDATE inbox_users SET next_due = MAX(:now, hold_until) WHERE next_due > :now AND next_due < ${HELD_DUE}`,
+      ),
+      releaseHeld: db.prepare(
+        `UPDATE inbox_users SET next_due = 0, held_since = NULL, delete_released = 1 WHERE held_since IS NOT NULL`,
+      ),
       refresh: db.prepare<{ owner: string; subject: string }>(
         `UPDATE inbox_users SET
            pending = (SELECT COUNT(*) FROM inbox_pending p WHERE p.subject = inbox_users.subject),
@@ -215,8 +268,9 @@ export class InboxStore {
     return this.db.transaction(fn).immediate();
   }
 
-  bump(name: Counter, by: number): void {
-    if (by !== 0) this.q.bump.run(by, name);
+  bump(name: Counter | `ignored:${string}`, by: number): void {
+    if (by === 0) return;
+    if (this.q.bump.run(by, name).changes === 0) this.db.prepare(`INSERT INTO inbox_counters (name, value) VALUES (?, ?)`).run(name, by);
   }
 
   /**
@@ -228,13 +282,22 @@ export class InboxStore {
    */
   append(batch: StoredBatch, now: number, claim?: ClaimRequest): AppendOutcome {
     const result: AppendOutcome = { accepted: 0, duplicates: 0, dead: 0 };
+    let ignored = 0;
+    for (const [reason, n] of Object.entries(batch.ignored ?? {})) {
+      this.bump(`ignored:${reason.slice(0, 200)}`, n);
+      ignored += n;
+    }
+    if (ignored > 0) {
+      result.ignored = ignored;
+      this.bump('ignored', ignored);
+    }
     for (const b of batch.bad) {
       const r = this.q.insertDead.run(null, b.source, b.id ?? null, b.subject ?? null, null, null, b.reason, b.raw ?? null, now);
       if (r.changes > 0) result.dead += 1;
       else result.duplicates += 1;
     }
     // Accepted events per user, in arrival order: one update of the user's row per call, not one per event.
-    const perUser = new Map<string, { index: number; seq: number; version: number }[]>();
+    const perUser = new Map<string, { index: number; seq: number; version: string }[]>();
     for (let k = 0, n = storedCount(batch); k < n; k++) {
       const e = storedAt(batch, k);
       const seq = this.insert(e, now);
@@ -258,7 +321,7 @@ export class InboxStore {
   }
 
   /** Counts each user's new events as pending and leases idle users while `claim` has room; returns those leased. */
-  private queueUsersLeasingIdle(perUser: Map<string, { index: number; seq: number; version: number }[]>, claim: ClaimRequest, now: number): AppendClaimedRow[] {
+  private queueUsersLeasingIdle(perUser: Map<string, { index: number; seq: number; version: string }[]>, claim: ClaimRequest, now: number): AppendClaimedRow[] {
     const leased: AppendClaimedRow[] = [];
     const until = now + claim.leaseMs;
     for (const [subject, list] of perUser) {
@@ -274,14 +337,13 @@ export class InboxStore {
       if (u === undefined) this.q.newUser.run(subject, n, now, owner, take ? until : 0);
       else this.q.startPendingAt.run({ n, now, owner, until, id: u.id });
       if (!take) continue;
-      list.sort((a, b) => a.version - b.version || a.seq - b.seq);
+      // The claim's order (SQLite compares the text keys as these strings compare).
+      list.sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : a.seq - b.seq));
       leased.push({
         subject,
-        appliedVersion: u?.applied_version ?? 0,
-        tombstone: u?.tombstone === 1,
-        lastEmail: u?.last_email ?? undefined,
-        known: u?.known === 1,
-        attempts: u?.attempts ?? 0,
+        ...(u === undefined
+          ? { appliedVersion: '', appliedDigests: [], state: undefined, tombstone: false, lastEmail: undefined, known: false, attempts: 0, deleteReleased: false }
+          : claimedUserOf(u)),
         events: list.map(({ index, seq }) => ({ index, seq })),
       });
     }
@@ -291,7 +353,7 @@ export class InboxStore {
   /** Inserts the event unless its slot holds the same (source, id), and returns its `seq`; a slot taken by another event (a hash collision) sends it to the next. */
   private insert(ev: StoredView, now: number): number | undefined {
     for (let slot = dedupeKey(ev.source, ev.id); ; slot = nextSlot(slot)) {
-      const r = this.q.insertEvent.run(slot, ev.source, ev.id, ev.subject, ev.type, ev.version, ev.time, now, ev.data);
+      const r = this.q.insertEvent.run(slot, ev.source, ev.id, ev.subject, ev.type, ev.version, ev.time, now, ev.shape, ev.data);
       if (r.changes > 0) {
         const seq = Number(r.lastInsertRowid);
         this.q.queueEvent.run(ev.subject, ev.version, seq, now);
@@ -320,19 +382,11 @@ export class InboxStore {
       for (const row of this.q.eventsOf.all(u.subject, r.maxEventsPerUser)) list = addEventRow(list, row);
       byUser.set(u.subject, list ?? []);
     }
-    return users.map((u) => ({
-      subject: u.subject,
-      appliedVersion: u.applied_version,
-      tombstone: u.tombstone === 1,
-      lastEmail: u.last_email ?? undefined,
-      known: u.known === 1,
-      attempts: u.attempts,
-      events: byUser.get(u.subject) ?? [],
-    }));
+    return users.map((u) => ({ subject: u.subject, ...claimedUserOf(u), events: byUser.get(u.subject) ?? [] }));
   }
 
   settle(owner: string, settlements: UserSettlement[], policy: InboxRetryPolicy, now: number): SettleTotals {
-    const totals: SettleTotals = { applied: 0, skipped: 0, retried: 0, dead: 0 };
+    const totals: SettleTotals = { applied: 0, skipped: 0, duplicates: 0, retried: 0, dead: 0, held: 0 };
     // Settled events leave the queue first, so the user's row below sees what is still pending. Only
     // events still queued count: settling twice (a lease taken over) counts nothing twice.
     const scrubbed = this.scrubbedThrough();
@@ -340,21 +394,36 @@ export class InboxStore {
     const settledNow = new Map<string, number>();
     for (const s of settlements) {
       const applied = s.kind === 'applied' ? s.applied : [];
-      const skipped = s.kind === 'skipped' || s.kind === 'applied' ? s.skipped : (s.skipped ?? []);
       const a = this.unqueue(s.subject, applied);
-      const k = this.unqueue(s.subject, skipped);
+      const k = this.unqueue(s.subject, s.skipped ?? []);
+      const d = this.unqueue(s.subject, s.duplicates ?? []);
       totals.applied += a;
       totals.skipped += k;
-      settledNow.set(s.subject, (settledNow.get(s.subject) ?? 0) + a + k);
+      totals.duplicates! += d;
+      settledNow.set(s.subject, (settledNow.get(s.subject) ?? 0) + a + k + d);
       // The payload sweep (admin.scrub) went past these while they were queued: clear them now.
-      for (const seq of [...applied, ...skipped]) if (seq <= scrubbed) passed.push(seq);
+      for (const seq of [...applied, ...(s.skipped ?? []), ...(s.duplicates ?? [])]) if (seq <= scrubbed) passed.push(seq);
+      // Events the plan found unusable (cannot be ordered or mapped): dead letters with their reason.
+      for (const u of s.unusable ?? []) totals.dead += this.deadLetter(s.subject, u.seqs, u.reason, now);
     }
     if (passed.length > 0) this.clearPayloads(passed);
     for (const s of settlements) {
       switch (s.kind) {
         case 'applied': {
           const settled = settledNow.get(s.subject) ?? 0;
-          this.q.applied.run({ version: s.version, tombstone: s.tombstone ? 1 : 0, email: s.email ?? null, settled, owner, subject: s.subject });
+          const digests = s.digests && s.digests.length > 0 ? s.digests.join(' ') : null;
+          this.q.applied.run({
+            version: s.version,
+            digests,
+            tombstone: s.tombstone ? 1 : 0,
+            email: s.email ?? null,
+            setState: s.state === undefined ? 0 : 1,
+            shape: s.state?.shape ?? null,
+            state: s.state?.json ?? null,
+            settled,
+            owner,
+            subject: s.subject,
+          });
           continue;
         }
         case 'skipped':
@@ -363,7 +432,7 @@ export class InboxStore {
           const u = this.q.user.get(s.subject);
           const attempt = (u?.attempts ?? 0) + 1;
           const wait = s.retryAfterMs ?? policy.backoffMs?.(attempt) ?? 1000;
-          this.q.retry.run(now + wait, s.subject, owner);
+          this.q.retry.run({ counts: s.counts ? 1 : 0, due: now + Math.max(1, wait), hold: s.holdUntil ?? 0, subject: s.subject, owner });
           totals.retried += 1;
           break;
         }
@@ -371,19 +440,34 @@ export class InboxStore {
           totals.dead += this.deadLetter(s.subject, s.events, s.reason, now);
           this.q.resetAttempts.run(s.subject, owner);
           break;
+        case 'held':
+          this.q.hold.run({ now, subject: s.subject, owner });
+          totals.held! += 1;
+          break;
       }
       this.q.refresh.run({ owner, subject: s.subject });
     }
     this.bump('applied', totals.applied);
     this.bump('skipped', totals.skipped);
+    this.bump('duplicates_content', totals.duplicates!);
     this.bump('dead', totals.dead);
-    this.bump('pending', -(totals.applied + totals.skipped + totals.dead));
+    this.bump('pending', -(totals.applied + totals.skipped + totals.duplicates! + totals.dead));
     if (totals.applied > 0) {
       const bucket = Math.floor(now / RATE_BUCKET_MS);
       this.q.rate.run(bucket, totals.applied);
       this.q.pruneRate.run(bucket - RATE_BUCKETS * 10);
     }
     return totals;
+  }
+
+  /** Users waiting for a retry are due now (those whose call may still land keep their hold). */
+  wakeRetrying(now: number): number {
+    return this.q.wakeRetrying.run({ now }).changes;
+  }
+
+  /** Held deletes go through: their users are claimable at once and the delete cap lets them pass. */
+  releaseDeletes(): number {
+    return this.q.releaseHeld.run().changes;
   }
 
   /** The payload sweep's position: payloads of settled events up to this `seq` are cleared. */

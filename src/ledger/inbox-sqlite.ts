@@ -8,6 +8,7 @@ import type {
   IncomingEvent,
   NextClaim,
   SettleTotals,
+  SyncLiveStatus,
   UserSettlement,
 } from './inbox.ts';
 import * as admin from './inbox-sqlite-admin.ts';
@@ -37,7 +38,7 @@ export class SqliteInbox implements EventInbox {
   appendAndClaim(events: IncomingEvent[], owner: string, next: NextClaim, now = Date.now()): Promise<AppendResult & { claimed: ClaimedUser[] }> {
     const stored = toStored(events);
     const { claimed, ...r } = this.store.write(() => this.store.append(stored, now, { owner, ...next }));
-    return Promise.resolve({ ...r, claimed: fromAppendClaims(events, claimed) });
+    return Promise.resolve({ ...r, claimed: fromAppendClaims(events, claimed, stored) });
   }
 
   claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser = 100, now = Date.now()): Promise<ClaimedUser[]> {
@@ -72,7 +73,7 @@ export class SqliteInbox implements EventInbox {
     return Promise.resolve(this.store.releaseDeadOwners(isAlive, holdUntil));
   }
 
-  backlog(now = Date.now()): Promise<{ backlog: number; lagMs: number }> {
+  backlog(now = Date.now()): Promise<{ backlog: number; lagMs: number; heldEvents: number }> {
     return Promise.resolve(admin.backlog(this.store, now));
   }
 
@@ -94,6 +95,19 @@ export class SqliteInbox implements EventInbox {
 
   retryDead(): Promise<number> {
     return Promise.resolve(this.store.write(() => admin.retryDead(this.store)));
+  }
+
+  releaseDeletes(): Promise<number> {
+    return Promise.resolve(this.store.write(() => this.store.releaseDeletes()));
+  }
+
+  wakeRetrying(now = Date.now()): Promise<number> {
+    return Promise.resolve(this.store.write(() => this.store.wakeRetrying(now), redoable('wakeRetrying')));
+  }
+
+  putLiveStatus(status: SyncLiveStatus): Promise<void> {
+    this.store.write(() => admin.putLiveStatus(this.store, status), redoable('putLiveStatus'));
+    return Promise.resolve();
   }
 
   close(): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   IncomingEvent,
   NextClaim,
   SettleTotals,
+  SyncLiveStatus,
   UserSettlement,
 } from './inbox.ts';
 import type { Answer, InboxCall } from './inbox-group-commit.ts';
@@ -80,8 +81,9 @@ export class ThreadedSqliteInbox implements EventInbox {
   }
 
   async appendAndClaim(events: IncomingEvent[], owner: string, next: NextClaim, now?: number): Promise<AppendResult & { claimed: ClaimedUser[] }> {
-    const { claimed, ...r } = await this.call<AppendOutcome>({ method: 'append', args: [toStored(events), now, { owner, ...next }] });
-    return { ...r, claimed: fromAppendClaims(events, claimed) };
+    const stored = toStored(events);
+    const { claimed, ...r } = await this.call<AppendOutcome>({ method: 'append', args: [stored, now, { owner, ...next }] });
+    return { ...r, claimed: fromAppendClaims(events, claimed, stored) };
   }
 
   async claim(owner: string, maxUsers: number, leaseMs: number, maxEventsPerUser = 100, now?: number): Promise<ClaimedUser[]> {
@@ -129,7 +131,7 @@ export class ThreadedSqliteInbox implements EventInbox {
   stats(now?: number): Promise<InboxStats> {
     return this.call({ method: 'stats', args: [now] });
   }
-  backlog(now?: number): Promise<{ backlog: number; lagMs: number }> {
+  backlog(now?: number): Promise<{ backlog: number; lagMs: number; heldEvents: number }> {
     return this.call({ method: 'backlog', args: [now] });
   }
   deadLetters(limit?: number): Promise<DeadLetter[]> {
@@ -143,6 +145,15 @@ export class ThreadedSqliteInbox implements EventInbox {
   }
   retryDead(): Promise<number> {
     return this.call({ method: 'retryDead', args: [] });
+  }
+  releaseDeletes(): Promise<number> {
+    return this.call({ method: 'releaseDeletes', args: [] });
+  }
+  wakeRetrying(now?: number): Promise<number> {
+    return this.call({ method: 'wakeRetrying', args: [now] });
+  }
+  putLiveStatus(status: SyncLiveStatus): Promise<void> {
+    return this.call({ method: 'putLiveStatus', args: [status] });
   }
   async close(): Promise<void> {
     if (!this.failed) await this.send({ close: true });

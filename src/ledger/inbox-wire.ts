@@ -1,5 +1,5 @@
 import type { AppendResult, BadEvent, ClaimedEvent, ClaimedUser, IncomingEvent } from './inbox.ts';
-import type { UserEventType } from '../model/event.ts';
+import type { EventShape, UserEventType } from '../model/event.ts';
 
 /**
  * What crosses between the sync's main thread and the inbox's store, in both directions, and how each
@@ -11,17 +11,19 @@ import type { UserEventType } from '../model/event.ts';
  */
 
 /** Values per accepted event in `StoredBatch.events`, in this order. */
-export const STORED_WIDTH = 8;
+export const STORED_WIDTH = 9;
 
 /** Events on their way to be appended: made by `toStored` on the caller's thread. */
 export interface StoredBatch {
   /**
    * `STORED_WIDTH` values per decoded event: its position in the appended list (claims made by the
-   * append refer to it), id, source, type, subject, version, time, and the user as JSON (or null).
+   * append refer to it), id, source, type, subject, version, time, shape, and the data as JSON (or null).
    */
   events: (string | number | null)[];
   /** The events that did not decode, for the dead letters. */
   bad: BadEvent[];
+  /** Messages that were not user changes, counted by reason. */
+  ignored?: Record<string, number> | undefined;
 }
 
 /** One decoded event of a `StoredBatch`, read where it is stored. */
@@ -31,8 +33,9 @@ export interface StoredView {
   source: string;
   type: string;
   subject: string;
-  version: number;
+  version: string;
   time: string;
+  shape: string | null;
   data: string | null;
 }
 
@@ -46,9 +49,10 @@ export function storedAt(batch: StoredBatch, k: number): StoredView {
     source: e[o + 2] as string,
     type: e[o + 3] as string,
     subject: e[o + 4] as string,
-    version: e[o + 5] as number,
+    version: e[o + 5] as string,
     time: e[o + 6] as string,
-    data: e[o + 7] as string | null,
+    shape: e[o + 7] as string | null,
+    data: e[o + 8] as string | null,
   };
 }
 
@@ -58,16 +62,18 @@ export const storedCount = (batch: StoredBatch): number => batch.events.length /
 export function toStored(events: IncomingEvent[]): StoredBatch {
   const flat: StoredBatch['events'] = [];
   const bad: BadEvent[] = [];
+  let ignored: Record<string, number> | undefined;
   for (let index = 0; index < events.length; index++) {
     const e = events[index]!;
     if (!e.ok) {
-      bad.push(e.bad);
+      if ('bad' in e) bad.push(e.bad);
+      else (ignored ??= {})[e.ignored] = (ignored[e.ignored] ?? 0) + 1;
       continue;
     }
-    const { id, source, type, subject, version, time, data } = e.event;
-    flat.push(index, id, source, type, subject, version, time, data === undefined ? null : JSON.stringify(data));
+    const { id, source, type, subject, version, time, shape, data } = e.event;
+    flat.push(index, id, source, type, subject, version, time, data === undefined ? null : (shape ?? 'user'), data === undefined ? null : JSON.stringify(data));
   }
-  return { events: flat, bad };
+  return { events: flat, bad, ignored };
 }
 
 /**
@@ -81,16 +87,30 @@ export type AppendOutcome = AppendResult & {
   claimed?: { receivedAt: number; users: AppendClaimedRow[] } | undefined;
 };
 
-/** The appending side: users an append leased, with the events the caller handed it (nothing is read back or parsed). */
-export function fromAppendClaims(events: IncomingEvent[], claimed: AppendOutcome['claimed']): ClaimedUser[] {
-  if (!claimed) return [];
+/** The data JSON of each appended event by its position in the appended list (what `toStored` wrote). */
+function jsonByIndex(stored: StoredBatch | undefined): Map<number, string> {
+  const out = new Map<number, string>();
+  if (!stored) return out;
+  const e = stored.events;
+  for (let o = 0; o < e.length; o += STORED_WIDTH) if (e[o + 8] !== null) out.set(e[o] as number, e[o + 8] as string);
+  return out;
+}
+
+/**
+ * The appending side: users an append leased, with the events the caller handed it (nothing is read
+ * back or parsed). `stored` is the batch as `toStored` made it: its JSON text goes along, so the plan
+ * neither writes it again nor hashes anything else than what a claim would read back.
+ */
+export function fromAppendClaims(events: IncomingEvent[], claimed: AppendOutcome['claimed'], stored?: StoredBatch): ClaimedUser[] {
+  if (!claimed || claimed.users.length === 0) return [];
+  const jsons = jsonByIndex(stored);
   return claimed.users.map((u) => ({
     ...u,
     events: u.events.map(({ index, seq }) => {
       const e = events[index];
       if (!e?.ok) throw new Error(`inbox: append claimed position ${index}, which is not an accepted event`);
-      const { id, source, type, subject, version, time, data } = e.event;
-      return { id, source, type, subject, version, time, data, seq, receivedAt: claimed.receivedAt };
+      const { id, source, type, subject, version, time, shape, data } = e.event;
+      return { id, source, type, subject, version, time, shape, data, dataJson: jsons.get(index), seq, receivedAt: claimed.receivedAt };
     }),
   }));
 }
@@ -99,10 +119,21 @@ export function fromAppendClaims(events: IncomingEvent[], claimed: AppendOutcome
  * An event as claims read it: the columns in this order (`raw` statements: SQLite rows made into
  * objects by the driver cost twice as much per row as arrays).
  */
-export type EventRow = [seq: number, source: string, eventId: string, subject: string, type: string, version: number, time: string, receivedAt: number, data: string | null];
+export type EventRow = [
+  seq: number,
+  source: string,
+  eventId: string,
+  subject: string,
+  type: string,
+  version: string,
+  time: string,
+  receivedAt: number,
+  data: string | null,
+  shape: string | null,
+];
 
 /** Values per event in `ClaimedRow.events`: an `EventRow`'s columns. */
-export const CLAIMED_WIDTH = 9;
+export const CLAIMED_WIDTH = 10;
 
 /** A claimed user as the store answers: its events' `EventRow`s one after the other in one flat array. */
 export type ClaimedRow = Omit<ClaimedUser, 'events'> & { events: EventRow[number][] };
@@ -124,26 +155,28 @@ export function fromRows(rows: ClaimedRow[]): ClaimedUser[] {
 }
 
 /**
- * A claimed event whose user is parsed from its JSON when first read: a burst of one user's changes
- * is applied as its newest snapshot, and the snapshots before it are never parsed. The accessor is
- * the object's own, so copies (spread, JSON, structured clone) still see the user.
+ * A claimed event whose data is parsed from its JSON when first read (an event the plan skips is
+ * never parsed). The accessor is the object's own, so copies (spread, JSON, structured clone) still
+ * see the data.
  */
 function claimedEvent(v: EventRow[number][], o: number): ClaimedEvent {
   const json = v[o + 8] as string | null;
-  let user: ClaimedEvent['data'];
+  let data: ClaimedEvent['data'];
   return {
     seq: v[o + 0] as number,
     id: v[o + 2] as string,
     source: v[o + 1] as string,
     subject: v[o + 3] as string,
     type: v[o + 4] as UserEventType,
-    version: v[o + 5] as number,
+    version: v[o + 5] as string,
     time: v[o + 6] as string,
     receivedAt: v[o + 7] as number,
+    shape: (v[o + 9] as EventShape | null) ?? undefined,
     hasData: json !== null,
+    dataJson: json ?? undefined,
     get data() {
       if (json === null) return undefined;
-      return (user ??= JSON.parse(json) as ClaimedEvent['data']);
+      return (data ??= JSON.parse(json) as ClaimedEvent['data']);
     },
   };
 }

@@ -2,7 +2,25 @@ import type { AppendResult, ClaimedUser, EventInbox, IncomingEvent, InboxRetryPo
 import type { Outcome } from '../model/index.ts';
 import type { PlannedUser, SingleUserTarget } from '../targets/target.ts';
 import { AimdLimiter } from '../delivery/aimd.ts';
+import type { Materialiser } from './materialise.ts';
 import { planUser, type UserPlan } from './plan.ts';
+
+/** What the plan settled without the target, and why: for metrics and the log. */
+export interface PlanNotes {
+  subject: string;
+  skipped: { id: string; version: string }[];
+  duplicates: { id: string; version: string }[];
+  unusable: { ids: string[]; reason: string }[];
+}
+
+/** The target as the apply loop last saw it. */
+export interface TargetHealth {
+  /** Every call since this time (ms) failed as a whole: refused, reset, timed out, 5xx, 429. */
+  downSince: number | undefined;
+  reason: string | undefined;
+  /** The wait before the next probe call. */
+  probeDelayMs: number;
+}
 
 export interface ApplierOptions {
   inbox: EventInbox;
@@ -12,8 +30,20 @@ export interface ApplierOptions {
   maxEventsPerUser: number;
   concurrency: { initial: number; max: number };
   leaseMs: number;
+  /**
+   * `maxAttempts` counts failures of one user's own (the target refused it, or failed it while others
+   * in the same call went through). A failure of the whole call never counts: the target is down,
+   * and the users wait for it however long that lasts.
+   */
   retry: InboxRetryPolicy;
+  /** Longest wait between calls to a target that is down (the probe); the first waits `outageInitialDelayMs`. */
+  outageMaxDelayMs?: number;
+  outageInitialDelayMs?: number;
   pollMs: number;
+  /** Turns a user's merged state into the canonical user (mapping). */
+  materialise: Materialiser;
+  /** Deletes sent per rolling minute; beyond it the users wait for an operator (`held`). Off when absent or 0. */
+  maxDeletesPerMinute?: number | undefined;
   /**
    * Users leased as their events were appended, held in memory until a worker takes them (default:
    * two rounds of every worker, 2 × batchSize × concurrency.max; 0 turns it off).
@@ -24,6 +54,12 @@ export interface ApplierOptions {
   /** Called after each settle with the events applied and their ages (ms since received / since the change). */
   onSettled?: (totals: SettleTotals, lags: { receivedMs: number[]; changeMs: number[] }) => void;
   onThrottle?: () => void;
+  /** Events the plan settled without the target (skipped, duplicate, unusable), with their ids. */
+  onPlanNotes?: (notes: PlanNotes) => void;
+  /** The target stopped answering, or answers again. */
+  onTargetHealth?: (health: TargetHealth, event: 'down' | 'up', woken?: number) => void;
+  /** A delete was held by the delete cap. */
+  onDeleteHeld?: (subject: string) => void;
 }
 
 type Step = { plan: UserPlan; claimed: ClaimedUser };
@@ -45,6 +81,10 @@ export class Applier {
   private running = false;
   /** The last claim from the inbox came back full: users wait there, and they go first (see `append`). */
   private behind = false;
+  /** Set while the target fails every call: one worker probes it, the others wait (see `applyBatch`). */
+  private outage: { since: number; reason: string; delayMs: number; nextProbeAt: number; probing: boolean } | undefined;
+  /** When the deletes of the last minute were sent, for the delete cap. */
+  private readonly deletesSent: number[] = [];
 
   constructor(private readonly o: ApplierOptions) {
     this.limiter = new AimdLimiter({ initial: o.concurrency.initial, max: o.concurrency.max });
@@ -94,6 +134,29 @@ export class Applier {
     return this.limiter.snapshot();
   }
 
+  targetHealth(): TargetHealth {
+    const o = this.outage;
+    return { downSince: o?.since, reason: o?.reason, probeDelayMs: o?.delayMs ?? 0 };
+  }
+
+  /**
+   * While the target is down only one call at a time goes out, once per probe delay; the other
+   * workers wait here (woken when the probe comes back). Returns when there is no outage, or when it
+   * is this worker's turn to probe (then `outage.probing` is set).
+   */
+  private async waitOutOutage(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      const o = this.outage;
+      if (!o || signal.aborted) return;
+      const wait = o.nextProbeAt - Date.now();
+      if (!o.probing && wait <= 0) {
+        o.probing = true;
+        return;
+      }
+      await this.idle(signal, o.probing ? this.o.pollMs * 4 : Math.max(1, wait));
+    }
+  }
+
   /** Runs until `signal` aborts (in-flight calls finish and settle) or a fatal target error. */
   async run(signal: AbortSignal): Promise<void> {
     const stop = new AbortController();
@@ -108,10 +171,14 @@ export class Applier {
       // Users claimed together with the last settle (see `applyBatch`), still to be sent.
       let ahead: ClaimedUser[] = [];
       while (!both.aborted) {
+        await this.waitOutOutage(both);
+        if (both.aborted) return;
+        const probing = this.outage?.probing === true;
         let epoch: number;
         try {
           epoch = await this.limiter.acquire(both);
         } catch {
+          if (probing && this.outage) this.outage.probing = false;
           return;
         }
         let claimed: ClaimedUser[];
@@ -133,12 +200,18 @@ export class Applier {
         }
         if (claimed.length === 0) {
           this.limiter.release();
+          // Nothing to probe with: the next probe may go as soon as something is due.
+          if (probing && this.outage) {
+            this.outage.probing = false;
+            this.outage.nextProbeAt = 0;
+          }
           await this.idle(both);
           continue;
         }
         this.inFlight += 1;
         try {
           ahead = await this.applyBatch(claimed, epoch, both, fromReady || this.ready.length === 0);
+          if (probing && this.outage) this.outage.probing = false;
         } catch (err) {
           this.fatal ??= err;
           stop.abort(err);
@@ -187,11 +260,11 @@ export class Applier {
     return claimed;
   }
 
-  private idle(signal: AbortSignal): Promise<void> {
+  private idle(signal: AbortSignal, ms = this.o.pollMs): Promise<void> {
     if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const prev = this.wakeUp;
-      const t = setTimeout(done, this.o.pollMs);
+      const t = setTimeout(done, ms);
       function done(): void {
         clearTimeout(t);
         resolve();
@@ -209,9 +282,11 @@ export class Applier {
    * wait: the worker takes those next.
    */
   private async applyBatch(claimed: ClaimedUser[], epoch: number, signal: AbortSignal, claimNext: boolean): Promise<ClaimedUser[]> {
-    const steps: Step[] = claimed.map((c) => ({ claimed: c, plan: planUser(c) }));
+    const steps: Step[] = claimed.map((c) => ({ claimed: c, plan: planUser(c, this.o.materialise) }));
     const outcomes = new Map<string, Outcome>();
+    const held = new Set<string>();
     const { target } = this.o;
+    for (const s of steps) this.notePlan(s);
 
     // Identifier swaps go first and one by one (rare); a failed swap keeps the user out of the upsert.
     const swaps = steps.filter((s) => s.plan.kind === 'upsert' && s.plan.emailChange !== undefined);
@@ -228,7 +303,13 @@ export class Applier {
     for (const s of steps) {
       if (outcomes.has(s.plan.subject)) continue;
       if (s.plan.kind === 'upsert') upserts.push({ sourceId: s.plan.subject, user: s.plan.user, knownToTarget: s.plan.known });
-      else if (s.plan.kind === 'delete') deletes.push(s.plan.subject);
+      else if (s.plan.kind === 'delete') {
+        if (s.claimed.deleteReleased || this.deleteAllowed()) deletes.push(s.plan.subject);
+        else {
+          held.add(s.plan.subject);
+          this.o.onDeleteHeld?.(s.plan.subject);
+        }
+      }
     }
     const [a, b] = await Promise.all([
       upserts.length > 0 ? target.upsert(upserts) : Promise.resolve([]),
@@ -243,13 +324,20 @@ export class Applier {
       this.o.onThrottle?.();
     } else if (outcomes.size > 0) this.limiter.onSuccess();
 
+    // Whole-call failures: every user that went out failed without the target deciding anything about
+    // it (refused connection, reset, timeout, 5xx, 429). That is the target being down, not these users.
+    const sent = [...outcomes.values()];
+    const callFailed = sent.length > 0 && sent.every((o) => o.kind === 'retryable');
     const now = Date.now();
+    if (callFailed) this.noteDown(now, sent[0]!.kind === 'retryable' ? sent[0]!.reason : 'target failed');
+    else if (sent.length > 0 && this.outage) await this.noteUp(now);
+
     const lags = { receivedMs: [] as number[], changeMs: [] as number[] };
-    const settlements = steps.map((s) => this.settlement(s, outcomes.get(s.plan.subject), now, lags));
+    const settlements = steps.map((s) => this.settlement(s, outcomes.get(s.plan.subject), held.has(s.plan.subject), callFailed, now, lags));
     // Claim the next batch in the settle's transaction, unless the target pushed back (this worker
     // may then wait for a slot, and should not hold leases meanwhile) or the loop is stopping.
     const { inbox, owner } = this.o;
-    if (claimNext && inbox.settleAndClaim && throttle === undefined && !signal.aborted) {
+    if (claimNext && inbox.settleAndClaim && throttle === undefined && !callFailed && !signal.aborted) {
       const next = { maxUsers: this.o.batchSize, leaseMs: this.o.leaseMs, maxEventsPerUser: this.o.maxEventsPerUser };
       const r = await inbox.settleAndClaim(owner, settlements, this.o.retry, next, now);
       this.o.onSettled?.(r.totals, lags);
@@ -260,10 +348,67 @@ export class Applier {
     return [];
   }
 
-  private settlement(s: Step, o: Outcome | undefined, now: number, lags: { receivedMs: number[]; changeMs: number[] }): UserSettlement {
+  /** Within the delete cap (a rolling minute): counts the delete when it is. */
+  private deleteAllowed(): boolean {
+    const cap = this.o.maxDeletesPerMinute;
+    if (!cap) return true;
+    const now = Date.now();
+    while (this.deletesSent.length > 0 && this.deletesSent[0]! <= now - 60_000) this.deletesSent.shift();
+    if (this.deletesSent.length >= cap) return false;
+    this.deletesSent.push(now);
+    return true;
+  }
+
+  private noteDown(now: number, reason: string): void {
+    const first = this.o.outageInitialDelayMs ?? 1_000;
+    const max = this.o.outageMaxDelayMs ?? 30_000;
+    if (!this.outage) {
+      this.outage = { since: now, reason, delayMs: first, nextProbeAt: now + first, probing: false };
+      this.o.onTargetHealth?.(this.targetHealth(), 'down');
+      return;
+    }
+    const o = this.outage;
+    o.reason = reason;
+    o.delayMs = Math.min(max, o.delayMs * 2);
+    // Jitter, so several sync processes do not probe in step.
+    o.nextProbeAt = now + Math.round(o.delayMs * (0.75 + Math.random() * 0.25));
+  }
+
+  /** The target answered: every user waiting for a retry is due now, and all workers go at once. */
+  private async noteUp(now: number): Promise<void> {
+    const was = this.targetHealth();
+    this.outage = undefined;
+    const woken = await this.o.inbox.wakeRetrying(now);
+    this.o.onTargetHealth?.(was, 'up', woken);
+    this.wake();
+  }
+
+  private notePlan(s: Step): void {
     const { plan, claimed } = s;
-    if (plan.kind === 'noop') return { subject: plan.subject, kind: 'skipped', skipped: plan.skipped };
-    if (o === undefined) return { subject: plan.subject, kind: 'retry', reason: 'no outcome from the target', skipped: plan.skipped };
+    if (!this.o.onPlanNotes || (plan.skipped.length === 0 && plan.duplicates.length === 0 && plan.unusable.length === 0)) return;
+    const bySeq = new Map(claimed.events.map((e) => [e.seq, e]));
+    const pick = (seqs: number[]) => seqs.map((q) => ({ id: bySeq.get(q)?.id ?? String(q), version: bySeq.get(q)?.version ?? '' }));
+    this.o.onPlanNotes({
+      subject: plan.subject,
+      skipped: pick(plan.skipped),
+      duplicates: pick(plan.duplicates),
+      unusable: plan.unusable.map((u) => ({ ids: u.seqs.map((q) => bySeq.get(q)?.id ?? String(q)), reason: u.reason })),
+    });
+  }
+
+  private settlement(
+    s: Step,
+    o: Outcome | undefined,
+    held: boolean,
+    callFailed: boolean,
+    now: number,
+    lags: { receivedMs: number[]; changeMs: number[] },
+  ): UserSettlement {
+    const { plan, claimed } = s;
+    const extras = { skipped: plan.skipped, duplicates: plan.duplicates, unusable: plan.unusable };
+    if (plan.kind === 'noop') return { subject: plan.subject, kind: 'skipped', ...extras };
+    if (held) return { subject: plan.subject, kind: 'held', reason: 'delete cap reached', ...extras };
+    if (o === undefined) return { subject: plan.subject, kind: 'retry', reason: 'no outcome from the target', ...extras };
     if (o.kind === 'ok') {
       const applied = new Set(plan.events);
       for (const ev of claimed.events) {
@@ -275,18 +420,23 @@ export class Applier {
         subject: plan.subject,
         kind: 'applied',
         applied: plan.events,
-        skipped: plan.skipped,
         version: plan.version,
+        digests: plan.digests,
         tombstone: plan.kind === 'delete',
         email: plan.kind === 'upsert' ? plan.user.email : undefined,
+        state: plan.kind === 'upsert' ? plan.state : null,
+        ...extras,
       };
     }
-    if (o.kind === 'rejected' || claimed.attempts + 1 >= this.o.retry.maxAttempts) {
+    const counts = o.kind === 'retryable' && !callFailed;
+    if (o.kind === 'rejected' || (counts && claimed.attempts + 1 >= this.o.retry.maxAttempts)) {
       const reason = o.kind === 'rejected' ? o.reason : `out of attempts: ${o.reason}`;
-      return { subject: plan.subject, kind: 'dead', events: plan.events, reason, skipped: plan.skipped };
+      return { subject: plan.subject, kind: 'dead', events: plan.events, reason, ...extras };
     }
     const hold = o.mayHaveLanded ? (this.o.resendHoldMs ?? 0) : 0;
-    const retryAfterMs = hold > 0 ? Math.max(hold, o.retryAfterMs ?? 0) : o.retryAfterMs;
-    return { subject: plan.subject, kind: 'retry', reason: o.reason, retryAfterMs, skipped: plan.skipped };
+    // A target that is down: its users are due at the next probe (they go when it answers again).
+    const wait = callFailed ? Math.max(this.outage?.delayMs ?? 0, o.retryAfterMs ?? 0) : o.retryAfterMs;
+    const retryAfterMs = hold > 0 ? Math.max(hold, wait ?? 0) : wait;
+    return { subject: plan.subject, kind: 'retry', reason: o.reason, retryAfterMs, counts, holdUntil: hold > 0 ? now + hold : undefined, ...extras };
   }
 }

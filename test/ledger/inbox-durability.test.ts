@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runGroup, type InboxCall } from '../../src/ledger/inbox-group-commit.ts';
 import { InboxStore } from '../../src/ledger/inbox-sqlite-store.ts';
 import { fromRows, toStored, type ClaimedRow } from '../../src/ledger/inbox-wire.ts';
-import { ev, ok } from '../stream/fixtures.ts';
+import { ev, ok, v } from '../stream/fixtures.ts';
 
 const FULL = 2;
 const NORMAL = 1;
@@ -36,7 +36,7 @@ describe('inbox commits and power cuts', () => {
     const users = fromRows((claimed as { ok: true; result: ClaimedRow[] }).result);
     const settle: InboxCall = {
       method: 'settle',
-      args: ['A', users.map((u) => ({ subject: u.subject, kind: 'applied', applied: u.events.map((e) => e.seq), skipped: [], version: 1, tombstone: false, email: undefined })), 3, undefined],
+      args: ['A', users.map((u) => ({ subject: u.subject, kind: 'applied', applied: u.events.map((e) => e.seq), skipped: [], version: v(1), tombstone: false, email: undefined })), 3, undefined],
     };
     expect(runGroup(store, [settle])[0]).toMatchObject({ ok: true, result: { applied: 1 } });
     expect(level()).toBe(NORMAL);

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { dedupeKey } from '../../src/ledger/inbox-dedupe-key.ts';
 import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
 import { INBOX_EVENTS_TABLE } from '../../src/ledger/inbox-sqlite-schema.ts';
-import { ev, ok } from '../stream/fixtures.ts';
+import { legacyKey } from '../../src/model/order-key.ts';
+import { ev, n, ok, v } from '../stream/fixtures.ts';
 
 const policy = { maxAttempts: 3, backoffMs: () => 1000 };
 
@@ -63,17 +64,17 @@ describe('SqliteInbox schema', () => {
     expect(await inbox.append([ok(ev('u1', 1)), ok(ev('u1', 2)), ok(ev('u2', 2))])).toEqual({ accepted: 1, duplicates: 2, dead: 0 });
     const claimed = await inbox.claim('A', 10, 60_000);
     const u1 = claimed.find((c) => c.subject === 'u1');
-    expect(u1).toMatchObject({ appliedVersion: 1, known: true });
-    expect(u1?.events.map((e) => [e.seq, e.version, e.data?.email])).toEqual([[2, 2, 'u1.r2@example.com']]);
+    expect(u1).toMatchObject({ appliedVersion: legacyKey(1), known: true });
+    expect(u1?.events.map((e) => [e.seq, e.version, e.data?.email, e.shape])).toEqual([[2, legacyKey(2), 'u1.r2@example.com', 'user']]);
     // The new event comes after the highest seq version 1 ever handed out (4, since pruned).
-    const [old, fresh] = claimed.find((c) => c.subject === 'u2')?.events.map((e) => e.seq) ?? [];
+    const [old, fresh] = claimed.find((c) => c.subject === 'u2')?.events.map((e) => e.seq).sort((a, b) => a - b) ?? [];
     expect(old).toBe(3);
     expect(fresh).toBeGreaterThan(4);
     await inbox.settle('A', claimed.map((c) => ({ subject: c.subject, kind: 'applied', applied: c.events.map((e) => e.seq), skipped: [], version: c.events.at(-1)!.version, tombstone: false, email: undefined })), policy);
     expect(await inbox.stats()).toMatchObject({ backlog: 0, applied: 5 });
     await inbox.close();
     const db = new Database(file, { readonly: true });
-    expect(db.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('4');
+    expect(db.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('5');
     db.close();
   });
 
@@ -114,7 +115,7 @@ describe('SqliteInbox schema', () => {
     expect(await inbox.stats()).toMatchObject({ backlog: 1, applied: 3, dead: 0 });
     await inbox.close();
     const after = new Database(file, { readonly: true });
-    expect(after.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('4');
+    expect(after.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('5');
     expect(after.prepare(`SELECT name FROM sqlite_master WHERE name = 'inbox_events_pending'`).get()).toBeUndefined();
     after.close();
   });
@@ -124,7 +125,7 @@ describe('SqliteInbox schema', () => {
     const current = new SqliteInbox(file);
     await current.append([ok(ev('u1', 1)), ok(ev('u1', 2)), ok(ev('u2', 1)), ok(ev('u3', 1))]);
     const [u2] = (await current.claim('A', 10, 60_000)).filter((c) => c.subject === 'u2');
-    await current.settle('A', [{ subject: 'u2', kind: 'applied', applied: u2!.events.map((e) => e.seq), skipped: [], version: 1, tombstone: false, email: undefined }], policy);
+    await current.settle('A', [{ subject: 'u2', kind: 'applied', applied: u2!.events.map((e) => e.seq), skipped: [], version: v(1), tombstone: false, email: undefined }], policy);
     await current.releaseOwner('A');
     await current.close();
     // Back to version 3's indexes (waiting users by `pending > 0`); u3 counted as waiting with no time,
@@ -141,13 +142,13 @@ describe('SqliteInbox schema', () => {
     expect(await inbox.stats()).toMatchObject({ backlog: 3, backlogUsers: 2 });
     await inbox.append([ok(ev('u1', 3))]);
     const claimed = await inbox.claim('A', 10, 60_000);
-    expect(claimed.map((c) => [c.subject, c.events.map((e) => e.version)]).sort()).toEqual([
+    expect(claimed.map((c) => [c.subject, c.events.map((e) => n(e.version))]).sort()).toEqual([
       ['u1', [1, 2, 3]],
       ['u3', [1]],
     ]);
     await inbox.close();
     const after = new Database(file, { readonly: true });
-    expect(after.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('4');
+    expect(after.prepare(`SELECT value FROM inbox_meta WHERE key = 'schema_version'`).pluck().get()).toBe('5');
     const indexes = after.prepare(`SELECT sql FROM sqlite_master WHERE name IN ('inbox_users_pending', 'inbox_users_fresh')`).pluck().all() as string[];
     expect(indexes).toHaveLength(2);
     for (const sql of indexes) expect(sql).toContain('oldest_pending_at IS NOT NULL');
@@ -156,8 +157,8 @@ describe('SqliteInbox schema', () => {
 
   it('refuses an inbox written by a newer version, naming the file and the versions', () => {
     const file = tempFile();
-    new Database(file).exec(`CREATE TABLE inbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO inbox_meta VALUES ('schema_version', '5');`);
-    expect(() => new SqliteInbox(file)).toThrow(/written by a newer ciam-migrate \(inbox schema 5, this version reads up to 4\)/);
+    new Database(file).exec(`CREATE TABLE inbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO inbox_meta VALUES ('schema_version', '6');`);
+    expect(() => new SqliteInbox(file)).toThrow(/written by a newer ciam-migrate \(inbox schema 6, this version reads up to 5\)/);
     expect(() => new SqliteInbox(file)).toThrow(file);
   });
 

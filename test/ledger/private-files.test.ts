@@ -6,6 +6,7 @@ import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
 import { SqliteLedger } from '../../src/ledger/sqlite.ts';
 import type { ClaimedUser } from '../../src/ledger/inbox.ts';
 import { User } from '../../src/model/index.ts';
+import { v } from '../stream/fixtures.ts';
 
 const mode = (f: string): number => statSync(f).mode & 0o777;
 const policy = { maxAttempts: 3, backoffMs: () => 1000 };
@@ -66,12 +67,12 @@ describe.skipIf(process.platform === 'win32')('ledger and inbox files hold hashe
     const inbox = new SqliteInbox(file);
     const n = 200;
     await inbox.append(
-      Array.from({ length: n }, (_, i) => ({ ok: true as const, event: { id: `e${i}`, source: 't', type: 'user.created' as const, subject: `u${i}`, version: 1, time: new Date().toISOString(), data: userWithHash(i) } })),
+      Array.from({ length: n }, (_, i) => ({ ok: true as const, event: { id: `e${i}`, source: 't', type: 'user.created' as const, subject: `u${i}`, version: v(1), time: new Date().toISOString(), shape: 'user' as const, data: userWithHash(i) } })),
     );
     const claimed: ClaimedUser[] = await inbox.claim('A', n, 60_000);
     await inbox.settle(
       'A',
-      claimed.map((c) => ({ subject: c.subject, kind: 'applied' as const, applied: c.events.map((e) => e.seq), skipped: [], version: 1, tombstone: false, email: undefined })),
+      claimed.map((c) => ({ subject: c.subject, kind: 'applied' as const, applied: c.events.map((e) => e.seq), version: v(1), tombstone: false, email: undefined })),
       policy,
     );
     expect(await inbox.scrub(10_000)).toBe(n);

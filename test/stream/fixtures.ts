@@ -1,9 +1,16 @@
 import type { IncomingEvent, InboxEvent } from '../../src/ledger/inbox.ts';
 import type { UserEventType } from '../../src/model/event.ts';
-import { User } from '../../src/model/index.ts';
+import { intKey } from '../../src/model/order-key.ts';
 
-export function user(id: string, rev: number, email = `${id}.r${rev}@example.com`): User {
-  return User.parse({ sourceId: id, email, emailVerified: true, name: { given: `G${rev}` }, attributes: { rev } });
+/** The order key of integer version `n`. */
+export const v = (n: number): string => intKey(n)!;
+
+/** The integer an order key of `v` stands for (tests compare versions as numbers). */
+export const n = (key: string): number => Number(key.slice(4));
+
+/** A canonical user's data as an event carries it (every field: a full snapshot). */
+export function user(id: string, rev: number, email = `${id}.r${rev}@example.com`): Record<string, unknown> {
+  return { sourceId: id, email, emailVerified: true, name: { given: `G${rev}` }, attributes: { rev } };
 }
 
 export function ev(subject: string, version: number, type: UserEventType = 'user.updated', id = `${subject}:${version}:${type}`): InboxEvent {
@@ -12,9 +19,9 @@ export function ev(subject: string, version: number, type: UserEventType = 'user
     source: 'test',
     type,
     subject,
-    version,
+    version: v(version),
     time: new Date().toISOString(),
-    data: type === 'user.deleted' ? undefined : user(subject, version),
+    ...(type === 'user.deleted' ? {} : { shape: 'user' as const, data: user(subject, version) }),
   };
 }
 

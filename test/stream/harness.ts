@@ -5,9 +5,12 @@ import { CidaasTarget } from '../../src/config/target.ts';
 import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
 import { createMapper } from '../../src/mapping/index.ts';
+import { createNormalisedMapper } from '../../src/stream/materialise.ts';
 import { parseSyncConfig, type SyncContextConfig } from '../../src/stream/config.ts';
 import { Applier, type ApplierOptions } from '../../src/stream/apply.ts';
+import { createMaterialiser } from '../../src/stream/materialise.ts';
 import { startSync, type SyncHandle } from '../../src/stream/sync.ts';
+import type { EventInput } from '../../src/stream/input.ts';
 import { createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
 
 export const MAPPING = `
@@ -80,6 +83,7 @@ export async function startApplyRig(prefix: string, timeoutMs: number): Promise<
 /** An apply loop for tests: one call at a time, small batches, quick polls; `o` names the rest. */
 export function testApplier(o: Pick<ApplierOptions, 'inbox' | 'target' | 'owner'> & Partial<ApplierOptions>): Applier {
   return new Applier({
+    materialise: createMaterialiser({}),
     batchSize: 10,
     maxEventsPerUser: 10,
     concurrency: { initial: 1, max: 1 },
@@ -97,13 +101,14 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function runSyncInProcess(file: string, env: NodeJS.ProcessEnv = process.env): Promise<Running> {
+export async function runSyncInProcess(file: string, env: NodeJS.ProcessEnv = process.env, inputs?: EventInput[]): Promise<Running> {
   const { readFileSync } = await import('node:fs');
   const cfg = parseSyncConfig(readFileSync(file, 'utf8'), file, env);
   const inbox = new SqliteInbox(cfg.inboxPath);
   const mapper = await createMapper(cfg.migration.mapping, { baseDir: cfg.baseDir });
   const target = createTarget(cfg.migration.target);
-  const handle = await startSync({ migration: cfg.migration, sync: cfg.sync, inbox, target, mapper });
+  const normalisedMapper = await createNormalisedMapper(cfg.migration, cfg.baseDir);
+  const handle = await startSync({ migration: cfg.migration, sync: cfg.sync, inbox, target, mapper, normalisedMapper, ...(inputs ? { inputs } : {}) });
   return {
     cfg,
     handle,

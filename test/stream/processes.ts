@@ -87,7 +87,7 @@ export class OwnNats {
 
   async stop(): Promise<void> {
     const c = this.child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     c.kill('SIGKILL');
     await once(c, 'exit');
   }

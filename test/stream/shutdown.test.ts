@@ -42,7 +42,7 @@ describe.skipIf(!natsUp)('graceful shutdown', () => {
         const pubs: Promise<unknown>[] = [];
         for (let i = from; i < Math.min(total, from + 1000); i++) {
           const u = `s${i % 2000}`;
-          pubs.push(js.publish(`${tag}.u`, JSON.stringify({ specversion: '1.0', id: `e${i}`, source: 'urn:t', type: 'user.updated', subject: u, sequence: String(i + 1), data: { email: `${u}@example.com` } })));
+          pubs.push(js.publish(`${tag}.u`, JSON.stringify({ specversion: '1.0', id: `e${i}`, source: 'urn:t', type: 'user.updated', subject: u, sequence: String(i + 1).padStart(12, '0'), data: { email: `${u}@example.com` } })));
         }
         await Promise.all(pubs);
       }

@@ -101,7 +101,8 @@ export function cloudEvent(e: WorkEvent): string {
     source: 'urn:legacy:reliability',
     type: e.type,
     subject: e.subject,
-    sequence: String(e.version),
+    // Padded: CloudEvents sequences compare as strings (cloudevents/extensions/sequence.md).
+    sequence: String(e.version).padStart(12, '0'),
     time: new Date().toISOString(),
     ...(e.row ? { data: e.row } : {}),
   });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { UserEventType, type UserEventType as EventType } from '../../model/event.ts';
-import { fastUser } from '../../model/fast-user.ts';
-import { User } from '../../model/index.ts';
+import { UserEventType, type EventShape, type UserEventType as EventType } from '../../model/event.ts';
+import { intKey, sequenceKey, timeKey } from '../../model/order-key.ts';
 import type { IncomingEvent } from '../../ledger/inbox.ts';
+import { isPlainObject } from '../merge-patch.ts';
 import type { DecodeContext, RawMessage } from './types.ts';
 
 export interface EventParts {
@@ -10,19 +10,27 @@ export interface EventParts {
   source: string;
   type: string | undefined;
   subject: string | undefined;
-  version: unknown;
+  /** The order key (model/order-key.ts), or why there is none. */
+  version: string | { error: string };
   time: string | undefined;
-  /** The user payload: canonical or a legacy record, per `mapped`. */
+  /** What the change says about the user (merged into its state); ignored for deletes. */
   data: unknown;
-  mapped: boolean;
+  shape: EventShape;
 }
 
+export const bodyText = (msg: RawMessage): string => (typeof msg.body === 'string' ? msg.body : msg.body.toString('utf8'));
+
 export function bad(msg: RawMessage, reason: string, id?: string, subject?: string): IncomingEvent {
-  const raw = typeof msg.body === 'string' ? msg.body : msg.body.toString('utf8');
+  const raw = bodyText(msg);
   // Without any id, the content identifies the message, so a redelivered bad message is one dead letter.
-  const key = id ?? msg.transportId ?? `sha256:${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
+  const key = id ?? msg.transportId ?? `sha256:${contentHash(raw)}`;
   return { ok: false, bad: { id: key, source: msg.input, subject, reason, raw: raw.slice(0, 65_536) } };
 }
+
+/** A message that is not a change of a user (a tombstone, a login log): counted by `reason`, not stored. */
+export const ignored = (reason: string): IncomingEvent => ({ ok: false, ignored: reason });
+
+export const contentHash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 32);
 
 const EVENT_TYPES: ReadonlySet<string> = new Set(UserEventType.options);
 const isEventType = (t: string | undefined): t is EventType => t !== undefined && EVENT_TYPES.has(t);
@@ -44,9 +52,10 @@ export function canonicalType(type: string | undefined, map: Record<string, Even
 const CANONICAL_TIME = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
 /**
- * The event's time as `toISOString` writes it, or the current time when it has none or it is not
- * a time. Most producers already send this form: it is recognised without parsing a date (about
- * a microsecond per event on the sync's busiest thread).
+ * The event's time as `toISOString` writes it (the lag is measured from it), or the current time when
+ * it has none or it is not a time. Most producers already send this form: it is recognised without
+ * parsing a date (about a microsecond per event on the sync's busiest thread). This is the time of the
+ * change, not its order: versions never come from `Date.parse` (see `autoVersionKey`, order-key.ts).
  */
 export function eventTime(time: string | undefined, now: () => Date = () => new Date()): string {
   if (time === undefined) return now().toISOString();
@@ -56,20 +65,27 @@ export function eventTime(time: string | undefined, now: () => Date = () => new 
 }
 
 /**
- * A per-user version from what envelopes carry: an integer (or its decimal string), a PostgreSQL
- * LSN `X/Y`, a hex sequence `0x…`, or an ISO time (epoch milliseconds).
+ * An order key from a version field whose type the producer did not declare: an integer (number or
+ * decimal string) orders numerically, an RFC 3339 string as a time, any other string as a string.
+ * Never `Date.parse` on anything else: `"a-0001"` is not a date.
  */
-export function parseVersion(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
-  if (typeof v === 'bigint') return v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
-  if (typeof v !== 'string' || v === '') return undefined;
-  if (/^\d+$/.test(v)) return parseVersion(Number(v));
-  const lsn = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/.exec(v);
-  if (lsn?.[1] && lsn[2]) return parseInt(lsn[1], 16) * 2 ** 32 + parseInt(lsn[2], 16);
-  if (/^0x[0-9A-Fa-f]+$/.test(v)) return parseVersion(Number(v));
-  if (/^[0-9A-F]{16}$/.test(v)) return parseVersion(Number(`0x${v}`));
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : t;
+export function autoVersionKey(v: unknown, type: 'auto' | 'integer' | 'time' | 'string' = 'auto'): string | { error: string } {
+  if (v === undefined || v === null || v === '') return { error: 'missing version' };
+  const as = (key: string | undefined, what: string) => key ?? { error: `version ${JSON.stringify(v).slice(0, 40)} is not ${what}` };
+  switch (type) {
+    case 'integer':
+      return as(intKey(v), 'a non-negative integer');
+    case 'time':
+      return as(typeof v === 'string' ? timeKey(v) : undefined, 'an RFC 3339 time');
+    case 'string':
+      return as(typeof v === 'string' ? sequenceKey(v) : typeof v === 'number' ? intKey(v) : undefined, 'a string');
+    case 'auto': {
+      const int = intKey(v);
+      if (int !== undefined) return int;
+      if (typeof v !== 'string') return { error: `version ${JSON.stringify(v).slice(0, 40)} is neither an integer nor a string` };
+      return timeKey(v) ?? as(sequenceKey(v), 'usable (control characters)');
+    }
+  }
 }
 
 export function getPath(obj: unknown, path: string | undefined): unknown {
@@ -82,63 +98,48 @@ export function getPath(obj: unknown, path: string | undefined): unknown {
   return cur;
 }
 
-function str(v: unknown): string | undefined {
+export function str(v: unknown): string | undefined {
   if (typeof v === 'string' && v !== '') return v;
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   return undefined;
 }
 
-/** Validate the parts into an event, or a dead letter naming what is wrong. */
+/** The legacy id a change's data names, by its shape: `sourceId` for users, the mapping's `sourceId` for records. */
+export function subjectOfData(shape: EventShape, data: unknown, ctx: DecodeContext): string | undefined {
+  if (!isPlainObject(data)) return undefined;
+  if (shape === 'record') return ctx.subjectOf?.(data);
+  return str(data.sourceId);
+}
+
+/**
+ * Validates the parts into an event, or a dead letter naming what is wrong. The data is not mapped
+ * here: a partial change only makes a user once merged into the user's state (plan.ts), so what can
+ * be checked is the id, the type, the subject, the order key, and that the data is an object.
+ */
 export function finish(msg: RawMessage, parts: EventParts, types: Record<string, EventType>, ctx: DecodeContext): IncomingEvent {
   const id = str(parts.id) ?? msg.transportId;
   if (id === undefined) return bad(msg, 'missing event id');
   const type = canonicalType(parts.type, types);
   if (type === undefined) return bad(msg, parts.type === undefined ? 'missing event type' : `unknown event type: ${parts.type.slice(0, 100)}`, id);
-  let user: User | undefined;
-  if (parts.data !== undefined && parts.data !== null) {
-    if (parts.mapped) {
-      if (!ctx.mapper) return bad(msg, 'mapped data but no mapping configured', id);
-      if (typeof parts.data !== 'object') return bad(msg, 'data is not an object', id);
-      const r = ctx.mapper.map({ position: id, data: parts.data as Record<string, unknown> });
-      if (!r.ok) {
-        if (str(parts.subject) === undefined) return bad(msg, 'missing subject (the legacy user id)', id);
-        return bad(msg, `mapping: ${r.reason}`, id, str(parts.subject));
-      }
-      user = r.user;
-    } else {
-      const obj = parts.data as Record<string, unknown>;
-      if (typeof obj === 'object' && obj.sourceId === undefined && str(parts.subject) === undefined) {
-        return bad(msg, 'missing subject (the legacy user id)', id);
-      }
-      const withId = typeof obj === 'object' && obj.sourceId === undefined && parts.subject !== undefined ? { ...obj, sourceId: parts.subject } : obj;
-      // The bulk mapper's fast path (held equal to zod's result by its property tests); zod still
-      // decides, and explains, whatever the fast path does not accept.
-      const fast = fastUser(withId);
-      if (fast !== undefined) {
-        user = fast;
-      } else {
-        const r = User.safeParse(withId);
-        if (!r.success) return bad(msg, `invalid user data: ${r.error.issues[0]?.path.join('.') ?? ''} ${r.error.issues[0]?.message ?? ''}`.trim(), id, str(parts.subject));
-        user = r.data;
-      }
-    }
-  }
-  const subject = str(parts.subject) ?? user?.sourceId;
+  const hasData = parts.data !== undefined && parts.data !== null;
+  if (hasData && !isPlainObject(parts.data)) return bad(msg, 'data is not an object', id, str(parts.subject));
+  const named = hasData ? subjectOfData(parts.shape, parts.data, ctx) : undefined;
+  const subject = str(parts.subject) ?? named;
   if (subject === undefined) return bad(msg, 'missing subject (the legacy user id)', id);
-  if (user !== undefined && user.sourceId !== subject) return bad(msg, 'subject and data.sourceId differ', id, subject);
-  if (user === undefined && type !== 'user.deleted') return bad(msg, `${type} without user data`, id, subject);
-  const version = parseVersion(parts.version) ?? parseVersion(parts.time);
-  if (version === undefined) return bad(msg, 'missing or invalid version (sequence, version or time)', id, subject);
-  return { ok: true, event: { id, source: parts.source, type, subject, version, time: eventTime(parts.time), data: user } };
+  if (named !== undefined && named !== subject) return bad(msg, 'subject and the id in the data differ', id, subject);
+  if (!hasData && type !== 'user.deleted') return bad(msg, `${type} without user data`, id, subject);
+  if (typeof parts.version !== 'string') return bad(msg, `missing or invalid version: ${parts.version.error}`, id, subject);
+  const data = type === 'user.deleted' || !hasData ? undefined : (parts.data as Record<string, unknown>);
+  return {
+    ok: true,
+    event: { id, source: parts.source, type, subject, version: parts.version, time: eventTime(parts.time), ...(data ? { shape: parts.shape, data } : {}) },
+  };
 }
 
 export function parseJson(msg: RawMessage): { ok: true; value: unknown } | { ok: false; reason: string } {
   try {
-    const text = typeof msg.body === 'string' ? msg.body : msg.body.toString('utf8');
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return { ok: true, value: JSON.parse(bodyText(msg)) as unknown };
   } catch {
     return { ok: false, reason: 'unparseable: body is not JSON' };
   }
 }
-
-export { str };

@@ -1,5 +1,4 @@
 import type { IncomingEvent } from '../../ledger/inbox.ts';
-import type { Mapper } from '../../mapping/index.ts';
 
 /** One message as an input received it, before any interpretation. */
 export interface RawMessage {
@@ -10,12 +9,20 @@ export interface RawMessage {
   input: string;
   /** A transport id (webhook-id, broker message id) used for dedupe when the envelope has none. */
   transportId?: string | undefined;
+  /**
+   * The broker's own position of the message (NATS stream sequence): orders two changes of one user
+   * whose own versions tie. Absent where the transport has none (arrival order then decides).
+   */
+  sequence?: number | undefined;
 }
 
 export interface DecodeContext {
-  /** The migration's mapping, for envelopes whose data is a legacy record. */
-  mapper?: Mapper | undefined;
+  /** The legacy id a legacy record names, per the migration's mapping (`fields.sourceId`). */
+  subjectOf?: ((record: Record<string, unknown>) => string | undefined) | undefined;
 }
 
-/** `null`: nothing to apply (e.g. a Debezium tombstone) — acknowledge and move on. */
-export type Decoder = (msg: RawMessage) => IncomingEvent | null;
+/**
+ * What a message holds: usually one event; several for a batch (CloudEvents batch mode, an Auth0
+ * log stream request); `ignored` entries for messages that are not user changes.
+ */
+export type Decoder = (msg: RawMessage) => IncomingEvent[];

@@ -35,8 +35,7 @@ export class FileInput implements EventInput {
       if (this.stopped) break;
       n += 1;
       if (line.trim() === '') continue;
-      const e = this.decoder({ body: line, headers: {}, input: this.name, transportId: `${this.path}:${n}` });
-      if (e !== null) buf.push(e);
+      for (const e of this.decoder({ body: line, headers: {}, input: this.name, transportId: `${this.path}:${n}` })) buf.push(e);
       if (buf.length >= this.batch) {
         await sink.ingest(buf);
         buf = [];
@@ -49,6 +48,10 @@ export class FileInput implements EventInput {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.reading;
+  }
+
+  get endpoint(): string {
+    return this.path;
   }
 
   ready(): boolean {

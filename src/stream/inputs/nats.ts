@@ -11,7 +11,7 @@ import {
 import type { IncomingEvent } from '../../ledger/inbox.ts';
 import type { Decoder } from '../envelope/index.ts';
 import type { RawMessage } from '../envelope/types.ts';
-import type { EventInput, InputSink } from '../input.ts';
+import type { EventInput, InputSink, UpstreamBacklog } from '../input.ts';
 import { Batcher } from '../batcher.ts';
 
 /**
@@ -23,7 +23,7 @@ import { Batcher } from '../batcher.ts';
 interface Received {
   /** The message's reply subject, or the message where the client does not expose one. */
   ackTo: string | JsMsg;
-  event: IncomingEvent | null;
+  events: IncomingEvent[];
   failed: unknown;
 }
 
@@ -40,6 +40,8 @@ export interface NatsInputOptions {
   ackWaitMs: number;
   maxAckPending: number;
   batch: number;
+  /** The stream sequence breaks ties of events' own versions (default true). */
+  sequenceTieBreak?: boolean;
   /** Longest wait of a message for others to share its inbox commit (the inbox groups arrivals anyway while busy). */
   lingerMs?: number;
   user?: string | undefined;
@@ -63,6 +65,7 @@ class NatsRawMessage implements RawMessage {
     readonly headers: Record<string, string>,
     readonly input: string,
     private readonly stream: string,
+    private readonly tieBreak: boolean,
   ) {
     this.body = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
   }
@@ -70,7 +73,15 @@ class NatsRawMessage implements RawMessage {
   get transportId(): string {
     return this.headers['nats-msg-id'] ?? `${this.stream}:${this.m.seq}`;
   }
+
+  /** The stream sequence: the publisher's order, which a redelivery keeps. */
+  get sequence(): number | undefined {
+    return this.tieBreak ? this.m.seq : undefined;
+  }
 }
+
+/** How long `stop` waits for the connection to drain; a broker that is away is not waited for. */
+const DRAIN_TIMEOUT_MS = 3_000;
 
 /**
  * JetStream durable pull consumer with explicit acks. A message is acked only after the batch it is
@@ -91,13 +102,20 @@ export class NatsInput implements EventInput {
   private loop: Promise<void> | undefined;
   private batcher: Batcher<Received> | undefined;
   private stopped = false;
+  /** False between a disconnect and the reconnect: readiness says so. */
+  private connected = false;
 
   constructor(private readonly o: NatsInputOptions) {
     this.name = o.name;
   }
 
+  get endpoint(): string {
+    return `${[this.o.servers].flat().join(',')} (stream ${this.o.stream})`;
+  }
+
   async start(sink: InputSink): Promise<void> {
     const o = this.o;
+    // The first connection is not retried: a refused broker or wrong credentials fail the start.
     this.nc = await connect({
       servers: o.servers,
       user: o.user,
@@ -106,7 +124,16 @@ export class NatsInput implements EventInput {
       name: `ciam-migrate-sync:${o.name}`,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      timeout: 10_000,
     });
+    this.connected = true;
+    const nc = this.nc;
+    void (async () => {
+      for await (const st of nc.status()) {
+        if (st.type === 'disconnect' || st.type === 'reconnecting' || st.type === 'close') this.connected = false;
+        else if (st.type === 'reconnect') this.connected = true;
+      }
+    })().catch(() => undefined);
     const jsm = await jetstreamManager(this.nc);
     const streamExists = await jsm.streams.info(o.stream).then(
       () => true,
@@ -140,7 +167,7 @@ export class NatsInput implements EventInput {
         for (const r of items) {
           // A decoder that threw fails the batch: nothing in it is acked, JetStream redelivers it.
           if (r.failed !== undefined) throw r.failed;
-          if (r.event !== null) events.push(r.event);
+          for (const e of r.events) events.push(e);
         }
         if (events.length > 0) await sink.ingest(events);
         const nc = this.nc;
@@ -167,31 +194,49 @@ export class NatsInput implements EventInput {
         const ackTo = (m as JsMsg & { readonly reply?: unknown }).reply;
         const ack = typeof ackTo === 'string' && ackTo !== '' ? ackTo : m;
         try {
-          batcher.push({ ackTo: ack, event: this.decode(m), failed: undefined });
+          batcher.push({ ackTo: ack, events: this.decode(m), failed: undefined });
         } catch (err) {
-          batcher.push({ ackTo: ack, event: null, failed: err });
+          batcher.push({ ackTo: ack, events: [], failed: err });
         }
       }
     })().catch((err: unknown) => o.onError?.(err));
   }
 
-  private decode(m: JsMsg): IncomingEvent | null {
+  private decode(m: JsMsg): IncomingEvent[] {
     const headers: Record<string, string> = {};
     if (m.headers) for (const k of m.headers.keys()) headers[k.toLowerCase()] = m.headers.get(k);
-    return this.o.decoder(new NatsRawMessage(m, headers, this.name, this.o.stream));
+    return this.o.decoder(new NatsRawMessage(m, headers, this.name, this.o.stream, this.o.sequenceTieBreak ?? true));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.batcher?.flush();
+    const timeout = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+    // While the broker is away, a flush waits for an inbox commit only (acks are published to a
+    // connection that buffers them), and draining would wait for a reconnect: both are bounded.
+    await Promise.race([this.batcher?.flush(), timeout(DRAIN_TIMEOUT_MS)]);
     this.messages?.stop();
-    await Promise.race([this.loop, new Promise((r) => setTimeout(r, 2000))]);
-    await this.batcher?.flush();
-    await this.nc?.drain().catch(() => undefined);
+    await Promise.race([this.loop, timeout(2000)]);
+    await Promise.race([this.batcher?.flush(), timeout(DRAIN_TIMEOUT_MS)]);
+    const nc = this.nc;
+    if (nc && !nc.isClosed()) {
+      if (this.connected) await Promise.race([nc.drain().catch(() => undefined), timeout(DRAIN_TIMEOUT_MS)]);
+      if (!nc.isClosed()) await nc.close().catch(() => undefined);
+    }
   }
 
   ready(): boolean {
-    return this.nc !== undefined && !this.nc.isClosed() && !this.stopped;
+    return this.nc !== undefined && !this.nc.isClosed() && !this.stopped && this.connected;
+  }
+
+  async upstream(): Promise<UpstreamBacklog | undefined> {
+    if (!this.nc || !this.connected) return undefined;
+    try {
+      const jsm = await jetstreamManager(this.nc);
+      const info = await jsm.consumers.info(this.o.stream, this.o.durable);
+      return { pending: info.num_pending + info.num_ack_pending };
+    } catch {
+      return undefined;
+    }
   }
 
   async drained(): Promise<boolean> {

@@ -3,10 +3,11 @@ import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replicatio
 import type { Message } from 'pg-logical-replication/dist/output-plugins/pgoutput/pgoutput.types.js';
 import type { UserEventType } from '../../model/event.ts';
 import type { IncomingEvent } from '../../ledger/inbox.ts';
-import { bad, finish, parseVersion } from '../envelope/common.ts';
+import { commitPositionKey } from '../../model/order-key.ts';
+import { bad, finish, str } from '../envelope/common.ts';
 import { rowEventType } from '../envelope/debezium.ts';
 import type { DecodeContext, RawMessage } from '../envelope/types.ts';
-import type { EventInput, InputSink } from '../input.ts';
+import { redactUrl, type EventInput, type InputSink, type UpstreamBacklog } from '../input.ts';
 
 export interface PostgresCdcOptions {
   name: string;
@@ -46,9 +47,10 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
  * PostgreSQL logical replication (pgoutput) of a users table and/or a transactional outbox. A
  * transaction's changes are committed to the inbox when its `commit` arrives and only then is the
  * slot acknowledged, so after a crash the slot replays from the last acknowledged commit and the
- * inbox drops what it already has. Event ids are `commit LSN + position in the transaction`, which
- * replay reproduces; the version is the change's own WAL position (monotonic per row, since
- * writers of one row are serialised by its lock).
+ * inbox drops what it already has. Event ids and versions are `commit LSN + position in the
+ * transaction`, which replay reproduces: commit order across transactions (the order the database
+ * made the changes visible in, also for outbox rows of one user written by concurrent transactions)
+ * and the order within one, so two changes of a user in one transaction never tie.
  */
 export class PostgresCdcInput implements EventInput {
   readonly kind = 'postgres-cdc';
@@ -63,6 +65,10 @@ export class PostgresCdcInput implements EventInput {
 
   constructor(private readonly o: PostgresCdcOptions) {
     this.name = o.name;
+  }
+
+  get endpoint(): string {
+    return `${redactUrl(this.o.url)} (slot ${this.o.slot})`;
   }
 
   private async admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -99,13 +105,28 @@ export class PostgresCdcInput implements EventInput {
     // library would resume from the last LSN it *received*, and a logical slot skips what lies
     // before a requested start point — the transactions not yet committed to the inbox. A fresh
     // service starts at 0/0, i.e. at the slot's confirmed LSN.
+    // The first subscription must start streaming: a slot held by another process or a role without
+    // REPLICATION fails the start here instead of retrying for ever.
+    let first: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+    const started = new Promise<void>((resolve, reject) => (first = { resolve, reject }));
     const run = async () => {
       while (!this.stopped) {
         const service = this.newService(sink);
-        try {
+        service.once('start', () => {
           this.live = true;
+          first?.resolve();
+          first = undefined;
+        });
+        try {
           await service.subscribe(plugin, o.slot);
         } catch (err) {
+          if (first) {
+            first.reject(err);
+            first = undefined;
+            this.stopped = true;
+            await service.stop().catch(() => undefined);
+            return;
+          }
           if (!this.stopped) o.onError?.(err);
         }
         this.live = false;
@@ -116,6 +137,7 @@ export class PostgresCdcInput implements EventInput {
       }
     };
     this.running = run();
+    await started;
   }
 
   private newService(sink: InputSink): LogicalReplicationService {
@@ -164,7 +186,7 @@ export class PostgresCdcInput implements EventInput {
         this.tx = undefined;
         const events: IncomingEvent[] = [];
         for (const [i, ch] of (tx?.changes ?? []).entries()) {
-          const e = this.toEvent(ch.msg, `pg:${this.o.slot}:${commitLsn}:${i}`, ch.lsn, msg.commitTime);
+          const e = this.toEvent(ch.msg, `pg:${this.o.slot}:${commitLsn}:${i}`, commitPositionKey(commitLsn, i), msg.commitTime);
           if (e !== null) events.push(e);
         }
         if (events.length > 0) await sink.ingest(events);
@@ -178,13 +200,14 @@ export class PostgresCdcInput implements EventInput {
     }
   }
 
-  private toEvent(msg: Message, id: string, lsn: string, commitTime: unknown): IncomingEvent | null {
+  private toEvent(msg: Message, id: string, version: string | undefined, commitTime: unknown): IncomingEvent | null {
     if (msg.tag !== 'insert' && msg.tag !== 'update' && msg.tag !== 'delete') return null;
     const table = `${msg.relation.schema}.${msg.relation.name}`;
     const matches = (t: string | undefined) => t !== undefined && splitTable(t).join('.') === table;
     const micros = typeof commitTime === 'bigint' ? Number(commitTime / 1000n) : Date.now();
     const time = new Date(micros).toISOString();
     const raw: RawMessage = { body: '', headers: {}, input: this.name, transportId: id };
+    const key = version ?? { error: 'invalid commit LSN' };
     if (matches(this.o.outboxTable)) {
       if (msg.tag !== 'insert') return null; // outbox clean-up deletes are not events
       const row = msg.new;
@@ -204,10 +227,10 @@ export class PostgresCdcInput implements EventInput {
           source: `pg-outbox:${this.o.slot}`,
           type: typeof row[oc.type] === 'string' ? (row[oc.type] as string) : undefined,
           subject: row[oc.subject] !== undefined && row[oc.subject] !== null ? String(row[oc.subject]) : undefined,
-          version: lsn,
+          version: key,
           time,
           data: payload,
-          mapped: oc.data === 'mapped',
+          shape: oc.data === 'mapped' ? 'record' : 'user',
         },
         oc.types,
         this.o.ctx,
@@ -220,15 +243,14 @@ export class PostgresCdcInput implements EventInput {
     const type = rowEventType({ op, before, after }, this.o);
     const source = `pg-cdc:${this.o.slot}`;
     if (op === 'd') {
-      // A delete carries only the key unless REPLICA IDENTITY FULL: take the subject from the key column.
+      // A delete carries only the key unless REPLICA IDENTITY FULL: the mapping's sourceId read from
+      // it, else the key column itself.
       const keyCol = this.o.idColumn ?? msg.relation.keyColumns[0] ?? 'id';
-      const subject = before?.[keyCol];
-      if (subject === undefined || subject === null) return bad(raw, `delete without the key column ${keyCol}`, id);
-      const version = parseVersion(lsn);
-      if (version === undefined) return bad(raw, 'invalid LSN', id);
-      return { ok: true, event: { id, source, type: 'user.deleted', subject: String(subject), version, time } };
+      const subject = (before ? this.o.ctx.subjectOf?.(before) : undefined) ?? str(before?.[keyCol]);
+      if (subject === undefined) return bad(raw, `delete without the key column ${keyCol}`, id);
+      return finish(raw, { id, source, type: 'user.deleted', subject, version: key, time, data: undefined, shape: 'record' }, {}, this.o.ctx);
     }
-    return finish({ ...raw, body: '' }, { id, source, type, subject: undefined, version: lsn, time, data: after, mapped: true }, {}, this.o.ctx);
+    return finish({ ...raw, body: '' }, { id, source, type, subject: undefined, version: key, time, data: after, shape: 'record' }, {}, this.o.ctx);
   }
 
   async stop(): Promise<void> {
@@ -242,6 +264,19 @@ export class PostgresCdcInput implements EventInput {
 
   ready(): boolean {
     return this.live;
+  }
+
+  /** WAL the slot still holds for us, in bytes (what a stopped or slow sync leaves on the legacy database). */
+  async upstream(): Promise<UpstreamBacklog | undefined> {
+    try {
+      const r = await this.admin((c) =>
+        c.query<{ lag: string | null }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag FROM pg_replication_slots WHERE slot_name = $1`, [this.o.slot]),
+      );
+      const lag = r.rows[0]?.lag;
+      return lag === null || lag === undefined ? undefined : { lagBytes: Number(lag) };
+    } catch {
+      return undefined;
+    }
   }
 
   private drainMark: string | undefined;

@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import type { IncomingEvent } from '../../ledger/inbox.ts';
 import type { Decoder } from '../envelope/index.ts';
-import type { EventInput, InputSink } from '../input.ts';
+import { redactUrl, type EventInput, type InputSink, type UpstreamBacklog } from '../input.ts';
 import { Batcher } from '../batcher.ts';
 import { sleep } from '../../delivery/aimd.ts';
 import { backoffWithJitter } from '../../delivery/backoff.ts';
@@ -20,6 +20,19 @@ export interface RabbitInputOptions {
 }
 
 type Channel = amqp.Channel;
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
 type Message = amqp.ConsumeMessage;
 
 /**
@@ -37,19 +50,30 @@ export class RabbitInput implements EventInput {
   private unacked = 0;
   private sink: InputSink | undefined;
   private reconnecting: Promise<void> | undefined;
+  /** Cuts the reconnect loop's wait short on stop (a SIGTERM must not wait out a backoff). */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly o: RabbitInputOptions) {
     this.name = o.name;
   }
 
+  get endpoint(): string {
+    return `${redactUrl(this.o.url)} (queue ${this.o.queue})`;
+  }
+
   async start(sink: InputSink): Promise<void> {
     this.sink = sink;
+    // The first connection is not retried: a refused broker or wrong credentials fail the start.
     await this.connect();
   }
 
   private async connect(): Promise<void> {
     const o = this.o;
-    const conn = await amqp.connect(o.url);
+    const conn = await amqp.connect(o.url, { timeout: 10_000 });
+    if (this.stopped) {
+      await conn.close().catch(() => undefined);
+      return;
+    }
     const channel = await conn.createChannel();
     const onClose = () => {
       this.connected = false;
@@ -62,10 +86,7 @@ export class RabbitInput implements EventInput {
     const batcher = new Batcher<Message>(
       async (msgs) => {
         const events: IncomingEvent[] = [];
-        for (const m of msgs) {
-          const e = this.decode(m);
-          if (e !== null) events.push(e);
-        }
+        for (const m of msgs) for (const e of this.decode(m)) events.push(e);
         if (events.length > 0) await this.sink?.ingest(events);
         const last = msgs[msgs.length - 1];
         // Deliveries on one channel are acked in order, so one multiple-ack covers the batch.
@@ -93,7 +114,8 @@ export class RabbitInput implements EventInput {
   private async reconnect(): Promise<void> {
     this.unacked = 0;
     for (let attempt = 1; !this.stopped; attempt++) {
-      await sleep(backoffWithJitter(attempt, 250, 10_000));
+      await abortableSleep(backoffWithJitter(attempt, 250, 10_000), this.stopping.signal);
+      if (this.stopped) break;
       try {
         await this.connect();
         break;
@@ -104,7 +126,7 @@ export class RabbitInput implements EventInput {
     this.reconnecting = undefined;
   }
 
-  private decode(m: Message): IncomingEvent | null {
+  private decode(m: Message): IncomingEvent[] {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(m.properties.headers ?? {})) {
       if (typeof v === 'string') headers[k.toLowerCase()] = v;
@@ -117,6 +139,7 @@ export class RabbitInput implements EventInput {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     const started = Date.now();
     while (this.unacked > 0 && this.connected && Date.now() - started < 10_000) await sleep(10);
     await this.conn?.close().catch(() => undefined);
@@ -125,6 +148,16 @@ export class RabbitInput implements EventInput {
 
   ready(): boolean {
     return this.connected;
+  }
+
+  async upstream(): Promise<UpstreamBacklog | undefined> {
+    if (!this.channel || !this.connected) return undefined;
+    try {
+      const q = await this.channel.checkQueue(this.o.queue);
+      return { pending: q.messageCount + this.unacked };
+    } catch {
+      return undefined;
+    }
   }
 
   async drained(): Promise<boolean> {

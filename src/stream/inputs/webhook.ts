@@ -2,27 +2,37 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Decoder } from '../envelope/index.ts';
 import type { EventInput, InputSink } from '../input.ts';
-import { verifySignature } from '../webhook-signature.ts';
+import { MIN_TOKEN_CHARS, secretKeys, verifySignature, verifyToken, type VerifyResult } from '../webhook-signature.ts';
 
 export interface WebhookInputOptions {
   name: string;
   host: string;
   port: number;
   path: string;
-  secrets: string[];
+  /** Standard Webhooks secrets (base64, `whsec_` optional); or `tokens` for senders that cannot sign. */
+  secrets?: string[] | undefined;
+  tokens?: string[] | undefined;
   toleranceSeconds: number;
   maxBodyBytes: number;
+  maxConnections?: number | undefined;
+  headersTimeoutMs?: number | undefined;
+  requestTimeoutMs?: number | undefined;
+  keepAliveTimeoutMs?: number | undefined;
   decoder: Decoder;
-  /** Counts rejected requests by reason (unsigned, stale, bad-signature, …) for metrics. */
+  /** Counts rejected requests by reason (unsigned, stale, bad-signature, too-large, …) for metrics. */
   onRejected?: (reason: string) => void;
 }
 
 /**
- * Standard Webhooks receiver. The signature is checked over the raw body; the answer (2xx) is
- * sent only after the event is committed to the inbox, so a sender that sees 2xx may forget it.
- * A stale or unsigned request is refused with 401; a replay of an accepted `webhook-id` inside the
- * tolerance window is answered 200 but changes nothing (the inbox already has that id), which is
- * what a sender retrying after a lost answer needs.
+ * HTTP receiver of signed (Standard Webhooks) or token-authenticated requests. The signature is
+ * checked over the raw body; the answer (2xx) is sent only after the events are committed to the
+ * inbox, so a sender that sees 2xx may forget them. An unauthenticated, stale or tampered request is
+ * refused with 401; a replay of an accepted event is answered 200 but changes nothing (the inbox
+ * already has its id), which is what a sender retrying after a lost answer needs.
+ *
+ * Abuse is bounded: a body is read only up to `maxBodyBytes` (a larger one is answered 413 and the
+ * connection closed, without reading the rest), connections are capped, and a sender that trickles
+ * its headers or body is cut off after `headersTimeoutMs` / `requestTimeoutMs`.
  */
 export class WebhookInput implements EventInput {
   readonly kind = 'webhook';
@@ -30,9 +40,21 @@ export class WebhookInput implements EventInput {
   private server: http.Server | undefined;
   private live = false;
   private inFlight = 0;
+  private readonly verify: (headers: http.IncomingHttpHeaders, body: Buffer) => VerifyResult;
 
   constructor(private readonly o: WebhookInputOptions) {
     this.name = o.name;
+    // A secret or token that cannot authenticate anything is refused here, at start, never at the first request.
+    if (o.secrets && o.secrets.length > 0) {
+      const keys = secretKeys(o.secrets, `input ${o.name}`);
+      this.verify = (h, b) => verifySignature(h, b, keys, o.toleranceSeconds);
+    } else if (o.tokens && o.tokens.length > 0) {
+      for (const t of o.tokens) {
+        if (t.replace(/^Bearer\s+/i, '').length < MIN_TOKEN_CHARS) throw new Error(`input ${o.name}: webhook token is shorter than ${MIN_TOKEN_CHARS} characters`);
+      }
+      const tokens = o.tokens;
+      this.verify = (h) => verifyToken(h, tokens);
+    } else throw new Error(`input ${o.name}: a webhook input needs a secret or a token; it never runs unauthenticated`);
   }
 
   get url(): string {
@@ -40,45 +62,74 @@ export class WebhookInput implements EventInput {
     return a ? `http://${this.o.host}:${a.port}${this.o.path}` : '';
   }
 
+  get endpoint(): string {
+    return `http://${this.o.host}:${this.o.port}${this.o.path}`;
+  }
+
   async start(sink: InputSink): Promise<void> {
-    const server = http.createServer((req, res) => void this.handle(req, res, sink));
+    const headersTimeout = this.o.headersTimeoutMs ?? 10_000;
+    const server = http.createServer(
+      {
+        headersTimeout,
+        requestTimeout: Math.max(headersTimeout + 1, this.o.requestTimeoutMs ?? 30_000),
+        keepAliveTimeout: this.o.keepAliveTimeoutMs ?? 5_000,
+        // Node checks the two timeouts above on this interval (30 s by default): often enough for them to mean something.
+        connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 2))),
+      },
+      (req, res) => void this.handle(req, res, sink),
+    );
+    server.maxConnections = this.o.maxConnections ?? 256;
+    // An idle socket (nothing sent for a request's time) is closed.
+    server.setTimeout(this.o.requestTimeoutMs ?? 30_000, (socket) => socket.destroy());
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.o.port, this.o.host, () => resolve());
+      server.listen(this.o.port, this.o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
     this.live = true;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, sink: InputSink): Promise<void> {
-    const reply = (status: number, body: Record<string, unknown>) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const reply = (status: number, body: Record<string, unknown>, close = false) => {
+      if (res.headersSent) return;
+      res.writeHead(status, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) }).end(JSON.stringify(body));
     };
     const url = (req.url ?? '').split('?')[0];
-    if (req.method !== 'POST' || url !== this.o.path) return reply(404, { error: 'not found' });
-    if (!this.live) return reply(503, { error: 'shutting down' });
+    if (req.method !== 'POST' || url !== this.o.path) {
+      req.resume();
+      return reply(404, { error: 'not found' });
+    }
+    if (!this.live) return reply(503, { error: 'shutting down' }, true);
     this.inFlight += 1;
     try {
       const body = await readBody(req, this.o.maxBodyBytes);
       if (body === undefined) {
         this.o.onRejected?.('too-large');
-        return reply(413, { error: 'body too large' });
+        reply(413, { error: 'body too large' }, true);
+        // The rest of the body is not read: the connection goes once the answer is out.
+        res.once('finish', () => req.destroy());
+        return;
       }
-      const v = verifySignature(req.headers, body, this.o.secrets, this.o.toleranceSeconds);
+      const v = this.verify(req.headers, body);
       if (!v.ok) {
         this.o.onRejected?.(v.reason);
         return reply(v.status, { error: v.reason });
       }
       const headers: Record<string, string> = {};
       for (const [k, val] of Object.entries(req.headers)) if (typeof val === 'string') headers[k] = val;
-      const decoded = this.o.decoder({ body, headers, input: this.name, transportId: v.id });
-      if (decoded === null) return reply(200, { status: 'ignored' });
-      const r = await sink.ingest([decoded]);
-      if (r.duplicates > 0) {
-        this.o.onRejected?.('replay');
-        return reply(200, { status: 'duplicate' });
+      const decoded = this.o.decoder({ body, headers, input: this.name, transportId: v.id === '' ? undefined : v.id });
+      const r = decoded.length > 0 ? await sink.ingest(decoded) : { accepted: 0, duplicates: 0, dead: 0, ignored: 0 };
+      if (r.duplicates > 0) this.o.onRejected?.('replay');
+      if (decoded.length === 1) {
+        const d = decoded[0]!;
+        if (r.duplicates > 0) return reply(200, { status: 'duplicate' });
+        if (!d.ok) return reply(200, { status: 'bad' in d ? 'dead-lettered' : 'ignored' });
+        return reply(202, { status: 'accepted' });
       }
-      return reply(decoded.ok ? 202 : 200, { status: decoded.ok ? 'accepted' : 'dead-lettered' });
+      return reply(r.accepted > 0 ? 202 : 200, { status: 'stored', accepted: r.accepted, duplicates: r.duplicates, deadLettered: r.dead, ignored: r.ignored ?? 0 });
     } catch {
       return reply(503, { error: 'not stored, retry' });
     } finally {
@@ -90,9 +141,11 @@ export class WebhookInput implements EventInput {
     this.live = false;
     const server = this.server;
     if (!server) return;
-    while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 10));
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const until = Date.now() + 10_000;
+    while (this.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
+    await closed;
   }
 
   ready(): boolean {
@@ -104,17 +157,25 @@ export class WebhookInput implements EventInput {
   }
 }
 
+/** The body, or undefined once it passes `max` (announced or read): nothing past the limit is read. */
 function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const announced = Number(req.headers['content-length']);
+  if (Number.isFinite(announced) && announced > max) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > max) over = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(over ? undefined : Buffer.concat(chunks)));
+      if (size > max) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.pause();
+        resolve(undefined);
+      } else chunks.push(c);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData);
+    req.on('end', onEnd);
     req.on('error', reject);
   });
 }
