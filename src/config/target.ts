@@ -56,6 +56,11 @@ export const CidaasTarget = z
      * enabled in Field Settings) to carry `name.display`; unset means it is not sent.
      */
     displayNameField: z.string().min(1).optional(),
+    /**
+     * SCIM 2.0 base below baseUrl, for `verify`'s listing of the tenant's users. Discovery advertises
+     * `/users-srv/scim/v2`; newer docs name `/user-scim-srv/v2`: unconfirmed, so configurable.
+     */
+    scimPath: z.string().startsWith('/').default('/users-srv/scim/v2'),
   })
   .strict()
   .refine((c) => c.sub !== 'uuidv5' || c.namespace !== undefined, {

@@ -56,7 +56,11 @@ export function clientCredentials(
       );
     }
     const expiresIn = Number(body.expires_in);
-    return { accessToken: body.access_token, ...(Number.isFinite(expiresIn) ? { expiresIn } : {}) };
+    return {
+      accessToken: body.access_token,
+      ...(Number.isFinite(expiresIn) ? { expiresIn } : {}),
+      ...(typeof body.scope === 'string' ? { scope: body.scope } : {}),
+    };
   };
 }
 

@@ -81,6 +81,8 @@ export interface LedgerEntry {
   fingerprint: string;
   state: LedgerState;
   op: 'upsert' | 'delete';
+  /** The target's or the retry policy's last word on a failed user (dead letters). */
+  reason?: string;
 }
 
 /** Cumulative delivery counters of a run at one moment, for the report's throughput chart. */
@@ -138,6 +140,12 @@ export interface Ledger {
   /** Users that were in the ledger but not in the source of `runId`, i.e. deleted at the source. */
   missingFrom(runId: number): { count: number; sample: string[] };
   queueDeletes(runId: number): number;
+  /**
+   * Put users back in the queue with these payloads (`verify --requeue`), creating the ones the
+   * ledger does not know; a user leased by a running process is left to it. `absentFromTarget`:
+   * users the target does not have, so their next send counts as a creation. Returns how many.
+   */
+  requeue(users: StagedUser[], absentFromTarget: ReadonlySet<string>): number;
   retryDead(filter?: { reason?: string }): number;
   /** Whether users wait in the queue (leases are their holder's own business). */
   hasPending(): boolean;

@@ -12,6 +12,7 @@ import { entityRules } from './rules.ts';
 import { CidaasStore, type CidaasUser } from './store.ts';
 import { handleToken } from './token.ts';
 import { buildPending } from './upsert.ts';
+import { handleFieldSetup, handleScimUsers } from './read-routes.ts';
 import { handleGetUser, handlePurge, handlePutUser, handleScheduleDeletion } from './users.ts';
 
 export { CIDAAS_SCOPES, DEFAULT_DISPOSABLE_DOMAINS, defaultCidaasClient, resolveCidaasOptions } from './options.ts';
@@ -77,6 +78,10 @@ export async function startCidaasEmulator(input: CidaasEmulatorInput = {}): Prom
       api('PUT', '/user-srv/users/:sub', handlePutUser),
       api('DELETE', '/users-srv/user/purge/:sub', handlePurge),
       api('POST', '/users-srv/user/unregister/scheduler/schedule/:sub', handleScheduleDeletion),
+      // SCIM as discovery advertises it (`scim_endpoint`) and as newer docs name it.
+      api('GET', '/users-srv/scim/v2/Users', handleScimUsers),
+      api('GET', '/user-scim-srv/v2/Users', handleScimUsers),
+      api('GET', '/registration-setup-srv/fields/flat/field/:key', handleFieldSetup),
     ],
     inspection: [
       {

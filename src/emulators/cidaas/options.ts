@@ -11,6 +11,7 @@ export const CIDAAS_SCOPES = [
   'cidaas:register',
   'cidaas:userupdate',
   'cidaas:userinfo',
+  'cidaas:field_setup_read',
 ] as const;
 
 export interface CidaasClient {
@@ -28,6 +29,11 @@ export interface CustomFieldSpec {
   type: CustomFieldType;
   /** Disabled fields are skipped on bulk import and refused on PUT. Default true. */
   enabled?: boolean;
+  /**
+   * The field setup's `dataType` as the field API shows it; by default the one of `type` (string
+   * TEXT, username USERNAME, number NUMBER, boolean CHECKBOX, date DATE, array ARRAY, object JSON_STRING).
+   */
+  dataType?: string;
 }
 
 /** What cidaas support configures on a hashing algorithm (not settable through the API). */
@@ -68,6 +74,8 @@ export interface CidaasEmulatorOptions extends CommonEmulatorOptions {
   deletionGraceSeconds: number;
   /** Per algorithmTypeId configuration; the key `*` applies to all others. */
   algorithms: Record<string, CidaasAlgorithmConfig>;
+  /** [?] Most users per SCIM list page (`count` above it is capped, RFC 7644 §3.4.2.4). */
+  scimMaxCount: number;
   /** Verifier service for CUSTOM_* algorithmTypeIds (`POST <url>?action=compare`). */
   customVerifierUrl?: string | undefined;
   customVerifierToken?: string | undefined;
@@ -115,6 +123,7 @@ export function resolveCidaasOptions(input: CidaasEmulatorInput = {}): CidaasEmu
     passwordOverwriteWithoutMigrationMode: input.passwordOverwriteWithoutMigrationMode ?? 'fail',
     deletionGraceSeconds: input.deletionGraceSeconds ?? 172_800,
     algorithms: input.algorithms ?? {},
+    scimMaxCount: input.scimMaxCount ?? 100,
     customVerifierUrl: input.customVerifierUrl,
     customVerifierToken: input.customVerifierToken,
   };

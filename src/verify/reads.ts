@@ -1,0 +1,83 @@
+import { AimdLimiter, sleep } from '../delivery/aimd.ts';
+import { backoffWithJitter } from '../delivery/backoff.ts';
+import { RatePacer } from '../delivery/pacer.ts';
+
+export interface Retryable {
+  kind: 'retryable';
+  reason: string;
+  retryAfterMs?: number;
+  throttled: boolean;
+}
+
+export interface AdaptiveReadOptions {
+  initial: number;
+  max: number;
+  /** Calls per read before it is given up (then reported as unreadable). */
+  maxAttempts: number;
+  queueingTolerance?: number;
+  signal?: AbortSignal;
+}
+
+/** A read given up after every attempt; the last reason. */
+export interface GaveUp {
+  kind: 'gave-up';
+  reason: string;
+}
+
+/**
+ * Reads the target the way `run` writes to it: adaptive concurrency (AIMD, cut on 429/503, held
+ * back while calls queue), request-rate pacing after the first push-back, and a Retry-After that
+ * delays only the read it came with. Each read waits for its own slot, so any number of callers
+ * may call at once; at most the limiter's current limit are in flight.
+ */
+export class AdaptiveReads {
+  private readonly limiter: AimdLimiter;
+  private readonly pacer = new RatePacer();
+  readonly totals = { calls: 0, throttled: 0, retries: 0 };
+
+  constructor(private readonly options: AdaptiveReadOptions) {
+    this.limiter = new AimdLimiter({
+      initial: Math.min(options.initial, options.max),
+      max: options.max,
+      ...(options.queueingTolerance !== undefined ? { queueingTolerance: options.queueingTolerance } : {}),
+    });
+  }
+
+  get maxConcurrency(): number {
+    return this.limiter.snapshot().maxInFlightSeen;
+  }
+
+  get limit(): number {
+    return this.limiter.current;
+  }
+
+  /** Calls `fn` until it answers something other than `retryable`, or the attempts run out. Throws when the signal fires first. */
+  async call<T extends { kind: string }>(fn: () => Promise<T | Retryable>): Promise<T | GaveUp> {
+    for (let attempt = 1; ; attempt++) {
+      const epoch = await this.limiter.acquire(this.options.signal);
+      let result: T | Retryable;
+      const rateEpoch = await this.pacer.take();
+      const started = performance.now();
+      try {
+        this.totals.calls += 1;
+        result = await fn();
+      } finally {
+        this.limiter.release();
+      }
+      if (result.kind !== 'retryable') {
+        this.limiter.onSuccess(performance.now() - started);
+        return result as T;
+      }
+      const r = result as Retryable;
+      if (r.throttled) {
+        this.totals.throttled += 1;
+        this.limiter.onThrottle(epoch);
+        this.pacer.onThrottle(rateEpoch);
+      }
+      if (attempt >= this.options.maxAttempts) return { kind: 'gave-up', reason: `gave up after ${attempt} attempts: ${r.reason}` };
+      this.totals.retries += 1;
+      if (this.options.signal?.aborted) throw this.options.signal.reason ?? new Error('aborted');
+      await sleep(r.retryAfterMs ?? backoffWithJitter(attempt));
+    }
+  }
+}
