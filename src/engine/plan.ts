@@ -4,6 +4,7 @@ import { fingerprintJson, type Ledger, type SourceReject } from '../ledger/index
 import type { User } from '../model/index.ts';
 import type { Mapper } from '../mapping/index.ts';
 import type { Source } from '../sources/source.ts';
+import type { PreflightReport } from '../preflight/index.ts';
 import type { Target } from '../targets/target.ts';
 import { targetCensus } from './census.ts';
 import { DuplicateFinder, type DuplicateFinding, type IdentifierKind } from './duplicates.ts';
@@ -20,6 +21,8 @@ export interface PlanReport {
   passwordRejects: number;
   estimate: { users: number; batchSize: number; calls: number; concurrency: number; assumedCallMs: number; seconds: number };
   warnings: string[];
+  /** The checks against the target (src/preflight); absent with `plan --offline`. */
+  preflight?: PreflightReport;
 }
 
 export interface PlanDependencies {
@@ -29,6 +32,8 @@ export interface PlanDependencies {
   mapper: Mapper;
   target: Target;
   signal?: AbortSignal;
+  /** Sees every valid user of the source once (the pre-flight checks against the target). */
+  inspect?: (user: User) => void;
 }
 
 /**
@@ -68,6 +73,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     });
     for (const { user, fingerprint } of fresh) {
       report.source.valid += 1;
+      deps.inspect?.(user);
       if (preview(user).password === 'reject') {
         report.passwordRejects += 1;
         report.actions.reject += 1;

@@ -7,7 +7,7 @@ import type { ExpectedUser, ListResult, ReadResult, TargetReader } from '../targ
 import { compareViews } from './compare.ts';
 import type { InboxLookup } from './inflight.ts';
 import { AdaptiveReads, type GaveUp } from './reads.ts';
-import { collectFindings, problemCount, redactFinding, type VerifyReport } from './report.ts';
+import { collectFindings, problemCount, redactFinding, type VerifyReport, type VerifySummary } from './report.ts';
 import { inSample, sampleStatement } from './sample.ts';
 import { VerifyStore, type Detail, type VerifyRow, type VerifyState } from './store.ts';
 
@@ -492,7 +492,7 @@ function inFlightReason(entry: LedgerEntry | undefined, fingerprint: string, pen
 
 /** What the ledger keeps of a verification (runs table): counts and the sample statement, no user data. */
 function summaryForLedger(r: VerifyReport): Record<string, unknown> {
-  return {
+  const summary: VerifySummary = {
     mode: r.mode,
     counts: r.counts,
     driftByCategory: r.driftByCategory,
@@ -508,4 +508,5 @@ function summaryForLedger(r: VerifyReport): Record<string, unknown> {
     // Ids only: a report built from this never shows an e-mail address or a value.
     findings: Object.fromEntries(Object.entries(r.findings).map(([k, list]) => [k, list.slice(0, 20).map((x) => redactFinding(x, false)).map((f) => ({ sourceId: f.sourceId, fields: (f.fields ?? []).map((d) => d.field), ...(f.reason !== undefined && k !== 'drift' ? { reason: f.reason } : {}) }))])),
   };
+  return summary as unknown as Record<string, unknown>;
 }

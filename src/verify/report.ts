@@ -114,3 +114,21 @@ export function redactReport(r: VerifyReport, includeEmails: boolean): VerifyRep
     includesEmails: false,
   };
 }
+
+/** What a verification leaves in the ledger's runs table (and the run report shows). */
+export interface VerifySummary {
+  mode: 'full' | 'sample';
+  counts: Record<Verdict, number>;
+  driftByCategory: Partial<Record<FieldCategory, number>>;
+  source: { read: number; valid: number; rejected: number };
+  foreign: number;
+  listing: VerifyReport['listing'];
+  passwordUnconfirmed: number;
+  requeued: number;
+  sample?: SampleStatement;
+  reads: VerifyReport['reads'];
+  durationMs: number;
+  exitCode: number;
+  /** The first findings of each kind, by legacy id, with the names of drifted fields (no values). */
+  findings: Record<string, Array<{ sourceId: string; fields: string[]; reason?: string }>>;
+}
