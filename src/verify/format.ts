@@ -20,13 +20,16 @@ function value(v: ViewValue | undefined): string {
 }
 
 function line(f: Finding): string {
-  const parts: string[] = [f.sourceId.startsWith('target:') ? `target user ${f.targetKey}` : f.sourceId];
-  if (f.fields !== undefined && f.fields.length > 0) {
-    parts.push(f.fields.map((d) => `${d.field} ${value(d.expected)} → target ${value(d.actual)}`).join('; '));
-  }
-  if (f.found !== undefined) parts.push(`found ${f.found}`);
-  if (f.reason !== undefined) parts.push(f.reason);
-  return parts.join(': ');
+  const who = f.sourceId.startsWith('target:') ? `target user ${f.targetKey}` : f.sourceId;
+  const what =
+    f.fields !== undefined && f.fields.length > 0
+      ? f.fields.map((d) => `${d.field} ${value(d.expected)} → target ${value(d.actual)}`).join('; ')
+      : f.found === 'missing'
+        ? 'not in the target'
+        : undefined;
+  const text = what !== undefined ? `${who}: ${what}` : who;
+  if (f.reason === undefined) return text;
+  return what !== undefined ? `${text} — ${f.reason}` : `${text}: ${f.reason}`;
 }
 
 /** The human summary of `ciam-migrate verify`. */
@@ -81,7 +84,7 @@ function verdictLine(r: VerifyReport, configFile: string): string {
   }
   const problems = problemCount(r);
   if (problems === 0) {
-    const pending = r.counts.inflight > 0 ? ` (${n(r.counts.inflight)} users in flight: verify again once they are applied)` : '';
+    const pending = r.counts.inflight > 0 ? ` (${n(r.counts.inflight)} in flight: verify again once applied)` : '';
     return `Result: zero drift (exit 0)${pending}`;
   }
   const repair = r.requeued > 0 ? `run: ciam-migrate run -c ${configFile}` : `ciam-migrate verify -c ${configFile} --requeue, then ciam-migrate run -c ${configFile}`;
