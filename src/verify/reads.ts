@@ -35,7 +35,19 @@ export class AdaptiveReads {
   private readonly pacer = new RatePacer();
   readonly totals = { calls: 0, throttled: 0, retries: 0 };
 
+  /** Rejects when the signal fires: a read waiting for a slot stops then, not at the next release. */
+  private readonly aborted: Promise<never> | undefined;
+
   constructor(private readonly options: AdaptiveReadOptions) {
+    const signal = options.signal;
+    if (signal !== undefined) {
+      this.aborted = new Promise<never>((_, reject) => {
+        const fire = () => reject(signal.reason ?? new Error('aborted'));
+        if (signal.aborted) fire();
+        else signal.addEventListener('abort', fire, { once: true });
+      });
+      this.aborted.catch(() => undefined);
+    }
     this.limiter = new AimdLimiter({
       initial: Math.min(options.initial, options.max),
       max: options.max,
@@ -54,7 +66,8 @@ export class AdaptiveReads {
   /** Calls `fn` until it answers something other than `retryable`, or the attempts run out. Throws when the signal fires first. */
   async call<T extends { kind: string }>(fn: () => Promise<T | Retryable>): Promise<T | GaveUp> {
     for (let attempt = 1; ; attempt++) {
-      const epoch = await this.limiter.acquire(this.options.signal);
+      const slot = this.limiter.acquire(this.options.signal);
+      const epoch = this.aborted !== undefined ? await Promise.race([slot, this.aborted]) : await slot;
       let result: T | Retryable;
       const rateEpoch = await this.pacer.take();
       const started = performance.now();
