@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { openPipeline } from '../engine/pipeline.ts';
 import { createLogger } from '../observe/logger.ts';
 import { createProgress } from '../observe/progress.ts';
+import { boundHeapGrowth } from '../runtime/heap.ts';
 import { isReadableTarget } from '../targets/target.ts';
 import { formatVerify } from '../verify/format.ts';
 import { InboxLookup } from '../verify/inflight.ts';
@@ -49,6 +50,7 @@ export function registerVerifyCommand(program: Command): void {
       const sample = positive('--sample', opts.sample);
       const seed = opts.seed !== undefined ? Number(opts.seed) : undefined;
       const concurrency = positive('--concurrency', opts.concurrency) ?? 16;
+      boundHeapGrowth();
       const logger = createLogger();
       const { config, ledger, baseDir } = await openContext(opts.config);
       const { source, mapper, target } = await openPipeline(config, baseDir);

@@ -9,7 +9,7 @@ import type { InboxLookup } from './inflight.ts';
 import { AdaptiveReads, type GaveUp } from './reads.ts';
 import { collectFindings, problemCount, redactFinding, type VerifyReport, type VerifySummary } from './report.ts';
 import { inSample, sampleStatement } from './sample.ts';
-import { VerifyStore, type Detail, type VerifyRow, type VerifyState } from './store.ts';
+import { VerifyStore, type Detail, type QueuedUser, type VerifyRow, type VerifyState } from './store.ts';
 
 export interface VerifyDependencies {
   config: MigrationConfig;
@@ -78,6 +78,7 @@ export async function verifyMigration(deps: VerifyDependencies): Promise<VerifyR
     });
     const run = new Verification(deps, store, state, reads);
     const source = await run.sourcePass();
+    if (!signal?.aborted && state.phase === 'reads') await run.queuedReads();
     if (!signal?.aborted && state.phase === 'ledger') await run.ledgerPass();
     let listing: VerifyReport['listing'];
     if (state.mode === 'sample') listing = { done: false, users: 0, skipped: 'sample mode: users the migration does not know of are found by a full verify only' };
@@ -91,6 +92,8 @@ export async function verifyMigration(deps: VerifyDependencies): Promise<VerifyR
     const interrupted = signal?.aborted === true;
     const complete = state.phase === 'done';
     if (complete) store.settleGone();
+    // A sample's queue holds users' payloads (hashes included): nothing of it outlives the verification.
+    if (complete) store.clearQueue();
     const counts = store.counts();
     const { findings, driftByCategory } = collectFindings(store, deps.maxFindings ?? 1000);
     const readSeconds = state.reads.activeMs / 1000;
@@ -115,6 +118,7 @@ export async function verifyMigration(deps: VerifyDependencies): Promise<VerifyR
         retries: state.reads.retries,
         seconds: Math.round(readSeconds * 10) / 10,
         callsPerSecond: readSeconds > 0 ? Math.round((state.reads.calls / readSeconds) * 10) / 10 : 0,
+        answeredPerSecond: readSeconds > 0 ? Math.round(((state.reads.calls - state.reads.throttled) / readSeconds) * 10) / 10 : 0,
         maxConcurrency: state.reads.maxConcurrency,
       },
       durationMs: Date.now() - started,
@@ -185,6 +189,7 @@ function openState(deps: VerifyDependencies, store: VerifyStore, owner: string):
 
 class Verification {
   private rows: VerifyRow[] = [];
+  private queue: QueuedUser[] = [];
   private requeue: StagedUser[] = [];
   private absent = new Set<string>();
   private lastFlush = Date.now();
@@ -253,7 +258,7 @@ class Verification {
     this.progress('source');
     if (this.fatal !== undefined) throw this.fatal;
     if (!signal?.aborted && this.state.phase === 'source') {
-      this.state.phase = 'ledger';
+      this.state.phase = this.state.mode === 'sample' ? 'reads' : 'ledger';
       this.flush(true);
     }
     return out;
@@ -276,18 +281,56 @@ class Verification {
         this.record({ sourceId: id, targetKey, origin: 'source', verdict: 'refused', detail: { reason: expected.reason } });
         continue;
       }
-      if (!inSample(this.state.seed, id, this.state.probability)) {
-        this.record({ sourceId: id, targetKey, origin: 'source', verdict: 'unsampled' });
+      if (this.state.mode === 'sample') {
+        // A sample's users are read after the source pass, all at the target's pace, not at the
+        // pace at which the source yields them (one in many).
+        if (inSample(this.state.seed, id, this.state.probability)) this.queue.push({ sourceId: id, position: p.position, fingerprint: p.fingerprint, json: p.json });
+        else this.record({ sourceId: id, targetKey, origin: 'source', verdict: 'unsampled' });
         continue;
       }
-      await this.slot();
-      this.spawn(async () => {
-        const result = await this.read(() => this.deps.reader.read(id));
-        if (result === undefined) return;
-        this.record(this.judge(p, targetKey, expected, result, entries.get(id), events.has(id)));
-      });
+      await this.readAndJudge(p, targetKey, expected, entries.get(id), events.has(id));
     }
     this.progress('source');
+  }
+
+  private async readAndJudge(p: Pending, targetKey: string, expected: Extract<ExpectedUser, { kind: 'sent' }>, entry: LedgerEntry | undefined, pendingEvents: boolean): Promise<void> {
+    await this.slot();
+    this.spawn(async () => {
+      const result = await this.read(() => this.deps.reader.read(p.user.sourceId));
+      if (result === undefined) return;
+      this.record(this.judge(p, targetKey, expected, result, entry, pendingEvents));
+    });
+  }
+
+  /** Sample mode: the users the source pass picked, read at the target's pace. */
+  async queuedReads(): Promise<void> {
+    let after = '';
+    for (;;) {
+      if (this.deps.signal?.aborted || this.fatal !== undefined) break;
+      const batch = this.store.queued(after, CHUNK);
+      if (batch.length === 0) break;
+      after = batch[batch.length - 1]!.sourceId;
+      const ids = batch.map((q) => q.sourceId);
+      const entries = this.deps.ledger.peek(ids);
+      const events = this.deps.inbox?.inFlight(ids) ?? new Set<string>();
+      for (const q of batch) {
+        const p: Pending = { user: JSON.parse(q.json) as User, fingerprint: q.fingerprint, json: q.json, position: q.position };
+        const targetKey = this.deps.reader.targetKey(q.sourceId);
+        const expected = this.deps.reader.expect(p.user);
+        if (expected.kind === 'refused') {
+          this.record({ sourceId: q.sourceId, targetKey, origin: 'source', verdict: 'refused', detail: { reason: expected.reason } });
+          continue;
+        }
+        await this.readAndJudge(p, targetKey, expected, entries.get(q.sourceId), events.has(q.sourceId));
+      }
+      this.progress('source');
+    }
+    await this.drain();
+    if (this.fatal !== undefined) throw this.fatal;
+    if (!this.deps.signal?.aborted) {
+      this.state.phase = 'ledger';
+      this.flush(true);
+    }
   }
 
   /** What a source user's read says, explained by the ledger and the inbox. */
@@ -440,6 +483,7 @@ class Verification {
   }
 
   private record(row: VerifyRow): void {
+    if (this.queue.length >= FLUSH_ROWS) this.flush();
     this.rows.push(row);
     this.judged += 1;
     if (this.rows.length >= FLUSH_ROWS || Date.now() - this.lastFlush >= FLUSH_MS) {
@@ -450,7 +494,7 @@ class Verification {
 
   /** Writes judged users, the repairs they need and the progress, together. */
   flush(force = false): void {
-    if (!force && this.rows.length === 0) return;
+    if (!force && this.rows.length === 0 && this.queue.length === 0) return;
     if (this.requeue.length > 0) {
       this.state.requeued += this.deps.ledger.requeue(this.requeue, this.absent);
       this.requeue = [];
@@ -470,8 +514,9 @@ class Verification {
       this.activeSince = this.outstanding > 0 ? now : undefined;
     }
     r.maxConcurrency = Math.max(r.maxConcurrency, this.reads.maxConcurrency);
-    this.store.put(this.rows, this.state);
+    this.store.put(this.rows, this.state, this.queue);
     this.rows = [];
+    this.queue = [];
     this.lastFlush = now;
   }
 

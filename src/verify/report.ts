@@ -41,7 +41,8 @@ export interface VerifyReport {
   /** Users put back in the queue (`--requeue`). */
   requeued: number;
   blindSpots: readonly string[];
-  reads: { calls: number; throttled: number; retries: number; seconds: number; callsPerSecond: number; maxConcurrency: number };
+  /** Calls to the target (listing and token excluded from none: every API call), of which `throttled` were refused with 429/503. */
+  reads: { calls: number; throttled: number; retries: number; seconds: number; callsPerSecond: number; answeredPerSecond: number; maxConcurrency: number };
   durationMs: number;
   peakRssMb: number;
   includesEmails: boolean;

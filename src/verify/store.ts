@@ -61,7 +61,8 @@ export interface VerifyState {
   seed: number;
   /** Share of the source's users read; 1 in full mode. */
   probability: number;
-  phase: 'source' | 'ledger' | 'list' | 'done';
+  /** `reads`: a sample's users, picked during the source pass, are read (sample mode only). */
+  phase: 'source' | 'reads' | 'ledger' | 'list' | 'done';
   listCursor?: string;
   listed: number;
   /** Users the listing showed that this migration did not create. */
@@ -81,7 +82,22 @@ CREATE TABLE IF NOT EXISTS verify_users (
   detail TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS verify_users_target ON verify_users (target_key);
+-- A sample's users between the source pass that picks them and their reads (removed once judged).
+CREATE TABLE IF NOT EXISTS verify_queue (
+  source_id TEXT PRIMARY KEY,
+  position TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  json TEXT NOT NULL
+) WITHOUT ROWID;
 `;
+
+/** A sampled user waiting for its read: the mapped user as JSON (it is what the ledger stores too). */
+export interface QueuedUser {
+  sourceId: string;
+  position: string;
+  fingerprint: string;
+  json: string;
+}
 
 export class VerifyBusyError extends Error {}
 
@@ -117,6 +133,12 @@ export class VerifyStore {
       ),
       goneAbsent: this.db.prepare(`UPDATE verify_users SET verdict = 'gone-absent' WHERE verdict = 'gone'`),
       clear: this.db.prepare(`DELETE FROM verify_users`),
+      clearQueue: this.db.prepare(`DELETE FROM verify_queue`),
+      enqueue: this.db.prepare(`INSERT OR IGNORE INTO verify_queue (source_id, position, fingerprint, json) VALUES (?, ?, ?, ?)`),
+      dequeue: this.db.prepare(`DELETE FROM verify_queue WHERE source_id = ?`),
+      queued: this.db.prepare<[string, number], QueuedUser>(
+        `SELECT source_id AS sourceId, position, fingerprint, json FROM verify_queue WHERE source_id > ? ORDER BY source_id LIMIT ?`,
+      ),
     };
   }
 
@@ -145,6 +167,16 @@ export class VerifyStore {
   /** Forget every judged user (a new verification). */
   clear(): void {
     this.q.clear.run();
+    this.q.clearQueue.run();
+  }
+
+  clearQueue(): void {
+    this.q.clearQueue.run();
+  }
+
+  /** Queued users after `after` (in legacy-id order), at most `limit`. */
+  queued(after: string, limit: number): QueuedUser[] {
+    return this.q.queued.all(after, limit);
   }
 
   /** Which of these users were judged already (by an interrupted run of the same verification). */
@@ -152,12 +184,17 @@ export class VerifyStore {
     return new Set(this.q.judged.all(JSON.stringify(sourceIds)));
   }
 
-  /** Judged users and the progress that counts them, in one transaction. */
-  put(rows: readonly VerifyRow[], state?: VerifyState): void {
-    if (rows.length === 0 && state === undefined) return;
+  /** Judged users, users queued for a read, and the progress that counts them, in one transaction. */
+  put(rows: readonly VerifyRow[], state?: VerifyState, queue: readonly QueuedUser[] = []): void {
+    if (rows.length === 0 && state === undefined && queue.length === 0) return;
+    const sampling = state?.mode === 'sample';
     this.db
       .transaction(() => {
-        for (const r of rows) this.q.put.run(r.sourceId, r.targetKey, r.origin, r.verdict, r.detail === undefined ? null : JSON.stringify(r.detail));
+        for (const u of queue) this.q.enqueue.run(u.sourceId, u.position, u.fingerprint, u.json);
+        for (const r of rows) {
+          this.q.put.run(r.sourceId, r.targetKey, r.origin, r.verdict, r.detail === undefined ? null : JSON.stringify(r.detail));
+          if (sampling && r.origin === 'source') this.q.dequeue.run(r.sourceId);
+        }
         if (state !== undefined) this.q.setState.run(JSON.stringify(state));
       })
       .immediate();

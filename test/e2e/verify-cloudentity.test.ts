@@ -63,7 +63,7 @@ describe('verify against the Cloudentity emulator (real CLI processes)', () => {
     expect(found.stdout).toMatch(/151 users of the target listed; 1 not created by this migration/);
 
     const sample = await cli('verify', '--sample', '40', '--seed', '3', '--json');
-    const s = JSON.parse(sample.stdout) as { mode: string; counts: Record<string, number>; sample: { read: number; found: number; text: string } };
+    const s = JSON.parse(sample.stdout) as { mode: string; counts: { unsampled: number; refused: number }; sample: { read: number; found: number; text: string } };
     expect(s.mode).toBe('sample');
     expect(s.counts.unsampled + s.sample.read + s.counts.refused).toBe(150);
     expect(s.sample.read).toBeGreaterThan(15);
