@@ -55,7 +55,7 @@ const emuAfter = await emulator.stats();
 console.log(
   `full verify: exit ${full.code}, ${n(f.counts.ok)} match / ${n(users)}; ${(full.seconds).toFixed(1)} s wall (${f.durationMs / 1000} s in verify), ` +
     `${n(f.reads.calls)} reads in ${f.reads.seconds} s = ${n(f.reads.callsPerSecond)} calls/s, ${n(Math.round(users / full.seconds))} users/s overall, ` +
-    `up to ${f.reads.maxConcurrency} in flight, ${n(f.reads.throttled)} throttled; listing ${n(f.listing.users)} users; peak RSS ${f.peakRssMb} MB; ` +
+    `up to ${f.reads.maxConcurrency} in flight, ${n(f.reads.throttled)} throttled; listing ${n(f.listing.users)} users; peak RSS ${f.peakRssMb} MB; verify CPU ${f.cpuSeconds} s (${Math.round((f.cpuSeconds * 1e6) / users)} µs/user); ` +
     `emulator CPU ${(emuAfter.cpuSeconds - emuBefore.cpuSeconds).toFixed(1)} s`,
 );
 

@@ -70,10 +70,11 @@ export async function startPreflight(target: ReadableTarget, options: PreflightO
     inspect(user: User): void {
       if (reachable) checks?.inspect(user);
       if (listed === 0) return;
-      const expected = reader.expect(user);
-      if (expected.kind !== 'sent') return;
+      // The login identifiers both targets index: e-mail, phone and username, without case.
+      const identifiers = [user.email, user.phone, user.username].filter((v): v is string => v !== undefined).map((v) => v.toLowerCase());
+      if (identifiers.length === 0) return;
       const own = reader.targetKey(user.sourceId);
-      for (const identifier of expected.identifiers) {
+      for (const identifier of identifiers) {
         const owner = index.owner(identifier);
         if (owner !== undefined && owner !== own) {
           conflicts += 1;

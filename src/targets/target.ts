@@ -162,7 +162,7 @@ export const PASSWORD_ABSENT = 'absent';
 
 /** What the adapter would write for a user, as the comparison sees it; or why it would send nothing. */
 export type ExpectedUser =
-  | { kind: 'sent'; view: UserView; /** Lower-cased login identifiers (email, phone, username). */ identifiers: string[] }
+  | { kind: 'sent'; view: UserView }
   | { kind: 'refused'; reason: string };
 
 export type ReadResult =

@@ -45,19 +45,7 @@ export class AdaptiveReads {
   private firstCallAt: number | undefined;
   readonly totals = { calls: 0, throttled: 0, retries: 0 };
 
-  /** Rejects when the signal fires: a read waiting for a slot stops then, not at the next release. */
-  private readonly aborted: Promise<never> | undefined;
-
   constructor(private readonly options: AdaptiveReadOptions) {
-    const signal = options.signal;
-    if (signal !== undefined) {
-      this.aborted = new Promise<never>((_, reject) => {
-        const fire = () => reject(signal.reason ?? new Error('aborted'));
-        if (signal.aborted) fire();
-        else signal.addEventListener('abort', fire, { once: true });
-      });
-      this.aborted.catch(() => undefined);
-    }
     this.limiter = new AimdLimiter({
       initial: Math.min(options.initial, options.max),
       max: options.max,
@@ -73,11 +61,36 @@ export class AdaptiveReads {
     return this.limiter.current;
   }
 
+  /**
+   * A call slot; when the signal fires first, the wait ends then rather than at the next release
+   * (with every call settled, there may be none). The listener goes with the wait: a promise raced
+   * against one long-lived abort promise would keep a reaction per call, a million for a million users.
+   */
+  private slot(): Promise<number> {
+    const signal = this.options.signal;
+    const slot = this.limiter.acquire(signal);
+    if (signal === undefined) return slot;
+    return new Promise<number>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      slot.then(
+        (epoch) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(epoch);
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+
   /** Calls `fn` until it answers something other than `retryable`, or the attempts run out. Throws when the signal fires first. */
   async call<T extends { kind: string }>(fn: () => Promise<T | Retryable>): Promise<T | GaveUp> {
     for (let attempt = 1; ; attempt++) {
-      const slot = this.limiter.acquire(this.options.signal);
-      const epoch = this.aborted !== undefined ? await Promise.race([slot, this.aborted]) : await slot;
+      const epoch = await this.slot();
       let result: T | Retryable;
       const rateEpoch = await this.pacer.take();
       const started = performance.now();

@@ -63,12 +63,15 @@ export async function verifyMigration(deps: VerifyDependencies): Promise<VerifyR
   const { ledger, reader, signal } = deps;
   const started = Date.now();
   if (ledger.file === undefined) throw new Error('verify keeps its progress in the SQLite ledger; this ledger has no file');
+  // Credentials and the pool first: a refused client stops here, before any progress is recorded.
+  await reader.open();
   const store = new VerifyStore(ledger.file);
   const owner = newOwnerId();
+  let runId: number | undefined;
   try {
     store.claim(owner);
     const state = openState(deps, store, owner);
-    await reader.open();
+    runId = state.runId;
     const reads = new AdaptiveReads({
       initial: deps.concurrency.initial,
       max: deps.concurrency.max,
@@ -123,6 +126,7 @@ export async function verifyMigration(deps: VerifyDependencies): Promise<VerifyR
       },
       durationMs: Date.now() - started,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      cpuSeconds: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 10_000) / 100,
       includesEmails: false,
       exitCode: 0,
     };
@@ -133,6 +137,10 @@ export async function verifyMigration(deps: VerifyDependencies): Promise<VerifyR
     report.exitCode = interrupted ? 130 : !complete || counts.unreadable > 0 ? 1 : problemCount(report) > 0 ? 3 : 0;
     ledger.finishRun(state.runId, report.status, summaryForLedger(report));
     return report;
+  } catch (err) {
+    // The verification stays resumable; its run record says why it stopped.
+    if (runId !== undefined) ledger.finishRun(runId, 'failed', { error: err instanceof Error ? err.message : String(err) });
+    throw err;
   } finally {
     const s = store.state();
     if (s?.owner === owner) {

@@ -45,6 +45,8 @@ export interface VerifyReport {
   reads: { calls: number; throttled: number; retries: number; seconds: number; callsPerSecond: number; answeredPerSecond: number; maxConcurrency: number };
   durationMs: number;
   peakRssMb: number;
+  /** CPU time of this process so far (user + system), for sizing the machine. */
+  cpuSeconds: number;
   includesEmails: boolean;
   exitCode: number;
 }

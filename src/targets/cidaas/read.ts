@@ -34,8 +34,7 @@ export class CidaasReader implements TargetReader {
   expect(user: User): ExpectedUser {
     const built = buildCidaasEntity(user, this.config);
     if (!built.ok) return { kind: 'refused', reason: built.reason };
-    const identifiers = [user.email, user.phone, user.username].filter((v): v is string => v !== undefined).map((v) => v.toLowerCase());
-    return { kind: 'sent', view: cidaasView(built.entity as unknown as Record<string, unknown>, this.config.provider, 'sent'), identifiers };
+    return { kind: 'sent', view: cidaasView(built.entity as unknown as Record<string, unknown>, this.config.provider, 'sent') };
   }
 
   open(): Promise<void> {

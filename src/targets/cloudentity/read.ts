@@ -47,7 +47,7 @@ export class CloudentityReader implements TargetReader {
       addresses: e.addresses as unknown as Record<string, unknown>[],
       credentials: e.credentials as unknown as Record<string, unknown>[],
     };
-    return { kind: 'sent', view: ceView(records), identifiers: e.identifiers.filter((i) => i.type !== 'federated').map((i) => i.identifier_lc) };
+    return { kind: 'sent', view: ceView(records) };
   }
 
   /** A token, and the pool: a user's 404 then means the user, not a wrong pool id. */
