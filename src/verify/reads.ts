@@ -46,6 +46,15 @@ export class AdaptiveReads {
   readonly totals = { calls: 0, throttled: 0, retries: 0 };
 
   constructor(private readonly options: AdaptiveReadOptions) {
+    options.signal?.addEventListener(
+      'abort',
+      () => {
+        const reason = options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted');
+        for (const reject of this.waiting) reject(reason);
+        this.waiting.clear();
+      },
+      { once: true },
+    );
     this.limiter = new AimdLimiter({
       initial: Math.min(options.initial, options.max),
       max: options.max,
@@ -61,26 +70,28 @@ export class AdaptiveReads {
     return this.limiter.current;
   }
 
+  /** Reads waiting for a slot, to be let go when the signal fires (one listener for all of them). */
+  private readonly waiting = new Set<(err: Error) => void>();
+
   /**
    * A call slot; when the signal fires first, the wait ends then rather than at the next release
-   * (with every call settled, there may be none). The listener goes with the wait: a promise raced
-   * against one long-lived abort promise would keep a reaction per call, a million for a million users.
+   * (with every call settled, there may be none). Nothing outlives the wait: a promise raced against
+   * one long-lived abort promise kept a reaction per call (a million for a million users).
    */
   private slot(): Promise<number> {
     const signal = this.options.signal;
+    if (signal === undefined) return this.limiter.acquire();
+    if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
     const slot = this.limiter.acquire(signal);
-    if (signal === undefined) return slot;
     return new Promise<number>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason ?? new Error('aborted'));
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.add(reject);
       slot.then(
         (epoch) => {
-          signal.removeEventListener('abort', onAbort);
+          this.waiting.delete(reject);
           resolve(epoch);
         },
         (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
+          this.waiting.delete(reject);
           reject(err instanceof Error ? err : new Error(String(err)));
         },
       );

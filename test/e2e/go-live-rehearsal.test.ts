@@ -113,6 +113,7 @@ describe('go-live rehearsal (cidaas emulator, real CLI processes)', () => {
     expect(found.stdout).toMatch(/missing in the target \(1\):\n\s+u7\n/);
     expect(found.stdout).toMatch(/drifted \(target differs from the source\) \(1\):\n\s+u8: email "\[e-mail hidden; --include-emails shows it\]" → target "\[e-mail hidden; --include-emails shows it\]"; given_name "G8" → target "Tampered"/);
     expect(found.stdout).not.toMatch(/@example\.com|\$2[aby]\$/);
+    expect((await cli('verify', '--json')).stdout).not.toMatch(/@example\.com|\$2[aby]\$/);
     const json = JSON.parse((await cli('verify', '--json', '--include-emails')).stdout) as { findings: { drift: Array<{ fields: Array<{ field: string; actual: unknown }> }> } };
     expect(json.findings.drift[0]?.fields.find((f) => f.field === 'email')?.actual).toBe('tampered@example.com');
 
