@@ -73,12 +73,13 @@ describe('cidaas emulator read routes', () => {
 
   it('read routes meet the same limits and faults as the others', async () => {
     emu.faults.rateLimit = 2;
-    emu.faults.burst = 2;
+    emu.faults.burst = 1;
     try {
       const statuses = [];
-      for (let i = 0; i < 5; i++) statuses.push((await scim('')).status);
+      for (let i = 0; i < 8; i++) statuses.push((await scim('')).status);
+      // One call a burst, two a second: a loop of calls meets 429s (timing decides exactly where).
+      expect(statuses[0]).toBe(200);
       expect(statuses).toContain(429);
-      expect(statuses.slice(0, 2)).toEqual([200, 200]);
     } finally {
       emu.faults.rateLimit = 0;
       emu.faults.burst = 0;
