@@ -48,6 +48,12 @@ const handle =
     : await (await loadModule<typeof CidaasEmulator>('emulators/cidaas/index')).startCidaasEmulator(options);
 process.stdout.write(`READY ${handle.url}\n`);
 process.on('message', (msg) => {
+  // `{faults: {...}}`: change fault settings from the next request on (e.g. a read-rate limit after a load).
+  if (typeof msg === 'object' && msg !== null && 'faults' in msg) {
+    Object.assign(handle.faults, (msg as { faults: Record<string, number> }).faults);
+    process.send?.({ faultsSet: true });
+    return;
+  }
   if (msg === 'stats') {
     const { user, system } = process.cpuUsage();
     process.send?.({ stats: handle.stats(), cpuSeconds: (user + system) / 1e6 });

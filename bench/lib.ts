@@ -29,6 +29,8 @@ export interface EmulatorProcess {
   /** The emulator's counters, and the CPU time its process has used so far (all threads). */
   stats(): Promise<EmulatorStats & { cpuSeconds: number }>;
   stop(): Promise<void>;
+  /** Change the emulator's fault settings (rate limit, latency, …) from its next request on. */
+  setFaults(faults: Record<string, number>): Promise<void>;
   child: ChildProcess;
 }
 
@@ -62,6 +64,11 @@ export async function startEmulatorProcess(options: Record<string, unknown>): Pr
           resolve({ ...stats, cpuSeconds });
         });
         child.send('stats');
+      }),
+    setFaults: (faults) =>
+      new Promise((resolve) => {
+        child.once('message', () => resolve());
+        child.send({ faults });
       }),
     stop: async () => {
       child.kill('SIGTERM');

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   retry: async () => (await import('./retry.ts')).registerRetryCommand,
   sync: async () => (await import('./sync.ts')).registerSyncCommand,
   status: async () => (await import('./status.ts')).registerStatusCommand,
+  verify: async () => (await import('./verify.ts')).registerVerifyCommand,
   report: async () => (await import('./report.ts')).registerReportCommand,
   config: async () => (await import('./config.ts')).registerConfigCommand,
   demo: async () => (await import('./demo.ts')).registerDemoCommand,

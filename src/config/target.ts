@@ -89,6 +89,11 @@ export const CidaasTarget = z
      * `reject`: the user is updated and reported as a reject naming the login still linked.
      */
     removedIdentities: z.enum(['unlink', 'reject']).default('unlink'),
+    /**
+     * SCIM 2.0 base below baseUrl, for `verify`'s listing of the tenant's users. Discovery advertises
+     * `/users-srv/scim/v2`; newer docs name `/user-scim-srv/v2`: unconfirmed, so configurable.
+     */
+    scimPath: z.string().startsWith('/').default('/users-srv/scim/v2'),
   })
   .strict()
   .refine(secureBaseUrl.check, secureBaseUrl.message)

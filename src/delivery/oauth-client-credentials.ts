@@ -70,7 +70,11 @@ export function clientCredentials(
     }
     registerSecret(body.access_token);
     const expiresIn = Number(body.expires_in);
-    return { accessToken: body.access_token, ...(Number.isFinite(expiresIn) ? { expiresIn } : {}) };
+    return {
+      accessToken: body.access_token,
+      ...(Number.isFinite(expiresIn) ? { expiresIn } : {}),
+      ...(typeof body.scope === 'string' ? { scope: body.scope } : {}),
+    };
   };
 }
 

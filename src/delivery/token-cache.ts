@@ -2,6 +2,8 @@ export interface FetchedToken {
   accessToken: string;
   /** Lifetime in seconds as the token endpoint said; absent means unknown. */
   expiresIn?: number;
+  /** Granted scopes as the token endpoint listed them (space-separated); `plan` checks them. */
+  scope?: string;
 }
 
 export interface TokenCacheOptions {

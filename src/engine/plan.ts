@@ -4,6 +4,7 @@ import { fingerprintJson, type Ledger, type SourceReject } from '../ledger/index
 import type { User } from '../model/index.ts';
 import type { Mapper } from '../mapping/index.ts';
 import type { Source } from '../sources/source.ts';
+import type { PreflightReport } from '../preflight/index.ts';
 import type { Target } from '../targets/target.ts';
 import { targetCensus } from './census.ts';
 import { checkDeleteCap, formatPercent } from './deletes.ts';
@@ -33,6 +34,8 @@ export interface PlanReport {
   held: number;
   estimate: RunEstimate;
   warnings: string[];
+  /** The checks against the target (src/preflight); absent with `plan --offline`. */
+  preflight?: PreflightReport;
 }
 
 export interface PlanDependencies {
@@ -42,6 +45,8 @@ export interface PlanDependencies {
   mapper: Mapper;
   target: Target;
   signal?: AbortSignal;
+  /** Sees every valid user of the source once (the pre-flight checks against the target). */
+  inspect?: (user: User) => void;
 }
 
 /**
@@ -106,6 +111,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
         if (report.rejects.length < 100) report.rejects.push({ position, sourceId: user.sourceId, reason: reason.replace('not sent', 'would not be sent').replace('neither is sent', 'neither would be sent') });
         continue;
       }
+      deps.inspect?.(user);
       if (preview(user).password === 'reject') {
         report.passwordRejects += 1;
         report.actions.reject += 1;

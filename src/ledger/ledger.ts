@@ -90,6 +90,8 @@ export interface LedgerEntry {
   fingerprint: string;
   state: LedgerState;
   op: 'upsert' | 'delete';
+  /** The target's or the retry policy's last word on a failed user (dead letters). */
+  reason?: string;
 }
 
 /** Cumulative delivery counters of a run at one moment, for the report's throughput chart. */
@@ -169,6 +171,12 @@ export interface Ledger {
   /** Users the target holds now (an earlier call succeeded and no delete since): what a delete share is a share of. */
   heldByTarget(): number;
   queueDeletes(runId: number): number;
+  /**
+   * Put users back in the queue with these payloads (`verify --requeue`), creating the ones the
+   * ledger does not know; a user leased by a running process is left to it. `absentFromTarget`:
+   * users the target does not have, so their next send counts as a creation. Returns how many.
+   */
+  requeue(users: StagedUser[], absentFromTarget: ReadonlySet<string>): number;
   /**
    * Put dead letters back in the queue, those whose reason contains `reason` if given. Users the last
    * full read of the source (`LAST_FULL_READ_KEY`) did not see have left the source: they stay dead

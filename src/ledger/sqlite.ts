@@ -229,8 +229,16 @@ export class SqliteLedger implements Ledger {
         `UPDATE users SET op = 'delete', state = 'pending', attempts = 0, not_before = 0, fingerprint = 'deleted', updated_at = ?
          WHERE (seen_run IS NULL OR seen_run < ?) AND state <> 'deleted' AND synced_fingerprint IS NOT NULL`,
       ),
-      peek: this.db.prepare<[string], { source_id: string; fingerprint: string; state: LedgerState; op: 'upsert' | 'delete' }>(
-        `SELECT source_id, fingerprint, state, op FROM users WHERE source_id IN (SELECT value FROM json_each(?))`,
+      peek: this.db.prepare<[string], { source_id: string; fingerprint: string; state: LedgerState; op: 'upsert' | 'delete'; last_error: string | null }>(
+        `SELECT source_id, fingerprint, state, op, last_error FROM users WHERE source_id IN (SELECT value FROM json_each(?))`,
+      ),
+      requeueInsert: this.db.prepare(
+        `INSERT INTO users (source_id, fingerprint, op, state, position, updated_at) VALUES (?, ?, 'upsert', 'pending', ?, ?) ON CONFLICT DO NOTHING`,
+      ),
+      requeueExisting: this.db.prepare<[string, number, number, string], { id: number }>(
+        `UPDATE users SET fingerprint = ?, op = 'upsert', state = 'pending', attempts = 0, not_before = 0, last_error = NULL, error_code = NULL,
+           synced_fingerprint = CASE WHEN ? = 1 THEN NULL ELSE synced_fingerprint END, updated_at = ?
+         WHERE source_id = ? AND state <> 'leased' RETURNING id`,
       ),
       syncedIds: this.db.prepare<[], string>(`SELECT source_id FROM users WHERE synced_fingerprint IS NOT NULL`).pluck(),
       rejectReasons: this.db.prepare<[number], { reason: string; count: number }>(
@@ -389,7 +397,9 @@ export class SqliteLedger implements Ledger {
 
   peek(sourceIds: string[]): Map<string, LedgerEntry> {
     const out = new Map<string, LedgerEntry>();
-    for (const r of this.q.peek.all(JSON.stringify(sourceIds))) out.set(r.source_id, { fingerprint: r.fingerprint, state: r.state, op: r.op });
+    for (const r of this.q.peek.all(JSON.stringify(sourceIds))) {
+      out.set(r.source_id, { fingerprint: r.fingerprint, state: r.state, op: r.op, ...(r.last_error !== null ? { reason: r.last_error } : {}) });
+    }
     return out;
   }
 
@@ -516,6 +526,22 @@ export class SqliteLedger implements Ledger {
 
   queueDeletes(runId: number): number {
     return this.q.queueDeletes.run(Date.now(), runId).changes;
+  }
+
+  requeue(users: StagedUser[], absentFromTarget: ReadonlySet<string>): number {
+    const now = Date.now();
+    return this.db.transaction(() => {
+      let n = 0;
+      for (const u of users) {
+        const inserted = this.q.requeueInsert.run(u.sourceId, u.fingerprint, u.position, now);
+        let id: number | bigint | undefined = inserted.changes === 1 ? inserted.lastInsertRowid : undefined;
+        if (id === undefined) id = this.q.requeueExisting.get(u.fingerprint, absentFromTarget.has(u.sourceId) ? 1 : 0, now, u.sourceId)?.id;
+        if (id === undefined) continue;
+        this.q.putPayload.run(id, u.json);
+        n += 1;
+      }
+      return n;
+    }).immediate();
   }
 
   retryDead(filter: { reason?: string } = {}): RetryDeadResult {

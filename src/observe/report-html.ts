@@ -28,6 +28,32 @@ function chart(points: ThroughputPoint[]): string {
   <path d="${line}" class="series"/></svg>`;
 }
 
+/** The latest `verify`: the go-live gate's figures, and its findings by legacy id (no values). */
+function verifySection(r: MigrationReport): string {
+  const v = r.latestVerify;
+  if (v === undefined) return '<h2>Verification</h2><p class="none">Not verified yet: ciam-migrate verify reads the target back.</p>';
+  const s = v.summary;
+  const c = s.counts;
+  const gate = s.exitCode === 0 ? 'zero drift' : s.exitCode === 3 ? 'drift found' : s.exitCode === 130 ? 'interrupted' : 'not verified';
+  const rows: Array<Array<string | number>> = [];
+  for (const [kind, list] of Object.entries(s.findings)) {
+    for (const f of list) rows.push([kind, f.sourceId, f.fields.length > 0 ? f.fields.join(', ') : (f.reason ?? '')]);
+  }
+  const byField = Object.entries(s.driftByCategory).map(([k, x]) => `${k} ${n(x ?? 0)}`).join(', ');
+  return `<h2>Verification (#${v.run.id}, ${esc(v.run.finishedAt ?? v.run.startedAt)}): ${esc(gate)}</h2>
+<div class="cards">
+<div class="card ${c.ok > 0 ? 'ok' : ''}"><b>${n(c.ok)}</b>match</div>
+<div class="card bad"><b>${n(c.missing)}</b>missing</div>
+<div class="card bad"><b>${n(c.drift)}</b>drifted</div>
+<div class="card bad"><b>${n(c.unexpected + c.gone)}</b>unexpected</div>
+<div class="card"><b>${n(c.inflight)}</b>in flight</div>
+<div class="card bad"><b>${n(c.dead + c.refused)}</b>dead-lettered / never sent</div>
+</div>
+<p>${s.mode === 'sample' ? `Random sample: ${esc(s.sample?.text ?? '')}.` : `Every user read; ${s.listing.done ? `${n(s.listing.users)} target users listed, ${n(s.foreign)} not created by this migration.` : `listing not complete${s.listing.skipped ? ` (${esc(s.listing.skipped)})` : s.listing.error ? ` (${esc(s.listing.error)})` : ''}.`}`}
+${byField ? ` Drift by field: ${esc(byField)}.` : ''} ${n(s.reads.calls)} reads at ${n(s.reads.callsPerSecond)}/s, ${n(s.reads.throttled)} throttled.</p>
+<h3>Findings (first of each kind; values and e-mails are not kept)</h3>${table(['kind', 'legacy id', 'fields or reason'], rows)}`;
+}
+
 export function renderReportHtml(r: MigrationReport): string {
   const run = r.latestRun;
   const s = (run?.run.summary ?? {}) as {
@@ -73,6 +99,7 @@ bisection cost: ${n(run.bisectionCalls)} extra calls${s.deletes?.kind === 'refus
 <p>MFA: ${n(census?.mfa.usersWithMfa ?? 0)} users with factors; <strong>${n(census?.mfa.usersMfaLost ?? 0)} lose them</strong> (MFA lost: they must enrol again).</p>`
     : '<p class="none">No run yet.</p>'
 }
+${verifySection(r)}
 <h2>Failures by reason (dead letters)</h2>${table(['reason', 'users'], r.failuresByReason.map((x) => [x.reason, x.count]))}
 <h2>Dead-lettered users</h2>${table(r.includesEmails ? ['legacy id', 'e-mail', 'reason'] : ['legacy id', 'reason'], r.deadLetters.map((d) => (r.includesEmails ? [d.sourceId, d.email ?? '', d.reason] : [d.sourceId, d.reason])))}
 <h2>Runs</h2>${table(['#', 'kind', 'status', 'started', 'finished'], r.runs.map((x) => [String(x.id), x.kind, x.status, x.startedAt, x.finishedAt ?? '']))}

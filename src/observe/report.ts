@@ -1,6 +1,7 @@
 import type { MigrationConfig } from '../config/schema.ts';
 import type { CensusReport } from '../hashes/census.ts';
 import type { Ledger, LedgerStats, ProgressPoint, RunRecord } from '../ledger/index.ts';
+import type { VerifySummary } from '../verify/report.ts';
 
 export interface ThroughputPoint {
   /** Milliseconds since the run started. */
@@ -25,6 +26,8 @@ export interface MigrationReport {
         bisectionCalls: number;
       }
     | undefined;
+  /** The latest `ciam-migrate verify` (its counts and findings by legacy id; never a value or an e-mail). */
+  latestVerify: { run: RunRecord; summary: VerifySummary } | undefined;
   failuresByReason: { reason: string; count: number }[];
   deadLetters: { sourceId: string; reason: string; code: string | undefined; email?: string }[];
   includesEmails: boolean;
@@ -54,10 +57,16 @@ export function buildReport(config: MigrationConfig, ledger: Ledger, options: { 
           bisectionCalls: summary.bisectionCalls ?? 0,
         }
       : undefined,
+    latestVerify: latestVerify(runs),
     failuresByReason: stats.deadByReason,
     deadLetters: ledger.deadLetters(options.maxDeadLetters ?? 1000, options.includeEmails === true),
     includesEmails: options.includeEmails === true,
   };
+}
+
+function latestVerify(runs: RunRecord[]): MigrationReport['latestVerify'] {
+  const run = runs.find((r) => r.kind === 'verify' && r.status !== 'running');
+  return run ? { run, summary: run.summary as unknown as VerifySummary } : undefined;
 }
 
 function throughput(points: ProgressPoint[]): ThroughputPoint[] {

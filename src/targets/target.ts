@@ -128,3 +128,118 @@ export function isSingleUserTarget(t: Target): t is SingleUserTarget {
     typeof s.setStatus === 'function'
   );
 }
+
+/**
+ * What `verify` compares, per field: a normalised value and the kind of field it is, so that drift
+ * is reported as "email", "names", "groups", … Both sides are built by the same code from the same
+ * shape (the adapter's payload, and the target's answer, which has that shape): what matches is what
+ * was written. Values never include a password hash or a secret; a password is a state.
+ */
+export type FieldCategory =
+  | 'email'
+  | 'phone'
+  | 'username'
+  | 'names'
+  | 'profile'
+  | 'status'
+  | 'groups'
+  | 'attributes'
+  | 'identities'
+  | 'verified'
+  | 'password'
+  | 'mfa';
+
+/** Scalars as they are; lists sorted; objects as canonical JSON text. */
+export type ViewValue = string | number | boolean | readonly string[];
+
+export interface ViewField {
+  value: ViewValue;
+  category: FieldCategory;
+}
+
+export type UserView = Record<string, ViewField>;
+
+/**
+ * Password states in a view. `hash:<algorithm>` is what the adapter sends; a target that shows a
+ * credential but not its algorithm answers `hidden`, one that shows nothing of credentials `not-shown`.
+ */
+export const PASSWORD_HIDDEN = 'hidden';
+export const PASSWORD_NOT_SHOWN = 'not-shown';
+export const PASSWORD_MUST_RESET = 'must-reset';
+export const PASSWORD_ABSENT = 'absent';
+
+/** What the adapter would write for a user, as the comparison sees it; or why it would send nothing. */
+export type ExpectedUser =
+  | { kind: 'sent'; view: UserView }
+  | { kind: 'refused'; reason: string };
+
+export type ReadResult =
+  | { kind: 'found'; view: UserView }
+  | { kind: 'absent' }
+  | { kind: 'retryable'; reason: string; retryAfterMs?: number; throttled: boolean }
+  /** The target answered, but not with the user (e.g. 400/417): retrying will not help. */
+  | { kind: 'failed'; reason: string };
+
+/** One user of the target's listing. */
+export interface ListedUser {
+  targetKey: string;
+  /** The legacy id the target stores for this user, where it stores one (Cloudentity `metadata.legacy_id`). */
+  legacyId?: string;
+  /** Lower-cased login identifiers. */
+  identifiers: string[];
+}
+
+export type ListResult =
+  | { kind: 'page'; users: ListedUser[]; /** Undefined after the last page. */ next: string | undefined }
+  | { kind: 'retryable'; reason: string; retryAfterMs?: number; throttled: boolean }
+  | { kind: 'failed'; reason: string };
+
+/**
+ * The read side of a target, for `verify` and `plan`'s pre-flight checks. Every method throws only
+ * the fatal errors of `errors.ts` (auth refused, target unreachable, a config the target does not know).
+ */
+export interface TargetReader {
+  /** Where the target keeps a legacy user: cidaas `sub`, Cloudentity user id. */
+  targetKey(sourceId: string): string;
+  /** The view of what the adapter sends for this user (its payload, through the same projection as a read). */
+  expect(user: User): ExpectedUser;
+  /** Check the read paths' preconditions (token, pool) before the first read. */
+  open(): Promise<void>;
+  read(sourceId: string): Promise<ReadResult>;
+  /** One page of every user the target holds; `cursor` is the previous page's `next`. */
+  list(cursor: string | undefined): Promise<ListResult>;
+  /** What the read API cannot show, said in `verify`'s output (e.g. a credential's algorithm). */
+  readonly blindSpots: readonly string[];
+}
+
+/** A problem `plan` found in the target before sending anything. */
+export interface PreflightProblem {
+  /** Stable key, e.g. `field-missing:loyalty`. */
+  key: string;
+  severity: 'error' | 'warning';
+  message: string;
+  /** What to do about it (which scope to ask for, which setting to change, whom to ask). */
+  remedy?: string;
+  /** Users of the source this problem would hit; absent for problems of the whole migration. */
+  users?: number;
+}
+
+/**
+ * The tenant-side checks of `plan`: `probe` asks the target once (token, scopes, pool, schemas)
+ * before the source is read; `inspect` sees every valid user during the read; `finish` looks up
+ * what those users need (custom fields, algorithms) and names each problem with its user count.
+ */
+export interface TargetPreflight {
+  probe(): Promise<PreflightProblem[]>;
+  inspect(user: User): void;
+  finish(): Promise<PreflightProblem[]>;
+}
+
+export interface ReadableTarget extends Target {
+  reader(): TargetReader;
+  preflight?(): TargetPreflight;
+}
+
+export function isReadableTarget(t: Target): t is ReadableTarget {
+  return typeof (t as Partial<ReadableTarget>).reader === 'function';
+}

@@ -22,12 +22,12 @@ describe('plan, run --deletes and retry (real CLI process)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('plan reports creates, rejects, duplicates and the hash census, and sends and writes nothing', async () => {
+  it('plan reports creates, rejects, duplicates and the hash census, and sends and writes nothing (--offline: not even a read)', async () => {
     const emulator = await startCidaasEmulator({ clients: [client], customFields });
     try {
       const work = await mkdtemp(path.join(dir, 'plan-'));
       const config = await writeCidaasConfig(work, sample.csvPath, emulator.url);
-      const out = await runCli(['plan', '-c', config, '--json'], env);
+      const out = await runCli(['plan', '-c', config, '--json', '--offline'], env);
       expect(out.code).toBe(0);
       const plan = JSON.parse(out.stdout) as {
         actions: { create: number; reject: number };
@@ -49,6 +49,7 @@ describe('plan, run --deletes and retry (real CLI process)', () => {
       expect(emulator.stats().requests).toBe(0);
       const status = JSON.parse((await runCli(['status', '-c', config, '--json'], env)).stdout) as { total: number };
       expect(status.total).toBe(0);
+      // Without --offline it reads the target (token, field setup, listing) and still writes nothing.
       const human = await runCli(['plan', '-c', config], env);
       expect(human.stdout).toMatch(/to create/);
       expect(human.stdout).toMatch(/bcrypt/);
@@ -58,6 +59,10 @@ describe('plan, run --deletes and retry (real CLI process)', () => {
         expect.arrayContaining([expect.stringMatching(/^dropped phone: /), expect.stringMatching(/^dropped createdAt: /)]),
       );
       expect(human.stdout).toMatch(/line \d+ \(u\d+\): dropped phone: /);
+      expect(human.stdout).toMatch(/target checks: \d+ read-only calls/);
+      expect(human.stdout).toMatch(/warning: cidaas: the client lacks scope cidaas:users_read: verify cannot read users back/);
+      expect(human.code).toBe(0);
+      expect(emulator.stats()).toMatchObject({ usersCreated: 0, usersUpdated: 0, usersDeleted: 0 });
     } finally {
       await emulator.close();
     }

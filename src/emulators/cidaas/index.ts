@@ -14,6 +14,7 @@ import { CidaasStore, type CidaasUser } from './store.ts';
 import { handleToken } from './token.ts';
 import { buildPending } from './upsert.ts';
 import { handleGetUser, handlePurge, handlePutUser, handleScheduleDeletion, handleUnlink } from './users.ts';
+import { handleFieldSetup, handleScimUsers } from './read-routes.ts';
 
 export { CIDAAS_SCOPES, DEFAULT_DISPOSABLE_DOMAINS, defaultCidaasClient, resolveCidaasOptions } from './options.ts';
 export type {
@@ -81,6 +82,10 @@ export async function startCidaasEmulator(input: CidaasEmulatorInput = {}): Prom
       api('DELETE', '/users-srv/user/purge/:sub', handlePurge),
       api('POST', '/users-srv/user/unregister/scheduler/schedule/:sub', handleScheduleDeletion),
       api('POST', '/users-srv/user/unlink/:identityId', handleUnlink),
+      // SCIM as discovery advertises it (`scim_endpoint`) and as newer docs name it.
+      api('GET', '/users-srv/scim/v2/Users', handleScimUsers),
+      api('GET', '/user-scim-srv/v2/Users', handleScimUsers),
+      api('GET', '/registration-setup-srv/fields/flat/field/:key', handleFieldSetup),
     ],
     inspection: [
       {

@@ -12,6 +12,7 @@ export const CIDAAS_SCOPES = [
   'cidaas:register',
   'cidaas:userupdate',
   'cidaas:userinfo',
+  'cidaas:field_setup_read',
 ] as const;
 
 export interface CidaasClient {
@@ -29,6 +30,11 @@ export interface CustomFieldSpec {
   type: CustomFieldType;
   /** Disabled fields are skipped on bulk import and refused on PUT. Default true. */
   enabled?: boolean;
+  /**
+   * The field setup's `dataType` as the field API shows it; by default the one of `type` (string
+   * TEXT, username USERNAME, number NUMBER, boolean CHECKBOX, date DATE, array ARRAY, object JSON_STRING).
+   */
+  dataType?: string;
 }
 
 /** What cidaas support configures on a hashing algorithm (not settable through the API). */
@@ -81,6 +87,8 @@ export interface CidaasEmulatorOptions extends CommonEmulatorOptions {
   algorithms: Record<string, CidaasAlgorithmConfig>;
   /** Verifier service for CUSTOM_* algorithmTypeIds and how to call it (custom-verifier.ts); none: CUSTOM_* logins are "unsupported algorithm". */
   customVerifier: CustomVerifierOptions | undefined;
+  /** [?] Most users per SCIM list page (`count` above it is capped, RFC 7644 §3.4.2.4). */
+  scimMaxCount: number;
 }
 
 export type CidaasEmulatorInput = Partial<Omit<CidaasEmulatorOptions, 'faults' | 'customVerifier'>> & {
@@ -143,5 +151,6 @@ export function resolveCidaasOptions(input: CidaasEmulatorInput = {}): CidaasEmu
     deletionGraceSeconds: input.deletionGraceSeconds ?? 172_800,
     algorithms: input.algorithms ?? {},
     customVerifier: resolveCustomVerifier(input),
+    scimMaxCount: input.scimMaxCount ?? 100,
   };
 }

@@ -44,6 +44,9 @@ export class CidaasStore {
   readonly identifiers = new IdentifierIndex();
   /** sub → due time; kept apart so the sweep never walks all users. */
   readonly scheduled = new Map<string, number>();
+  /** Subs in creation order, for listings by offset (SCIM); rebuilt after a delete. */
+  private order: string[] = [];
+  private orderStale = false;
 
   constructor(private readonly build: (pending: PendingUser) => CidaasUser) {}
 
@@ -51,6 +54,8 @@ export class CidaasStore {
     this.bySub.clear();
     this.identifiers.clear();
     this.scheduled.clear();
+    this.order = [];
+    this.orderStale = false;
   }
 
   get size(): number {
@@ -80,8 +85,26 @@ export class CidaasStore {
     return user;
   }
 
+  /**
+   * Users `offset`… in creation order, at most `count`, as stored: a user the import created and
+   * nothing read yet stays a `PendingUser` (a listing of a million users builds none of them).
+   */
+  page(offset: number, count: number): Array<CidaasUser | PendingUser> {
+    if (this.orderStale) {
+      this.order = [...this.bySub.keys()];
+      this.orderStale = false;
+    }
+    const out: Array<CidaasUser | PendingUser> = [];
+    for (const sub of this.order.slice(offset, offset + count)) {
+      const user = this.bySub.get(sub);
+      if (user !== undefined) out.push(user);
+    }
+    return out;
+  }
+
   /** Stores a new user as its checked entity; `identities` are the entity's identities as sent. */
   putPending(user: PendingUser, identities: readonly Record<string, unknown>[]): void {
+    if (!this.bySub.has(user.sub)) this.order.push(user.sub);
     this.bySub.set(user.sub, user);
     this.identifiers.add(identities, user.sub);
   }
@@ -101,6 +124,7 @@ export class CidaasStore {
     this.unindex(user);
     this.bySub.delete(sub);
     this.scheduled.delete(sub);
+    this.orderStale = true;
     return true;
   }
 

@@ -25,9 +25,10 @@ import {
   updateUser,
 } from './system-users.ts';
 import { handleToken } from './token.ts';
+import { getPool, getSchema, listSchemas, listUsers } from './read-routes.ts';
 
 export { CLOUDENTITY_SCOPES, defaultCloudentityClient, resolveCloudentityOptions } from './options.ts';
-export type { CloudentityClient, CloudentityEmulatorInput, CloudentityEmulatorOptions, CloudentityPoolOption, HashSemantics } from './options.ts';
+export type { CloudentityClient, CloudentityEmulatorInput, CloudentityEmulatorOptions, CloudentityPoolOption, CloudentitySchemaOption, HashSemantics } from './options.ts';
 export type { LoginResult } from './login.ts';
 export type { EmulatorHandle, EmulatorStats, FaultOptions } from '../shared/types.ts';
 
@@ -96,6 +97,10 @@ export async function startCloudentityEmulator(input: CloudentityEmulatorInput =
         return { status: 200, body: { pools: [...store.pools.values()].map((p) => ({ ...p, number_of_users: countUsers(p.id) })) } };
       },
     },
+    { method: 'GET', path: '/api/identity/:tid/system/pools/:ipID', handler: (req) => getPool(ctx, req) },
+    { method: 'GET', path: users, handler: (req) => listUsers(ctx, req) },
+    { method: 'GET', path: '/api/identity/:tid/system/schemas', handler: (req) => listSchemas(ctx, req) },
+    { method: 'GET', path: '/api/identity/:tid/system/schemas/:schID', handler: (req) => getSchema(ctx, req) },
     sys('POST', users, false, createUser),
     sys('POST', `${users}/by_key`, false, getUserByKey),
     sys('GET', one, true, getUser),

@@ -13,6 +13,18 @@ export interface CloudentityPoolOption {
   id: string;
   name?: string;
   identifier_case_insensitive?: boolean;
+  payload_schema_id?: string;
+  metadata_schema_id?: string;
+  /** `password`, `otp`, `totp`, `webauthn`, … (Pool.authentication_mechanisms). */
+  authentication_mechanisms?: string[];
+}
+
+/** A schema of `GET /system/schemas` (Schema: id, name, a JSON Schema in `schema`). */
+export interface CloudentitySchemaOption {
+  id: string;
+  name?: string;
+  schema: Record<string, unknown>;
+  system?: boolean;
 }
 
 /** [?] How `hashed_password` salts and values are encoded: unconfirmed, so configurable. */
@@ -49,6 +61,8 @@ export interface CloudentityEmulatorOptions extends CommonEmulatorOptions {
   /** `X-Idempotency-Key` replay window. */
   idempotencyWindowSeconds: number;
   hashSemantics: HashSemantics;
+  /** Schemas the tenant has (payload/metadata validation is not emulated; `plan` reads them). */
+  schemas: CloudentitySchemaOption[];
 }
 
 export type CloudentityEmulatorInput = Partial<Omit<CloudentityEmulatorOptions, 'faults' | 'hashSemantics'>> & {
@@ -80,5 +94,6 @@ export function resolveCloudentityOptions(input: CloudentityEmulatorInput = {}):
     reimportRecords: input.reimportRecords ?? 'replace',
     idempotencyWindowSeconds: input.idempotencyWindowSeconds ?? 60,
     hashSemantics: { valueEncoding: 'base64', saltEncoding: 'base64', saltOrder: 'password-salt', ...input.hashSemantics },
+    schemas: input.schemas ?? [],
   };
 }

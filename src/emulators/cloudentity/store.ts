@@ -34,9 +34,23 @@ export class CloudentityStore {
   /** pool → identifier_lc → identifier record id: the per-pool uniqueness index. */
   private readonly identifierIndex = new Map<string, Map<string, string>>();
   private readonly meta = new Map<string, UserMeta>();
+  /** Per pool, its user ids sorted (the listing's order); dropped when a user is added or removed. */
+  private sorted = new Map<string, string[]>();
 
   clear(): void {
-    for (const m of [this.users, this.credentials, this.identifiers, this.addresses, this.identifierIndex, this.meta]) m.clear();
+    for (const m of [this.users, this.credentials, this.identifiers, this.addresses, this.identifierIndex, this.meta, this.sorted]) m.clear();
+  }
+
+  /** User ids of a pool in ascending order, as `GET …/users` lists them. */
+  sortedUserIds(poolId: string): readonly string[] {
+    let ids = this.sorted.get(poolId);
+    if (ids === undefined) {
+      ids = [];
+      for (const u of this.users.values()) if (u.user_pool_id === poolId) ids.push(u.id);
+      ids.sort();
+      this.sorted.set(poolId, ids);
+    }
+    return ids;
   }
 
   map(kind: Kind): Map<string, LinkedRec> {
@@ -73,6 +87,8 @@ export class CloudentityStore {
   }
 
   putUser(user: UserRec): void {
+    const existing = this.users.get(user.id);
+    if (existing === undefined || existing.user_pool_id !== user.user_pool_id) this.sorted.clear();
     this.users.set(user.id, user);
     this.touch(user.id);
   }
@@ -111,6 +127,7 @@ export class CloudentityStore {
     }
     this.users.delete(userId);
     this.meta.delete(userId);
+    this.sorted.clear();
     return true;
   }
 

@@ -14,8 +14,11 @@ import type {
   BulkEncoding,
   EncodedPlannedUser,
   PlannedUser,
+  ReadableTarget,
   SingleUserTarget,
   TargetCapabilities,
+  TargetPreflight,
+  TargetReader,
   TargetStats,
   UserPreview,
 } from '../target.ts';
@@ -27,6 +30,8 @@ import { PROFILE_FIELDS, removedProviders, withClearedFields } from './clear.ts'
 import type { RemovedField } from '../../model/removed.ts';
 import { cidaasErrorMessage, outcomesFromStates, parseProcessStates } from './response.ts';
 import type { SentEntity } from './response.ts';
+import { CidaasPreflight } from './preflight.ts';
+import { CidaasReader } from './read.ts';
 
 const BULK_PATH = '/users-srv/user/bulk';
 const DELETE_CONCURRENCY = 4;
@@ -43,7 +48,7 @@ type EncodedCidaasUser =
   | { kind: 'ok'; sub: string; ids: readonly string[]; entity: string; password: 'native' | 'verifier' | 'reset' | 'reset-unsupported' }
   | { kind: 'refused'; reason: string; code: string };
 
-export class CidaasAdapter implements SingleUserTarget {
+export class CidaasAdapter implements SingleUserTarget, ReadableTarget {
   readonly name = 'cidaas';
   readonly capabilities: TargetCapabilities;
   private readonly session: TargetSession;
@@ -267,6 +272,16 @@ export class CidaasAdapter implements SingleUserTarget {
   private async one(user: User, knownToTarget: boolean, removed?: readonly RemovedField[]): Promise<Outcome> {
     const [o] = await this.upsert([{ sourceId: user.sourceId, user, knownToTarget, ...(removed !== undefined ? { removed } : {}) }]);
     return o ?? { sourceId: user.sourceId, kind: 'retryable', reason: 'no outcome' };
+  }
+
+  /** The read paths, for `verify` (see read.ts). */
+  reader(): TargetReader {
+    return new CidaasReader(this.session, this.config);
+  }
+
+  /** The tenant checks of `plan` (see preflight.ts). */
+  preflight(): TargetPreflight {
+    return new CidaasPreflight(this.session, this.config);
   }
 
   stats(): TargetStats {

@@ -12,7 +12,7 @@ import { TargetSession } from '../common/session.ts';
 import type { Exchange } from '../common/session.ts';
 import { mapLimited, singleOutcome } from '../common/single-call.ts';
 import { TargetConfigError } from '../errors.ts';
-import type { BulkEncoding, BulkPayload, EncodedPlannedUser, PlannedUser, SingleUserTarget, TargetCapabilities, TargetStats, UserPreview } from '../target.ts';
+import type { BulkEncoding, BulkPayload, EncodedPlannedUser, PlannedUser, ReadableTarget, SingleUserTarget, TargetCapabilities, TargetPreflight, TargetReader, TargetStats, UserPreview } from '../target.ts';
 import { cloudentityAuthAdvice } from './auth-advice.ts';
 import { cloudentityCapabilities } from './capabilities.ts';
 import { countMfaLost } from '../../hashes/totp.ts';
@@ -21,6 +21,8 @@ import { buildUserEntry, ceMetadata, cePayload, ceStatus, encodeEntry, tenantDum
 import type { BuildContext, EncodedEntry, EntryResult, PasswordPlan } from './payload.ts';
 import { cloudentityErrorMessage } from './response.ts';
 import type { CeEncoder, TenantDump } from './types.ts';
+import { CloudentityPreflight } from './preflight.ts';
+import { CloudentityReader } from './read.ts';
 
 const DELETE_CONCURRENCY = 4;
 /** The migration docs' "users keep existing passwords" value of a credential's `expires_at`. */
@@ -48,7 +50,7 @@ export interface CloudentityAdapterOptions {
   now?: () => string;
 }
 
-export class CloudentityAdapter implements SingleUserTarget {
+export class CloudentityAdapter implements SingleUserTarget, ReadableTarget {
   readonly name = 'cloudentity';
   readonly capabilities: TargetCapabilities;
   private readonly session: TargetSession;
@@ -295,6 +297,16 @@ export class CloudentityAdapter implements SingleUserTarget {
 
   private userPath(sourceId: string): string {
     return `${this.systemPrefix}/system/pools/${encodeURIComponent(this.config.poolId)}/users/${cloudentityUserId(sourceId, this.config.namespace)}`;
+  }
+
+  /** The read paths, for `verify` (see read.ts). */
+  reader(): TargetReader {
+    return new CloudentityReader(this.session, this.config, this.systemPrefix, this.ctx);
+  }
+
+  /** The tenant checks of `plan` (see preflight.ts). */
+  preflight(): TargetPreflight {
+    return new CloudentityPreflight(this.session, this.config, this.systemPrefix, this.ctx);
   }
 
   stats(): TargetStats {
