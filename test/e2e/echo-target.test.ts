@@ -203,8 +203,15 @@ describe('echo target: nothing sensitive leaves, whatever the target says back',
     expect(sync.stderr).not.toMatch(/Error: /);
     await run(['sync', '-c', cidaas, '--status']);
     await run(['sync', '-c', cidaas, '--status', '--json']);
-    // Where `ciam-migrate verify` (issue 27) is to be run against the echo target too:
-    // await run(['verify', '-c', cidaas]);
+    // verify reads every user back: the echo answers its reads with the requests (and their token).
+    for (const args of [
+      ['verify', '-c', cidaas],
+      ['verify', '-c', cloudentity, '--json'],
+      ['verify', '-c', cidaas, '--sample', '2', '--json'],
+    ]) {
+      const v = await run(args);
+      expect(v.code, `${args.join(' ')}: ${v.stderr.slice(0, 500)}`).not.toBe(0);
+    }
     // Crash traces: a token endpoint that quotes the secret it refused, and one that is not there.
     echo.tokenMode = 'echo-401';
     expect((await run(['run', '-c', cidaas, '--full'])).code).toBe(1);

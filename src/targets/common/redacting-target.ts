@@ -34,26 +34,67 @@ export function withRedactedReasons<T extends Target>(target: T, secrets: readon
       const cached = wrapped.get(value);
       if (cached !== undefined) return cached;
       const fn = value as (...args: unknown[]) => unknown;
-      const outcomes = OUTCOME_METHODS.has(prop);
-      const call = (...args: unknown[]): unknown => {
-        let result: unknown;
-        try {
-          result = fn.apply(obj, args);
-        } catch (err) {
-          throw cleanError(err, secrets);
-        }
-        if (!(result instanceof Promise)) return result;
-        return result.then(
-          (r: unknown) => (outcomes ? cleanOutcomes(r, secrets) : r),
-          (err: unknown) => {
-            throw cleanError(err, secrets);
-          },
-        );
-      };
+      const clean: (r: unknown) => unknown = OUTCOME_METHODS.has(prop)
+        ? (r) => cleanOutcomes(r, secrets)
+        : READ_SIDES.has(prop)
+          ? (r) => (r !== null && typeof r === 'object' ? withCleanAnswers(r, secrets) : r)
+          : (r) => r;
+      const call = cleaningCall(obj, fn, clean, secrets);
       wrapped.set(value, call);
       return call;
     },
   });
+}
+
+/** Methods that hand out the read side (`verify`, `plan`'s target checks), whose answers quote the target too. */
+const READ_SIDES: ReadonlySet<PropertyKey> = new Set(['reader', 'preflight']);
+
+function cleaningCall(obj: object, fn: (...args: unknown[]) => unknown, clean: (r: unknown) => unknown, secrets: readonly string[]) {
+  return (...args: unknown[]): unknown => {
+    let result: unknown;
+    try {
+      result = fn.apply(obj, args);
+    } catch (err) {
+      throw cleanError(err, secrets);
+    }
+    if (!(result instanceof Promise)) return clean(result);
+    return result.then(clean, (err: unknown) => {
+      throw cleanError(err, secrets);
+    });
+  };
+}
+
+/**
+ * A reader or pre-flight object whose answers have their words cleaned: `reason` as a stored
+ * reason (identifiers normalised too), `message`/`remedy` as operator messages (secrets only).
+ * The compared views (`view`) are left whole: they are what verify compares, never printed as they are.
+ */
+function withCleanAnswers<T extends object>(side: T, secrets: readonly string[]): T {
+  const wrapped = new WeakMap<object, unknown>();
+  return new Proxy(side, {
+    get(obj, prop) {
+      const value: unknown = Reflect.get(obj, prop, obj);
+      if (typeof value !== 'function') return value;
+      const cached = wrapped.get(value);
+      if (cached !== undefined) return cached;
+      const call = cleaningCall(obj, value as (...args: unknown[]) => unknown, (r) => cleanAnswer(r, secrets), secrets);
+      wrapped.set(value, call);
+      return call;
+    },
+  });
+}
+
+function cleanAnswer(answer: unknown, secrets: readonly string[]): unknown {
+  if (Array.isArray(answer)) return answer.map((a) => cleanAnswer(a, secrets));
+  if (answer === null || typeof answer !== 'object') return answer;
+  const a = answer as Record<string, unknown>;
+  if (typeof a.reason !== 'string' && typeof a.message !== 'string' && typeof a.remedy !== 'string') return answer;
+  return {
+    ...a,
+    ...(typeof a.reason === 'string' ? { reason: redactReason(a.reason, { secrets }) } : {}),
+    ...(typeof a.message === 'string' ? { message: redactSecrets(a.message, { secrets }) } : {}),
+    ...(typeof a.remedy === 'string' ? { remedy: redactSecrets(a.remedy, { secrets }) } : {}),
+  };
 }
 
 function cleanOutcomes(result: unknown, secrets: readonly string[]): unknown {
