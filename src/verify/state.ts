@@ -1,4 +1,4 @@
-import type { VerifyDependencies } from './reconcile.ts';
+import type { VerifyDependencies } from './dependencies.ts';
 import type { VerifyStore, VerifyState } from './store.ts';
 
 /** The progress of a verification as this process runs it (resumed, or new). */

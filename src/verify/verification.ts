@@ -2,7 +2,7 @@ import { fingerprintJson, type LedgerEntry, type StagedUser } from '../ledger/in
 import type { User } from '../model/index.ts';
 import type { ExpectedUser, ListResult, ReadResult } from '../targets/target.ts';
 import { compareViews } from './compare.ts';
-import type { VerifyDependencies } from './reconcile.ts';
+import type { VerifyDependencies } from './dependencies.ts';
 import type { AdaptiveReads, GaveUp } from './reads.ts';
 import type { VerifyReport } from './report.ts';
 import { inSample } from './sample.ts';
