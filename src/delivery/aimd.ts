@@ -71,8 +71,28 @@ export class AimdLimiter {
         this.maxInFlightSeen = Math.max(this.maxInFlightSeen, this.inFlight);
         return this.epoch;
       }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await this.waitForSlot(signal);
     }
+  }
+
+  /**
+   * Park until a slot may be free. An abort wakes the waiter at once and takes it off the list:
+   * otherwise an interrupted run (Ctrl-C during a 429 storm) waits for a release that may not come.
+   */
+  private waitForSlot(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const at = this.waiters.indexOf(wake);
+        if (at >= 0) this.waiters.splice(at, 1);
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      this.waiters.push(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   release(): void {

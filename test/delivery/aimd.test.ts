@@ -104,3 +104,19 @@ describe('adaptive concurrency', () => {
     );
   });
 });
+
+describe('waiting for a slot', () => {
+  it('an abort wakes a parked caller at once, and the slot it waited for goes to the next one', async () => {
+    const limiter = new AimdLimiter({ initial: 1, max: 1 });
+    await limiter.acquire();
+    const interrupt = new AbortController();
+    const parked = limiter.acquire(interrupt.signal);
+    const next = limiter.acquire();
+    interrupt.abort(new Error('interrupted'));
+    await expect(parked).rejects.toThrow('interrupted');
+    limiter.release();
+    // The released slot reaches the caller still waiting, not the aborted one.
+    await expect(next).resolves.toBe(0);
+    expect(limiter.snapshot().inFlight).toBe(1);
+  });
+});
