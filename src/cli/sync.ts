@@ -6,8 +6,6 @@ import { loadSyncConfig } from '../stream/config.ts';
 import { formatSyncStatus } from '../stream/status.ts';
 import { createNormalisedMapper } from '../stream/materialise.ts';
 import { startSync, type SyncHandle } from '../stream/sync.ts';
-import { inputName } from '../stream/inputs/index.ts';
-import { PostgresCdcInput } from '../stream/inputs/postgres-cdc.ts';
 import { createTarget } from '../targets/index.ts';
 import { EXIT } from './exit-codes.ts';
 import { interruptSignal } from './interrupt.ts';
@@ -91,11 +89,9 @@ export function registerSyncCommand(program: Command): void {
           const s = await inbox.stats();
           logger.info({ backlog: s.backlog, applied: s.applied, skipped: s.skipped, duplicates: s.duplicates, dead: s.dead, heldDeletes: s.heldDeletes, lagMs: s.lagMs }, 'sync stopped');
         }
+        // The end of a migration: each input's own clean-up (a replication slot dropped, if so configured).
         if (handle && drained && fatal === undefined && !interrupt.signal.aborted) {
-          for (const [n, c] of sync.inputs.entries()) {
-            const input = handle.inputs.find((i) => i.name === inputName(c, n));
-            if (c.kind === 'postgres-cdc' && c.dropSlotOnDrain && input instanceof PostgresCdcInput) await input.dropSlot();
-          }
+          for (const input of handle.inputs) await input.afterDrained?.();
         }
         interrupt.dispose();
         await target.close().catch(() => undefined);
