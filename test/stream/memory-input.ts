@@ -12,6 +12,9 @@ export class MemoryInput implements EventInput {
   private sink: DeliverySink | undefined;
   /** Messages handed to the pump and not yet acked or nacked. */
   unsettled = 0;
+  started = false;
+  /** Senders still waiting for their answer: a stopped input lets them down (as a dropped connection does). */
+  private readonly waiting = new Set<(err: Error) => void>();
   constructor(
     readonly name: string,
     envelope: unknown,
@@ -21,6 +24,7 @@ export class MemoryInput implements EventInput {
   }
   start(sink: DeliverySink): Promise<void> {
     this.sink = sink;
+    this.started = true;
     return Promise.resolve();
   }
   /** Hands `messages` over as one delivered batch; resolves with what their commit stored, rejects when it failed. */
@@ -28,15 +32,19 @@ export class MemoryInput implements EventInput {
     const stored = messages.map(
       (m) =>
         new Promise<AppendResult>((resolve, reject) => {
+          if (!this.started) return reject(new Error('input stopped'));
           this.unsettled += 1;
+          this.waiting.add(reject);
           this.sink!.deliver({
             raw: { headers: {}, input: this.name, body: '', ...m },
             ack: (_events, r) => {
               this.unsettled -= 1;
+              this.waiting.delete(reject);
               resolve(r);
             },
             nack: (err) => {
               this.unsettled -= 1;
+              this.waiting.delete(reject);
               reject(err instanceof Error ? err : new Error(String(err)));
             },
           });
@@ -45,11 +53,15 @@ export class MemoryInput implements EventInput {
     const results = await Promise.all(stored);
     return results[0] ?? { accepted: 0, duplicates: 0, dead: 0, ignored: 0 };
   }
-  stop(): Promise<void> {
-    return this.sink?.settled() ?? Promise.resolve();
+  /** Waits a little for what is in flight; senders still waiting then see the input gone. */
+  async stop(): Promise<void> {
+    this.started = false;
+    await Promise.race([this.sink?.settled(), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    for (const reject of this.waiting) reject(new Error('input stopped'));
+    this.waiting.clear();
   }
   ready(): boolean {
-    return true;
+    return this.started;
   }
   drained(): Promise<boolean> {
     return Promise.resolve(this.unsettled === 0);

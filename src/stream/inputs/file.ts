@@ -3,6 +3,9 @@ import readline from 'node:readline';
 import type { Decoder } from '../envelope/index.ts';
 import type { Batching, Delivery, DeliverySink, EventInput } from '../input.ts';
 
+/** How long `stop` waits for the lines in flight to be stored (as the webhook waits for its requests). */
+const STOP_WAIT_MS = 10_000;
+
 /**
  * NDJSON replay (rehearsals): every line is one message. Re-reading after a restart is safe: the
  * inbox drops the event ids it already holds. At most two batches of lines are in flight (handed to
@@ -70,11 +73,13 @@ export class FileInput implements EventInput {
     room?.();
   }
 
+  /** Waits for the lines in flight, but not for an inbox that never answers: what was not acked is read again next time. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.room?.();
-    await this.reading;
-    await this.sink?.settled();
+    const timeout = new Promise<void>((r) => setTimeout(r, STOP_WAIT_MS).unref());
+    await Promise.race([this.reading, timeout]);
+    await Promise.race([this.sink?.settled(), timeout]);
   }
 
   get endpoint(): string {
@@ -82,7 +87,7 @@ export class FileInput implements EventInput {
   }
 
   ready(): boolean {
-    return true;
+    return this.sink !== undefined && !this.stopped;
   }
 
   drained(): Promise<boolean> {
