@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createMapper } from '../mapping/index.ts';
-import { openInbox } from '../ledger/inbox-open.ts';
+import { openInbox } from '../ledger/inbox/open.ts';
 import { createLogger } from '../observe/logger.ts';
 import { loadSyncConfig } from '../stream/config.ts';
 import { formatSyncStatus } from '../stream/status.ts';

@@ -1,4 +1,4 @@
-import type { AppendResult, IncomingEvent } from '../ledger/inbox.ts';
+import type { AppendResult, IncomingEvent } from '../ledger/inbox/inbox.ts';
 import type { RawMessage } from './envelope/types.ts';
 
 /** Where the pump hands decoded events. Resolves once they are durable: only then is anything acked. */

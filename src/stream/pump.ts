@@ -1,4 +1,4 @@
-import type { AppendResult, IncomingEvent } from '../ledger/inbox.ts';
+import type { AppendResult, IncomingEvent } from '../ledger/inbox/inbox.ts';
 import { Batcher } from './batcher.ts';
 import type { Delivery, DeliverySink, EventInput, InputSink } from './input.ts';
 

@@ -1,6 +1,6 @@
 import type { MigrationConfig } from '../config/schema.ts';
 import type { SyncConfig } from '../config/sync.ts';
-import type { EventInbox, IncomingEvent, InboxStats, SyncLiveStatus } from '../ledger/inbox.ts';
+import type { EventInbox, IncomingEvent, InboxStats, SyncLiveStatus } from '../ledger/inbox/inbox.ts';
 import { isOwnerAlive, newOwnerId } from '../ledger/owner.ts';
 import { backoffWithJitter } from '../delivery/backoff.ts';
 import { sleep } from '../delivery/aimd.ts';

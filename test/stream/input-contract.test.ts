@@ -5,7 +5,7 @@
  * (in CI a missing service fails, see test/helpers/services.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppendResult, IncomingEvent } from '../../src/ledger/inbox.ts';
+import type { AppendResult, IncomingEvent } from '../../src/ledger/inbox/inbox.ts';
 import type { AnyEventInput, InputSink } from '../../src/stream/input.ts';
 import { Pump } from '../../src/stream/pump.ts';
 import { serviceAvailable } from '../helpers/services.ts';

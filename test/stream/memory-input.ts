@@ -1,5 +1,5 @@
 import { EnvelopeConfig } from '../../src/config/sync.ts';
-import type { AppendResult } from '../../src/ledger/inbox.ts';
+import type { AppendResult } from '../../src/ledger/inbox/inbox.ts';
 import { createDecoder, type DecodeContext, type Decoder, type RawMessage } from '../../src/stream/envelope/index.ts';
 import type { DeliverySink, EventInput } from '../../src/stream/input.ts';
 

@@ -8,7 +8,7 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvelopeConfig } from '../../src/config/sync.ts';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import { createDecoder } from '../../src/stream/envelope/index.ts';
 import type { InputSink, UpstreamBacklog } from '../../src/stream/input.ts';
 import { NatsInput } from '../../src/stream/inputs/nats.ts';

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvelopeConfig, SyncConfig } from '../../src/config/sync.ts';
-import type { IncomingEvent } from '../../src/ledger/inbox.ts';
+import type { IncomingEvent } from '../../src/ledger/inbox/inbox.ts';
 import { createDecoder } from '../../src/stream/envelope/index.ts';
 import { WebhookInput, type WebhookInputOptions } from '../../src/stream/inputs/webhook.ts';
 import { Pump } from '../../src/stream/pump.ts';

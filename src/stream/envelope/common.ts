@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UserEventType, type EventShape, type UserEventType as EventType } from '../../model/event.ts';
 import { intKey, sequenceKey, timeKey } from '../../model/order-key.ts';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
 import { isPlainObject } from '../merge-patch.ts';
 import type { DecodeContext, RawMessage } from './types.ts';
 

@@ -1,5 +1,5 @@
 import type { Message } from 'pg-logical-replication/dist/output-plugins/pgoutput/pgoutput.types.js';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
 import type { UserEventType } from '../../model/event.ts';
 import { commitPositionKey } from '../../model/order-key.ts';
 import { bad, finish, str } from './common.ts';

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import type { Message } from 'pg-logical-replication/dist/output-plugins/pgoutput/pgoutput.types.js';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
 import { decodePgTransaction, splitTable, type PgoutputLayout, type PgTransaction } from '../envelope/pgoutput.ts';
 import { redactUrl, type DeliverySink, type EventInput, type UpstreamBacklog } from '../input.ts';
 
