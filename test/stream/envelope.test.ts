@@ -79,6 +79,17 @@ describe('CloudEvents', () => {
   });
 });
 
+describe('dead letters', () => {
+  it('the reason never carries a hash or a secret the message quoted', () => {
+    const d = createDecoder(EnvelopeConfig.parse({ kind: 'cloudevents' }), ctx);
+    const ce = { specversion: '1.0', id: 'x1', source: 's', subject: 'u1', sequence: '1', data: { id: 'u1' } };
+    // A producer that put the hash where the type goes: the reason says what was wrong, not what it was.
+    const reason = badReason(d(msg({ ...ce, type: BCRYPT })));
+    expect(reason).toMatch(/^unknown event type: /);
+    expect(reason).not.toContain(BCRYPT.slice(7));
+  });
+});
+
 describe('Debezium', () => {
   const decode = createDecoder(EnvelopeConfig.parse({ kind: 'debezium', passwordColumn: 'pw_hash' }), ctx);
   const row = { id: 'u7', email: 'd@example.com', first_name: 'D', pw_hash: BCRYPT };
