@@ -37,9 +37,11 @@ export function registerSyncCommand(program: Command): void {
     .option('--release-deletes', 'let the deletes held by the delete cap (sync.maxDeletesPerMinute) through, then exit')
     .option('--json', 'with --status: print JSON')
     .action(async (opts: SyncOptions) => {
-      const { migration, sync, baseDir, inboxPath } = await loadSyncConfig(opts.config);
+      // The inbox-only commands never contact the target or an input: their credentials may be unset.
+      const inboxOnly = opts.status === true || opts.retryDead === true || opts.releaseDeletes === true;
+      const { migration, sync, baseDir, inboxPath } = await loadSyncConfig(opts.config, process.env, { offline: inboxOnly });
       const inbox = openInbox(inboxPath, { synchronous: sync.inbox?.synchronous ?? 'full', thread: sync.inbox?.thread ?? true });
-      if (opts.status || opts.retryDead || opts.releaseDeletes) {
+      if (inboxOnly) {
         try {
           if (opts.retryDead) process.stdout.write(`${await inbox.retryDead()} events back in the queue\n`);
           else if (opts.releaseDeletes) process.stdout.write(`${await inbox.releaseDeletes()} held deletes released: a running sync applies them now\n`);
