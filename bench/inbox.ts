@@ -10,15 +10,15 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type * as Store from '../src/ledger/inbox-sqlite-store.ts';
-import type * as Admin from '../src/ledger/inbox-sqlite-admin.ts';
-import type * as Wire from '../src/ledger/inbox-wire.ts';
+import type * as Store from '../src/ledger/inbox/sqlite-store.ts';
+import type * as Admin from '../src/ledger/inbox/sqlite-admin.ts';
+import type * as Wire from '../src/ledger/inbox/wire.ts';
 import type * as OrderKey from '../src/model/order-key.ts';
 import { BENCH_DIR, arg, loadModule } from './lib.ts';
 
-const { InboxStore } = await loadModule<typeof Store>('ledger/inbox-sqlite-store');
-const admin = await loadModule<typeof Admin>('ledger/inbox-sqlite-admin');
-const { fromRows, STORED_WIDTH } = await loadModule<typeof Wire>('ledger/inbox-wire');
+const { InboxStore } = await loadModule<typeof Store>('ledger/inbox/sqlite-store');
+const admin = await loadModule<typeof Admin>('ledger/inbox/sqlite-admin');
+const { fromRows, STORED_WIDTH } = await loadModule<typeof Wire>('ledger/inbox/wire');
 const { intKey } = await loadModule<typeof OrderKey>('model/order-key');
 
 const events = arg('events', 1_000_000);

@@ -23,19 +23,19 @@ import type { EventLoopUtilization } from 'node:perf_hooks';
 import path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import type * as InboxOpen from '../src/ledger/inbox-open.ts';
-import type * as InboxSqlite from '../src/ledger/inbox-sqlite.ts';
-import type * as InboxThreaded from '../src/ledger/inbox-threaded.ts';
-import type { EventInbox } from '../src/ledger/inbox.ts';
+import type * as InboxOpen from '../src/ledger/inbox/open.ts';
+import type * as InboxSqlite from '../src/ledger/inbox/sqlite.ts';
+import type * as InboxThreaded from '../src/ledger/inbox/threaded.ts';
+import type { EventInbox } from '../src/ledger/inbox/inbox.ts';
 import type * as StreamConfig from '../src/stream/config.ts';
 import type * as Sync from '../src/stream/sync.ts';
 import type * as Targets from '../src/targets/index.ts';
 import { BENCH_CLOUDENTITY, BENCH_DIR, arg, loadModule, startEmulatorProcess, targetArg } from './lib.ts';
 
 // The sync as users run it: the compiled build when it is up to date, else the sources.
-const { openInbox } = await loadModule<typeof InboxOpen>('ledger/inbox-open');
-const { SqliteInbox } = await loadModule<typeof InboxSqlite>('ledger/inbox-sqlite');
-const { ThreadedSqliteInbox } = await loadModule<typeof InboxThreaded>('ledger/inbox-threaded');
+const { openInbox } = await loadModule<typeof InboxOpen>('ledger/inbox/open');
+const { SqliteInbox } = await loadModule<typeof InboxSqlite>('ledger/inbox/sqlite');
+const { ThreadedSqliteInbox } = await loadModule<typeof InboxThreaded>('ledger/inbox/threaded');
 const { parseSyncConfig } = await loadModule<typeof StreamConfig>('stream/config');
 const { startSync } = await loadModule<typeof Sync>('stream/sync');
 const { createTarget } = await loadModule<typeof Targets>('targets/index');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openInbox } from '../ledger/inbox-open.ts';
+import { openInbox } from '../ledger/inbox/open.ts';
 import { formatSyncStatus } from '../stream/status.ts';
 import { openContext } from './context.ts';
 import { formatStatus } from './format.ts';

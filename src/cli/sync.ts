@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
 import { createMapper } from '../mapping/index.ts';
-import { openInbox } from '../ledger/inbox-open.ts';
+import { openInbox } from '../ledger/inbox/open.ts';
 import { createLogger } from '../observe/logger.ts';
 import { loadSyncConfig } from '../stream/config.ts';
 import { formatSyncStatus } from '../stream/status.ts';
 import { createNormalisedMapper } from '../stream/materialise.ts';
 import { startSync, type SyncHandle } from '../stream/sync.ts';
-import { inputName } from '../stream/inputs/index.ts';
-import { PostgresCdcInput } from '../stream/inputs/postgres-cdc.ts';
 import { createTarget } from '../targets/index.ts';
 import { EXIT } from './exit-codes.ts';
 import { interruptSignal } from './interrupt.ts';
@@ -39,9 +37,11 @@ export function registerSyncCommand(program: Command): void {
     .option('--release-deletes', 'let the deletes held by the delete cap (sync.maxDeletesPerMinute) through, then exit')
     .option('--json', 'with --status: print JSON')
     .action(async (opts: SyncOptions) => {
-      const { migration, sync, baseDir, inboxPath } = await loadSyncConfig(opts.config);
+      // The inbox-only commands never contact the target or an input: their credentials may be unset.
+      const inboxOnly = opts.status === true || opts.retryDead === true || opts.releaseDeletes === true;
+      const { migration, sync, baseDir, inboxPath } = await loadSyncConfig(opts.config, process.env, { offline: inboxOnly });
       const inbox = openInbox(inboxPath, { synchronous: sync.inbox?.synchronous ?? 'full', thread: sync.inbox?.thread ?? true });
-      if (opts.status || opts.retryDead || opts.releaseDeletes) {
+      if (inboxOnly) {
         try {
           if (opts.retryDead) process.stdout.write(`${await inbox.retryDead()} events back in the queue\n`);
           else if (opts.releaseDeletes) process.stdout.write(`${await inbox.releaseDeletes()} held deletes released: a running sync applies them now\n`);
@@ -91,11 +91,9 @@ export function registerSyncCommand(program: Command): void {
           const s = await inbox.stats();
           logger.info({ backlog: s.backlog, applied: s.applied, skipped: s.skipped, duplicates: s.duplicates, dead: s.dead, heldDeletes: s.heldDeletes, lagMs: s.lagMs }, 'sync stopped');
         }
+        // The end of a migration: each input's own clean-up (a replication slot dropped, if so configured).
         if (handle && drained && fatal === undefined && !interrupt.signal.aborted) {
-          for (const [n, c] of sync.inputs.entries()) {
-            const input = handle.inputs.find((i) => i.name === inputName(c, n));
-            if (c.kind === 'postgres-cdc' && c.dropSlotOnDrain && input instanceof PostgresCdcInput) await input.dropSlot();
-          }
+          for (const input of handle.inputs) await input.afterDrained?.();
         }
         interrupt.dispose();
         await target.close().catch(() => undefined);

@@ -1,4 +1,4 @@
-import type { AppendResult, ClaimedUser, EventInbox, IncomingEvent, InboxRetryPolicy, SettleTotals, UserSettlement } from '../ledger/inbox.ts';
+import type { AppendResult, ClaimedUser, EventInbox, IncomingEvent, InboxRetryPolicy, SettleTotals, UserSettlement } from '../ledger/inbox/inbox.ts';
 import type { Outcome } from '../model/index.ts';
 import type { PlannedUser, SingleUserTarget } from '../targets/target.ts';
 import { AimdLimiter } from '../delivery/aimd.ts';

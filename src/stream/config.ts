@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError, loadConfig, parseConfig } from '../config/load.ts';
+import { ConfigError, loadConfig, parseConfig, type LoadOptions } from '../config/load.ts';
 import type { MigrationConfig } from '../config/schema.ts';
 import type { SyncConfig } from '../config/sync.ts';
 
@@ -16,8 +16,9 @@ export function parseSyncConfig(text: string, file: string, env: NodeJS.ProcessE
   return syncContext(parseConfig(text, file, env), file);
 }
 
-export async function loadSyncConfig(file: string, env: NodeJS.ProcessEnv = process.env): Promise<SyncContextConfig> {
-  return syncContext(await loadConfig(file, env), file);
+/** `offline`: for the commands that only read or change the inbox (`--status`, …): the target's and inputs' variables may be unset. */
+export async function loadSyncConfig(file: string, env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Promise<SyncContextConfig> {
+  return syncContext(await loadConfig(file, env, options), file);
 }
 
 function syncContext(migration: MigrationConfig, file: string): SyncContextConfig {

@@ -1,5 +1,5 @@
-import { carriesUser, type ClaimedEvent, type ClaimedUser, type SettlementExtras, type UserState } from '../ledger/inbox.ts';
-import { dedupeKey } from '../ledger/inbox-dedupe-key.ts';
+import { carriesUser, type ClaimedEvent, type ClaimedUser, type SettlementExtras, type UserState } from '../ledger/inbox/inbox.ts';
+import { dedupeKey } from '../ledger/inbox/dedupe-key.ts';
 import type { EventShape } from '../model/event.ts';
 import { compareOrderKeys, formOf } from '../model/order-key.ts';
 import type { User } from '../model/index.ts';

@@ -1,4 +1,4 @@
-import type { DeadLetter, InboxStats } from '../ledger/inbox.ts';
+import type { DeadLetter, InboxStats } from '../ledger/inbox/inbox.ts';
 
 const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : ms < 7_200_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`);
 

@@ -1,6 +1,6 @@
 import type { MigrationConfig } from '../config/schema.ts';
 import type { SyncConfig } from '../config/sync.ts';
-import type { EventInbox, IncomingEvent, InboxStats, SyncLiveStatus } from '../ledger/inbox.ts';
+import type { EventInbox, IncomingEvent, InboxStats, SyncLiveStatus } from '../ledger/inbox/inbox.ts';
 import { isOwnerAlive, newOwnerId } from '../ledger/owner.ts';
 import { backoffWithJitter } from '../delivery/backoff.ts';
 import { sleep } from '../delivery/aimd.ts';
@@ -10,9 +10,10 @@ import { SyncMetrics } from '../observe/metrics.ts';
 import type { SingleUserTarget } from '../targets/target.ts';
 import { Applier } from './apply.ts';
 import { subjectResolver } from './envelope/index.ts';
-import type { EventInput, InputSink } from './input.ts';
+import type { AnyEventInput, InputSink } from './input.ts';
 import { createInputs } from './inputs/index.ts';
 import { createMaterialiser } from './materialise.ts';
+import { Pump } from './pump.ts';
 
 export interface SyncLogger {
   info(obj: object, msg?: string): void;
@@ -31,7 +32,7 @@ export interface StartSyncOptions {
   normalisedMapper?: Mapper | undefined;
   logger?: SyncLogger | undefined;
   /** Built inputs (tests); by default they come from `sync.inputs`. */
-  inputs?: EventInput[];
+  inputs?: AnyEventInput[];
   /** Per applied event: ms from arrival in the inbox and from the change's own time (benchmarks). */
   onApplied?: (lags: { receivedMs: number[]; changeMs: number[] }) => void;
 }
@@ -42,7 +43,7 @@ export interface DrainResult {
 }
 
 export interface SyncHandle {
-  inputs: EventInput[];
+  inputs: AnyEventInput[];
   metrics: SyncMetrics;
   /** Base URL of the health/metrics server, if configured. */
   healthUrl: string | undefined;
@@ -186,7 +187,7 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
   let health: HealthServer | undefined;
   let healthUrl: string | undefined;
   const stopApply = new AbortController();
-  let inputs: EventInput[] = o.inputs ?? [];
+  let inputs: AnyEventInput[] = o.inputs ?? [];
   if (o.sync.http) {
     health = new HealthServer({
       live: () => !stopApply.signal.aborted,
@@ -213,11 +214,18 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
     log.info({ url: healthUrl }, 'health and metrics listening');
   }
 
-  const started: EventInput[] = [];
+  const started: AnyEventInput[] = [];
+  /** Each input's pump: decodes, commits to the inbox, then acks (pump.ts). */
+  const pumps = new Map<AnyEventInput, Pump<never>>();
+  const inputError = (input: string) => (err: unknown) => log.error({ input, err: message(err) }, 'input error');
   const done = applier.run(stopApply.signal);
   done.catch((err: unknown) => log.error({ err: message(err) }, 'apply loop stopped'));
+  const stopInput = async (i: AnyEventInput) => {
+    pumps.get(i)?.stop();
+    await i.stop();
+  };
   const abandon = async () => {
-    for (const i of started) await i.stop().catch(() => undefined);
+    for (const i of started) await stopInput(i).catch(() => undefined);
     stopApply.abort();
     await done.catch(() => undefined);
     await o.inbox.releaseOwner(owner).catch(() => undefined);
@@ -226,7 +234,7 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
   try {
     if (!o.inputs) {
       const subjectOf = subjectResolver(o.migration.mapping, o.mapper);
-      inputs = await createInputs(o.sync.inputs, { subjectOf }, metrics, (input, err) => log.error({ input, err: message(err) }, 'input error'));
+      inputs = await createInputs(o.sync.inputs, { subjectOf }, metrics, (input, err) => inputError(input)(err));
     }
   } catch (err) {
     await abandon();
@@ -235,12 +243,14 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
   for (const input of inputs) {
     const where = `input ${input.name} (${input.kind}${input.endpoint ? ` ${input.endpoint}` : ''})`;
     try {
-      await within(input.start(sinkFor(input.name)), o.sync.startTimeoutMs, where);
+      const pump = new Pump(input, sinkFor(input.name), inputError(input.name));
+      pumps.set(input, pump);
+      await within(input.start(pump), o.sync.startTimeoutMs, where);
       started.push(input);
       log.info({ input: input.name, kind: input.kind }, 'input started');
     } catch (err) {
       // The failing input may hold a half-open connection: it is stopped too.
-      await input.stop().catch(() => undefined);
+      await stopInput(input).catch(() => undefined);
       await abandon();
       throw new SyncStartError(`${where}: ${message(err)}`);
     }
@@ -308,7 +318,7 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
       closing = true;
       await pruning;
       await writing;
-      for (const i of inputs) await i.stop().catch((err: unknown) => log.warn({ input: i.name, err: message(err) }, 'input stop failed'));
+      for (const i of inputs) await stopInput(i).catch((err: unknown) => log.warn({ input: i.name, err: message(err) }, 'input stop failed'));
       stopApply.abort();
       await done.catch(() => undefined);
       await o.inbox.releaseOwner(owner);
@@ -326,7 +336,8 @@ export async function startSync(o: StartSyncOptions): Promise<SyncHandle> {
       let clean = 0;
       for (;;) {
         const s = await o.inbox.backlog();
-        const inputsDrained = (await Promise.all(inputs.map((i) => i.drained()))).every(Boolean);
+        const inPumps = [...pumps.values()].some((p) => p.inFlight > 0);
+        const inputsDrained = !inPumps && (await Promise.all(inputs.map((i) => i.drained()))).every(Boolean);
         // Held deletes wait for an operator: the rest is drained when only they are left.
         clean = s.backlog === s.heldEvents && (s.backlog > 0 || s.lagMs === 0) && inputsDrained && !applier.busy ? clean + 1 : 0;
         if (clean >= 2) return { stats: await refreshGauges() };

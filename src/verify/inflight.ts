@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
 /**
- * What the event sync still owes each user, read from its inbox (src/ledger/inbox-sqlite-schema.ts:
+ * What the event sync still owes each user, read from its inbox (src/ledger/inbox/sqlite-schema.ts:
  * `inbox_users`, `inbox_dead`) through a read-only connection: a user with pending events, a lease
  * or a retry due is in flight; a user with dead-lettered events carries their reason. Read-only and
  * outside the inbox's own code on purpose: `verify` must never change the sync's state.

@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runGroup, type InboxCall } from '../../src/ledger/inbox-group-commit.ts';
-import { InboxStore } from '../../src/ledger/inbox-sqlite-store.ts';
-import { fromRows, toStored, type ClaimedRow } from '../../src/ledger/inbox-wire.ts';
+import { runGroup, type InboxCall } from '../../src/ledger/inbox/group-commit.ts';
+import { InboxStore } from '../../src/ledger/inbox/sqlite-store.ts';
+import { fromRows, toStored, type ClaimedRow } from '../../src/ledger/inbox/wire.ts';
 import { ev, ok, v } from '../stream/fixtures.ts';
 
 const FULL = 2;

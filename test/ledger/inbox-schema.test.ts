@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { dedupeKey } from '../../src/ledger/inbox-dedupe-key.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
-import { INBOX_EVENTS_TABLE } from '../../src/ledger/inbox-sqlite-schema.ts';
+import { dedupeKey } from '../../src/ledger/inbox/dedupe-key.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
+import { INBOX_EVENTS_TABLE } from '../../src/ledger/inbox/sqlite-schema.ts';
 import { legacyKey } from '../../src/model/order-key.ts';
 import { ev, n, ok, v } from '../stream/fixtures.ts';
 

@@ -2,9 +2,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import { SqliteLedger } from '../../src/ledger/sqlite.ts';
-import type { ClaimedUser } from '../../src/ledger/inbox.ts';
+import type { ClaimedUser } from '../../src/ledger/inbox/inbox.ts';
 import { User } from '../../src/model/index.ts';
 import { v } from '../stream/fixtures.ts';
 

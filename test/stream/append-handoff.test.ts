@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ClaimedUser, EventInbox } from '../../src/ledger/inbox.ts';
+import type { ClaimedUser, EventInbox } from '../../src/ledger/inbox/inbox.ts';
 import type { PlannedUser, SingleUserTarget } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
 import { emulatorState, startApplyRig, testApplier, until, type ApplyRig } from './harness.ts';

@@ -4,7 +4,7 @@ import { createMapper } from '../../src/mapping/index.ts';
 import { createDecoder, subjectResolver } from '../../src/stream/envelope/index.ts';
 import { autoVersionKey, canonicalType, eventTime } from '../../src/stream/envelope/common.ts';
 import { EnvelopeConfig } from '../../src/config/sync.ts';
-import type { IncomingEvent } from '../../src/ledger/inbox.ts';
+import type { IncomingEvent } from '../../src/ledger/inbox/inbox.ts';
 import { intKey, lsnKey, millisKey, sequenceKey, timeKey } from '../../src/model/order-key.ts';
 
 const mapping = {
@@ -76,6 +76,17 @@ describe('CloudEvents', () => {
     const d = createDecoder(EnvelopeConfig.parse({ kind: 'cloudevents', data: 'mapped', dataPath: 'user' }), ctx);
     const e = okEvent(d(msg({ ...ce, subject: undefined, data: { user: { id: 'u1', email: 'm@example.com', first_name: 'M', pw_hash: BCRYPT } } })));
     expect(e).toMatchObject({ subject: 'u1', shape: 'record', data: { first_name: 'M', pw_hash: BCRYPT } });
+  });
+});
+
+describe('dead letters', () => {
+  it('the reason never carries a hash or a secret the message quoted', () => {
+    const d = createDecoder(EnvelopeConfig.parse({ kind: 'cloudevents' }), ctx);
+    const ce = { specversion: '1.0', id: 'x1', source: 's', subject: 'u1', sequence: '1', data: { id: 'u1' } };
+    // A producer that put the hash where the type goes: the reason says what was wrong, not what it was.
+    const reason = badReason(d(msg({ ...ce, type: BCRYPT })));
+    expect(reason).toMatch(/^unknown event type: /);
+    expect(reason).not.toContain(BCRYPT.slice(7));
   });
 });
 

@@ -1,4 +1,4 @@
-import type { IncomingEvent, InboxEvent } from '../../src/ledger/inbox.ts';
+import type { IncomingEvent, InboxEvent } from '../../src/ledger/inbox/inbox.ts';
 import type { UserEventType } from '../../src/model/event.ts';
 import { intKey } from '../../src/model/order-key.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CidaasTarget } from '../../src/config/target.ts';
 import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import { createMapper } from '../../src/mapping/index.ts';
 import { createNormalisedMapper } from '../../src/stream/materialise.ts';
 import { parseSyncConfig, type SyncContextConfig } from '../../src/stream/config.ts';

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import os from 'node:os';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
-import { ThreadedSqliteInbox } from '../../src/ledger/inbox-threaded.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
+import { ThreadedSqliteInbox } from '../../src/ledger/inbox/threaded.ts';
 import { isOwnerAlive } from '../../src/ledger/owner.ts';
 import Database from 'better-sqlite3';
-import type { ClaimedUser, EventInbox } from '../../src/ledger/inbox.ts';
+import type { ClaimedUser, EventInbox } from '../../src/ledger/inbox/inbox.ts';
 import { ev, n, ok, v } from './fixtures.ts';
 
 const policy = { maxAttempts: 3, backoffMs: () => 1000 };

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import { createMapper } from '../../src/mapping/index.ts';
 import { createNormalisedMapper } from '../../src/stream/materialise.ts';
 import { parseSyncConfig } from '../../src/stream/config.ts';

@@ -5,11 +5,12 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SERVICES, serviceAvailable } from '../helpers/services.ts';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import { EnvelopeConfig } from '../../src/config/sync.ts';
-import type { IncomingEvent } from '../../src/ledger/inbox.ts';
+import type { IncomingEvent } from '../../src/ledger/inbox/inbox.ts';
 import { createDecoder } from '../../src/stream/envelope/index.ts';
 import { NatsInput } from '../../src/stream/inputs/nats.ts';
+import { Pump } from '../../src/stream/pump.ts';
 import { intKey, withTieBreak } from '../../src/model/order-key.ts';
 import { emulatorState, startEmulator, tempDir, writeConfig } from './harness.ts';
 import { exitCode, freePort, kill9, OwnNats, spawnSync } from './processes.ts';
@@ -150,12 +151,18 @@ describe.skipIf(!natsUp)('NATS JetStream input: ids of events that carry none (r
       batch: 10,
       decoder: createDecoder(EnvelopeConfig.parse({ kind: 'cloudevents' }), {}),
     });
-    await input.start({
-      ingest: (events) => {
-        got.push(...events);
-        return Promise.resolve({ accepted: events.length, duplicates: 0, dead: 0 });
-      },
-    });
+    await input.start(
+      new Pump(
+        input,
+        {
+          ingest: (events) => {
+            got.push(...events);
+            return Promise.resolve({ accepted: events.length, duplicates: 0, dead: 0 });
+          },
+        },
+        () => undefined,
+      ),
+    );
     try {
       const nc = await connect({ servers: '127.0.0.1:4222' });
       const js = jetstream(nc);

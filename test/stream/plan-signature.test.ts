@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ClaimedUser } from '../../src/ledger/inbox.ts';
-import { fromRows, type ClaimedRow } from '../../src/ledger/inbox-wire.ts';
+import type { ClaimedUser } from '../../src/ledger/inbox/inbox.ts';
+import { fromRows, type ClaimedRow } from '../../src/ledger/inbox/wire.ts';
 import { millisKey, sequenceKey, timeKey } from '../../src/model/order-key.ts';
 import { createMaterialiser } from '../../src/stream/materialise.ts';
 import { planUser as plan } from '../../src/stream/plan.ts';

@@ -3,7 +3,7 @@ import { hash } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES, serviceAvailable } from '../helpers/services.ts';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import { emulatorState, startEmulator, tempDir, writeConfig } from './harness.ts';
 import { exitCode, kill9, spawnSync } from './processes.ts';
 import { cloudEvent, deliveryOrder, diffFinal, makeWorkload } from './workload.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import type { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import type { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import type { SingleUserTarget } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
 import { emulatorState, startApplyRig, testApplier, until, type ApplyRig } from './harness.ts';

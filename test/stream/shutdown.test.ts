@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICES, serviceAvailable } from '../helpers/services.ts';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import { startEmulator, tempDir, writeConfig } from './harness.ts';
 import { exitCode, spawnSync } from './processes.ts';
 

@@ -8,11 +8,12 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvelopeConfig } from '../../src/config/sync.ts';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import { createDecoder } from '../../src/stream/envelope/index.ts';
 import type { InputSink, UpstreamBacklog } from '../../src/stream/input.ts';
 import { NatsInput } from '../../src/stream/inputs/nats.ts';
 import { RabbitInput } from '../../src/stream/inputs/rabbitmq.ts';
+import { Pump } from '../../src/stream/pump.ts';
 import { formatSyncStatus } from '../../src/stream/status.ts';
 import { SERVICES, serviceAvailable } from '../helpers/services.ts';
 import { runSyncInProcess, startEmulator, tempDir, writeConfig } from './harness.ts';
@@ -44,7 +45,7 @@ describe('upstream backlog', () => {
     try {
       const js = jetstream(nc);
       for (let i = 0; i < 40; i++) await js.publish(`${tag}.u`, body(i));
-      await input.start(stuck);
+      await input.start(new Pump(input, stuck, () => undefined));
       const up = await eventually(() => input.upstream(), (u) => u?.pending === 40);
       expect(up).toEqual({ pending: 40 });
     } finally {
@@ -63,7 +64,7 @@ describe('upstream backlog', () => {
     try {
       for (let i = 0; i < 40; i++) ch.sendToQueue(queue, Buffer.from(body(i)));
       await ch.waitForConfirms();
-      await input.start(stuck);
+      await input.start(new Pump(input, stuck, () => undefined));
       const up = await eventually(() => input.upstream(), (u) => u?.pending === 40);
       expect(up).toEqual({ pending: 40 });
     } finally {

@@ -3,9 +3,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvelopeConfig, SyncConfig } from '../../src/config/sync.ts';
-import type { IncomingEvent } from '../../src/ledger/inbox.ts';
+import type { IncomingEvent } from '../../src/ledger/inbox/inbox.ts';
 import { createDecoder } from '../../src/stream/envelope/index.ts';
 import { WebhookInput, type WebhookInputOptions } from '../../src/stream/inputs/webhook.ts';
+import { Pump } from '../../src/stream/pump.ts';
 import { secretKey, sign, verifySignature } from '../../src/stream/webhook-signature.ts';
 
 const vectors = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../fixtures/events/standard-webhooks-vectors.json'), 'utf8')) as {
@@ -67,12 +68,13 @@ async function hook(over: Partial<WebhookInputOptions>): Promise<{ input: Webhoo
     decoder: createDecoder(EnvelopeConfig.parse({ kind: 'cloudevents' }), {}),
     ...over,
   });
-  await input.start({
-    ingest: (events) => {
+  const sink = {
+    ingest: (events: IncomingEvent[]) => {
       got.push(events);
       return Promise.resolve({ accepted: events.filter((e) => e.ok).length, duplicates: 0, dead: events.filter((e) => !e.ok).length });
     },
-  });
+  };
+  await input.start(new Pump(input, sink, () => undefined));
   return { input, got, port: Number(new URL(input.url).port) };
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import { openPipeline } from '../../src/engine/pipeline.ts';
-import { SqliteInbox } from '../../src/ledger/inbox-sqlite.ts';
+import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import type { ReadableTarget } from '../../src/targets/target.ts';
 import { InboxLookup } from '../../src/verify/inflight.ts';

@@ -1,6 +1,6 @@
 import type { UserEventType } from '../../model/event.ts';
 import { encodeUint, timeKey } from '../../model/order-key.ts';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
 import { isPlainObject, type JsonObject } from '../merge-patch.ts';
 import { bad, bodyText, canonicalType, finish, ignored, str } from './common.ts';
 import type { DecodeContext, RawMessage } from './types.ts';

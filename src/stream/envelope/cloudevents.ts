@@ -1,6 +1,6 @@
 import type { UserEventType } from '../../model/event.ts';
 import { ARRIVAL_KEY, intKey, sequenceKey, timeKey } from '../../model/order-key.ts';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
 import { isPlainObject } from '../merge-patch.ts';
 import { bad, bodyText, finish, getPath, parseJson } from './common.ts';
 import { decodeRowPayload, debeziumPayload, type RowChangeOptions } from './debezium.ts';

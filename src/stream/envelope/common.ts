@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { UserEventType, type EventShape, type UserEventType as EventType } from '../../model/event.ts';
 import { intKey, sequenceKey, timeKey } from '../../model/order-key.ts';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
+import { redactReason } from '../../observe/redact.ts';
 import { isPlainObject } from '../merge-patch.ts';
 import type { DecodeContext, RawMessage } from './types.ts';
 
@@ -20,11 +21,16 @@ export interface EventParts {
 
 export const bodyText = (msg: RawMessage): string => (typeof msg.body === 'string' ? msg.body : msg.body.toString('utf8'));
 
+/**
+ * A dead letter. Its reason is stored, logged and shown by `status`, and may quote the message (an
+ * unknown type, a version that is not one), which may carry a password hash or a secret: it is
+ * redacted like a target's reason. The raw payload is kept apart for the operator, never logged.
+ */
 export function bad(msg: RawMessage, reason: string, id?: string, subject?: string): IncomingEvent {
   const raw = bodyText(msg);
   // Without any id, the content identifies the message, so a redelivered bad message is one dead letter.
   const key = id ?? msg.transportId ?? `sha256:${contentHash(raw)}`;
-  return { ok: false, bad: { id: key, source: msg.input, subject, reason, raw: raw.slice(0, 65_536) } };
+  return { ok: false, bad: { id: key, source: msg.input, subject, reason: redactReason(reason), raw: raw.slice(0, 65_536) } };
 }
 
 /** A message that is not a change of a user (a tombstone, a login log): counted by `reason`, not stored. */

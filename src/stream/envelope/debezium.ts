@@ -1,6 +1,6 @@
 import type { UserEventType } from '../../model/event.ts';
 import { binlogKey, gtidKey, lsnKey, millisKey } from '../../model/order-key.ts';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
 import { isPlainObject } from '../merge-patch.ts';
 import { bad, contentHash, finish, ignored, parseJson, str, subjectOfData } from './common.ts';
 import type { DecodeContext, RawMessage } from './types.ts';

@@ -1,5 +1,5 @@
 import type { UserEventType } from '../../model/event.ts';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
 import { autoVersionKey, bad, canonicalType, finish, getPath, parseJson, str } from './common.ts';
 import type { DecodeContext, RawMessage } from './types.ts';
 

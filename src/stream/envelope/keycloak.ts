@@ -1,4 +1,4 @@
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
 import { millisKey } from '../../model/order-key.ts';
 import { isPlainObject, type JsonObject } from '../merge-patch.ts';
 import { bad, contentHash, finish, ignored, parseJson, str } from './common.ts';

@@ -1,4 +1,4 @@
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
 import { binlogKey, gtidKey, maxwellKey } from '../../model/order-key.ts';
 import { isPlainObject } from '../merge-patch.ts';
 import { bad, contentHash, finish, ignored, parseJson, str, subjectOfData } from './common.ts';

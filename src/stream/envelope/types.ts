@@ -1,4 +1,4 @@
-import type { IncomingEvent } from '../../ledger/inbox.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
 
 /** One message as an input received it, before any interpretation. */
 export interface RawMessage {

@@ -1,7 +1,7 @@
 import type { SyncInput } from '../../config/sync.ts';
 import type { SyncMetrics } from '../../observe/metrics.ts';
 import { createDecoder, type DecodeContext } from '../envelope/index.ts';
-import type { EventInput } from '../input.ts';
+import type { AnyEventInput } from '../input.ts';
 import { FileInput } from './file.ts';
 import { NatsInput } from './nats.ts';
 import { RabbitInput } from './rabbitmq.ts';
@@ -17,8 +17,8 @@ export async function createInputs(
   ctx: DecodeContext,
   metrics: SyncMetrics,
   onError: (input: string, err: unknown) => void,
-): Promise<EventInput[]> {
-  const inputs: EventInput[] = [];
+): Promise<AnyEventInput[]> {
+  const inputs: AnyEventInput[] = [];
   for (const [i, c] of configs.entries()) {
     const name = inputName(c, i);
     const err = (e: unknown) => onError(name, e);

@@ -8,27 +8,14 @@ import {
   type ConsumerMessages,
   type JsMsg,
 } from '@nats-io/jetstream';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
 import type { Decoder } from '../envelope/index.ts';
 import type { RawMessage } from '../envelope/types.ts';
-import type { EventInput, InputSink, UpstreamBacklog } from '../input.ts';
-import { Batcher } from '../batcher.ts';
-
-/**
- * A delivered message with what it decoded to (or why decoding threw). Of the message itself only
- * the subject its ack goes to is kept: a message waits here until its batch is committed, long
- * enough to outlive a young-generation collection, and the whole message (headers, body view, the
- * read buffer behind it) would then be copied and promoted with it.
- */
-interface Received {
-  /** The message's reply subject, or the message where the client does not expose one. */
-  ackTo: string | JsMsg;
-  events: IncomingEvent[];
-  failed: unknown;
-}
+import type { Batching, Delivery, DeliverySink, EventInput, UpstreamBacklog } from '../input.ts';
 
 /** What `JsMsg.ack()` publishes to the message's reply subject. */
 const ACK = new TextEncoder().encode('+ACK');
+/** Redelivered after half a second: a nack follows a failed commit or a decoder that threw, not worth an instant retry. */
+const NAK_LATER = new TextEncoder().encode(`-NAK ${JSON.stringify({ delay: 500_000_000 })}`);
 
 export interface NatsInputOptions {
   name: string;
@@ -84,7 +71,7 @@ class NatsRawMessage implements RawMessage {
 const DRAIN_TIMEOUT_MS = 3_000;
 
 /**
- * JetStream durable pull consumer with explicit acks. A message is acked only after the batch it is
+ * JetStream durable pull consumer with explicit acks. The pump acks a message once the batch it is
  * in is committed to the inbox; a crash before that leaves it unacked and JetStream redelivers it
  * after `ack_wait` (the inbox drops the duplicate). The client reconnects by itself after a
  * server restart and the durable consumer resumes where the acks stopped.
@@ -97,24 +84,29 @@ const DRAIN_TIMEOUT_MS = 3_000;
 export class NatsInput implements EventInput {
   readonly kind = 'nats';
   readonly name: string;
+  readonly decoder: Decoder;
+  readonly batching: Batching;
   private nc: NatsConnection | undefined;
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
-  private batcher: Batcher<Received> | undefined;
+  private sink: DeliverySink | undefined;
   private stopped = false;
   /** False between a disconnect and the reconnect: readiness says so. */
   private connected = false;
 
   constructor(private readonly o: NatsInputOptions) {
     this.name = o.name;
+    this.decoder = o.decoder;
+    this.batching = { maxItems: o.batch, lingerMs: o.lingerMs ?? 2 };
   }
 
   get endpoint(): string {
     return `${[this.o.servers].flat().join(',')} (stream ${this.o.stream})`;
   }
 
-  async start(sink: InputSink): Promise<void> {
+  async start(sink: DeliverySink): Promise<void> {
     const o = this.o;
+    this.sink = sink;
     // The first connection is not retried: a refused broker or wrong credentials fail the start.
     this.nc = await connect({
       servers: o.servers,
@@ -158,31 +150,8 @@ export class NatsInput implements EventInput {
       });
     }
     const consumer = await jetstream(this.nc).consumers.get(o.stream, o.durable);
-    // Messages are decoded as they arrive, while the previous batch is being committed, so the main
-    // thread's decoding overlaps the inbox's commit instead of waiting for it; a flush only hands
-    // over decoded events and acks once they are committed.
-    this.batcher = new Batcher<Received>(
-      async (items) => {
-        const events: IncomingEvent[] = [];
-        for (const r of items) {
-          // A decoder that threw fails the batch: nothing in it is acked, JetStream redelivers it.
-          if (r.failed !== undefined) throw r.failed;
-          for (const e of r.events) events.push(e);
-        }
-        if (events.length > 0) await sink.ingest(events);
-        const nc = this.nc;
-        for (const r of items) {
-          if (typeof r.ackTo !== 'string') r.ackTo.ack();
-          else nc?.publish(r.ackTo, ACK);
-        }
-      },
-      o.batch,
-      o.lingerMs ?? 2,
-      (err) => o.onError?.(err),
-    );
     this.messages = await consumer.consume({ max_messages: o.batch * 2 });
     const messages = this.messages;
-    const batcher = this.batcher;
     this.loop = (async () => {
       for await (const m of messages) {
         // Delivered but not taken: hand it back now rather than after ack_wait.
@@ -190,33 +159,43 @@ export class NatsInput implements EventInput {
           m.nak();
           continue;
         }
-        // `JsMsgImpl` has the reply subject (its `ack()` publishes there); the `JsMsg` interface does not say so.
-        const ackTo = (m as JsMsg & { readonly reply?: unknown }).reply;
-        const ack = typeof ackTo === 'string' && ackTo !== '' ? ackTo : m;
-        try {
-          batcher.push({ ackTo: ack, events: this.decode(m), failed: undefined });
-        } catch (err) {
-          batcher.push({ ackTo: ack, events: [], failed: err });
-        }
+        sink.deliver(this.delivery(m));
       }
     })().catch((err: unknown) => o.onError?.(err));
   }
 
-  private decode(m: JsMsg): IncomingEvent[] {
+  /**
+   * The message and how to settle it. The ack and nack keep only the reply subject (which is what
+   * `JsMsg.ack()` publishes to), not the message: the pump holds them until the batch is committed.
+   */
+  private delivery(m: JsMsg): Delivery {
     const headers: Record<string, string> = {};
     if (m.headers) for (const k of m.headers.keys()) headers[k.toLowerCase()] = m.headers.get(k);
-    return this.o.decoder(new NatsRawMessage(m, headers, this.name, this.o.stream, this.o.sequenceTieBreak ?? true));
+    const raw = new NatsRawMessage(m, headers, this.name, this.o.stream, this.o.sequenceTieBreak ?? true);
+    // `JsMsgImpl` has the reply subject (its `ack()` publishes there); the `JsMsg` interface does not say so.
+    const reply = (m as JsMsg & { readonly reply?: unknown }).reply;
+    if (typeof reply === 'string' && reply !== '') return this.viaReply(raw, reply);
+    return { raw, ack: () => m.ack(), nack: () => m.nak(500) };
+  }
+
+  /** In a function of its own, so that the closures' context holds the subject and not the message. */
+  private viaReply(raw: RawMessage, reply: string): Delivery {
+    return {
+      raw,
+      ack: () => this.nc?.publish(reply, ACK),
+      nack: () => this.nc?.publish(reply, NAK_LATER),
+    };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     const timeout = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
-    // While the broker is away, a flush waits for an inbox commit only (acks are published to a
+    // While the broker is away, settling waits for an inbox commit only (acks are published to a
     // connection that buffers them), and draining would wait for a reconnect: both are bounded.
-    await Promise.race([this.batcher?.flush(), timeout(DRAIN_TIMEOUT_MS)]);
+    await Promise.race([this.sink?.settled(), timeout(DRAIN_TIMEOUT_MS)]);
     this.messages?.stop();
     await Promise.race([this.loop, timeout(2000)]);
-    await Promise.race([this.batcher?.flush(), timeout(DRAIN_TIMEOUT_MS)]);
+    await Promise.race([this.sink?.settled(), timeout(DRAIN_TIMEOUT_MS)]);
     const nc = this.nc;
     if (nc && !nc.isClosed()) {
       if (this.connected) await Promise.race([nc.drain().catch(() => undefined), timeout(DRAIN_TIMEOUT_MS)]);
@@ -239,8 +218,9 @@ export class NatsInput implements EventInput {
     }
   }
 
+  /** Nothing pending or unacked on the durable consumer (a message in the pump is unacked there). */
   async drained(): Promise<boolean> {
-    if (!this.nc || (this.batcher?.size ?? 0) > 0) return false;
+    if (!this.nc) return false;
     try {
       const jsm = await jetstreamManager(this.nc);
       const info = await jsm.consumers.info(this.o.stream, this.o.durable);

@@ -1,70 +1,48 @@
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import type { Message } from 'pg-logical-replication/dist/output-plugins/pgoutput/pgoutput.types.js';
-import type { UserEventType } from '../../model/event.ts';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
-import { commitPositionKey } from '../../model/order-key.ts';
-import { bad, finish, str } from '../envelope/common.ts';
-import { rowEventType } from '../envelope/debezium.ts';
-import type { DecodeContext, RawMessage } from '../envelope/types.ts';
-import { redactUrl, type EventInput, type InputSink, type UpstreamBacklog } from '../input.ts';
+import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
+import { decodePgTransaction, splitTable, type PgoutputLayout, type PgTransaction } from '../envelope/pgoutput.ts';
+import { redactUrl, type DeliverySink, type EventInput, type UpstreamBacklog } from '../input.ts';
 
-export interface PostgresCdcOptions {
-  name: string;
+export interface PostgresCdcOptions extends PgoutputLayout {
   url: string;
-  slot: string;
   publication: string;
   createPublication: boolean;
-  usersTable?: string | undefined;
-  outboxTable?: string | undefined;
-  outbox: {
-    id: string;
-    subject: string;
-    type: string;
-    payload: string;
-    data: 'canonical' | 'mapped';
-    types: Record<string, UserEventType>;
-  };
-  passwordColumn?: string | undefined;
-  emailColumn: string;
-  idColumn?: string | undefined;
+  /** Drop the slot once a `--until-drained` run is done (the end of a migration). */
   dropSlotOnDrain: boolean;
-  ctx: DecodeContext;
   onError?: (err: unknown) => void;
 }
 
 export class WalLevelError extends Error {}
 
-/** `schema.table` or `table` → [schema, table]. */
-function splitTable(t: string): [string, string] {
-  const i = t.indexOf('.');
-  return i < 0 ? ['public', t] : [t.slice(0, i), t.slice(i + 1)];
-}
+/** The pump nacked a transaction: the stream restarts at the slot's confirmed LSN. */
+class NotStored extends Error {}
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /**
  * PostgreSQL logical replication (pgoutput) of a users table and/or a transactional outbox. A
- * transaction's changes are committed to the inbox when its `commit` arrives and only then is the
- * slot acknowledged, so after a crash the slot replays from the last acknowledged commit and the
- * inbox drops what it already has. Event ids and versions are `commit LSN + position in the
- * transaction`, which replay reproduces: commit order across transactions (the order the database
- * made the changes visible in, also for outbox rows of one user written by concurrent transactions)
- * and the order within one, so two changes of a user in one transaction never tie.
+ * transaction is one delivery, handed to the pump when its `commit` arrives; the slot is
+ * acknowledged only once the pump acked it (its events are in the inbox), and the next message is
+ * read only then, so after a crash the slot replays from the last acknowledged commit and the inbox
+ * drops what it already has. How changes become events: envelope/pgoutput.ts.
  */
-export class PostgresCdcInput implements EventInput {
+export class PostgresCdcInput implements EventInput<PgTransaction> {
   readonly kind = 'postgres-cdc';
   readonly name: string;
+  readonly decoder: (tx: PgTransaction) => IncomingEvent[];
   private service: LogicalReplicationService | undefined;
   private live = false;
   private stopped = false;
   private pendingTx = false;
   private lastAck: string | undefined;
-  private tx: { changes: { lsn: string; msg: Message }[] } | undefined;
+  private tx: Message[] | undefined;
   private running: Promise<void> | undefined;
 
   constructor(private readonly o: PostgresCdcOptions) {
     this.name = o.name;
+    this.decoder = (tx) => decodePgTransaction(tx, o);
   }
 
   get endpoint(): string {
@@ -81,7 +59,7 @@ export class PostgresCdcInput implements EventInput {
     }
   }
 
-  async start(sink: InputSink): Promise<void> {
+  async start(sink: DeliverySink<PgTransaction>): Promise<void> {
     const o = this.o;
     await this.admin(async (c) => {
       const wal = (await c.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level;
@@ -140,7 +118,7 @@ export class PostgresCdcInput implements EventInput {
     await started;
   }
 
-  private newService(sink: InputSink): LogicalReplicationService {
+  private newService(sink: DeliverySink<PgTransaction>): LogicalReplicationService {
     const service = new LogicalReplicationService(
       { connectionString: this.o.url },
       { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
@@ -151,8 +129,8 @@ export class PostgresCdcInput implements EventInput {
         await this.onMessage(lsn, msg, sink);
       } catch (err) {
         // Nothing after an unstored transaction may be acknowledged: drop the stream and restart
-        // from the slot's confirmed LSN.
-        this.o.onError?.(err);
+        // from the slot's confirmed LSN. (Why it was not stored, the pump has reported.)
+        if (!(err instanceof NotStored)) this.o.onError?.(err);
         this.tx = undefined;
         await service.stop().catch(() => undefined);
       }
@@ -169,27 +147,23 @@ export class PostgresCdcInput implements EventInput {
     return service;
   }
 
-  private async onMessage(lsn: string, msg: Message, sink: InputSink): Promise<void> {
+  private async onMessage(lsn: string, msg: Message, sink: DeliverySink<PgTransaction>): Promise<void> {
     switch (msg.tag) {
       case 'begin':
-        this.tx = { changes: [] };
+        this.tx = [];
         this.pendingTx = true;
         return;
       case 'insert':
       case 'update':
       case 'delete':
-        this.tx?.changes.push({ lsn, msg });
+        this.tx?.push(msg);
         return;
       case 'commit': {
-        const commitLsn = msg.commitLsn ?? lsn;
-        const tx = this.tx;
+        const changes = this.tx ?? [];
         this.tx = undefined;
-        const events: IncomingEvent[] = [];
-        for (const [i, ch] of (tx?.changes ?? []).entries()) {
-          const e = this.toEvent(ch.msg, `pg:${this.o.slot}:${commitLsn}:${i}`, commitPositionKey(commitLsn, i), msg.commitTime);
-          if (e !== null) events.push(e);
-        }
-        if (events.length > 0) await sink.ingest(events);
+        const raw: PgTransaction = { commitLsn: msg.commitLsn ?? lsn, commitTime: msg.commitTime, changes };
+        const stored = await new Promise<boolean>((resolve) => sink.deliver({ raw, ack: () => resolve(true), nack: () => resolve(false) }));
+        if (!stored) throw new NotStored();
         await this.service?.acknowledge(msg.commitEndLsn ?? lsn);
         this.lastAck = msg.commitEndLsn ?? lsn;
         this.pendingTx = false;
@@ -198,59 +172,6 @@ export class PostgresCdcInput implements EventInput {
       default:
         return;
     }
-  }
-
-  private toEvent(msg: Message, id: string, version: string | undefined, commitTime: unknown): IncomingEvent | null {
-    if (msg.tag !== 'insert' && msg.tag !== 'update' && msg.tag !== 'delete') return null;
-    const table = `${msg.relation.schema}.${msg.relation.name}`;
-    const matches = (t: string | undefined) => t !== undefined && splitTable(t).join('.') === table;
-    const micros = typeof commitTime === 'bigint' ? Number(commitTime / 1000n) : Date.now();
-    const time = new Date(micros).toISOString();
-    const raw: RawMessage = { body: '', headers: {}, input: this.name, transportId: id };
-    const key = version ?? { error: 'invalid commit LSN' };
-    if (matches(this.o.outboxTable)) {
-      if (msg.tag !== 'insert') return null; // outbox clean-up deletes are not events
-      const row = msg.new;
-      const oc = this.o.outbox;
-      let payload: unknown = row[oc.payload];
-      if (typeof payload === 'string') {
-        try {
-          payload = JSON.parse(payload) as unknown;
-        } catch {
-          return bad({ ...raw, body: payload as string }, 'unparseable: outbox payload is not JSON', String(row[oc.id] ?? id));
-        }
-      }
-      return finish(
-        { ...raw, body: JSON.stringify(row) },
-        {
-          id: row[oc.id] !== undefined && row[oc.id] !== null ? String(row[oc.id]) : id,
-          source: `pg-outbox:${this.o.slot}`,
-          type: typeof row[oc.type] === 'string' ? (row[oc.type] as string) : undefined,
-          subject: row[oc.subject] !== undefined && row[oc.subject] !== null ? String(row[oc.subject]) : undefined,
-          version: key,
-          time,
-          data: payload,
-          shape: oc.data === 'mapped' ? 'record' : 'user',
-        },
-        oc.types,
-        this.o.ctx,
-      );
-    }
-    if (!matches(this.o.usersTable)) return null;
-    const before = msg.tag === 'insert' ? null : msg.old ?? msg.key;
-    const after = msg.tag === 'delete' ? null : msg.new;
-    const op = msg.tag === 'insert' ? 'c' : msg.tag === 'update' ? 'u' : 'd';
-    const type = rowEventType({ op, before, after }, this.o);
-    const source = `pg-cdc:${this.o.slot}`;
-    if (op === 'd') {
-      // A delete carries only the key unless REPLICA IDENTITY FULL: the mapping's sourceId read from
-      // it, else the key column itself.
-      const keyCol = this.o.idColumn ?? msg.relation.keyColumns[0] ?? 'id';
-      const subject = (before ? this.o.ctx.subjectOf?.(before) : undefined) ?? str(before?.[keyCol]);
-      if (subject === undefined) return bad(raw, `delete without the key column ${keyCol}`, id);
-      return finish(raw, { id, source, type: 'user.deleted', subject, version: key, time, data: undefined, shape: 'record' }, {}, this.o.ctx);
-    }
-    return finish({ ...raw, body: '' }, { id, source, type, subject: undefined, version: key, time, data: after, shape: 'record' }, {}, this.o.ctx);
   }
 
   async stop(): Promise<void> {
@@ -307,7 +228,11 @@ export class PostgresCdcInput implements EventInput {
     }
   }
 
-  /** For the end of a migration: a forgotten slot makes the legacy database keep WAL for ever. */
+  /** For the end of a migration (`dropSlotOnDrain`): a forgotten slot makes the legacy database keep WAL for ever. */
+  async afterDrained(): Promise<void> {
+    if (this.o.dropSlotOnDrain) await this.dropSlot();
+  }
+
   async dropSlot(): Promise<void> {
     await this.admin((c) => c.query('SELECT pg_drop_replication_slot($1) FROM pg_replication_slots WHERE slot_name = $1', [this.o.slot]));
   }

@@ -1,8 +1,6 @@
 import amqp from 'amqplib';
-import type { IncomingEvent } from '../../ledger/inbox.ts';
-import type { Decoder } from '../envelope/index.ts';
-import { redactUrl, type EventInput, type InputSink, type UpstreamBacklog } from '../input.ts';
-import { Batcher } from '../batcher.ts';
+import type { Decoder, RawMessage } from '../envelope/index.ts';
+import { redactUrl, type Batching, type Delivery, type DeliverySink, type EventInput, type UpstreamBacklog } from '../input.ts';
 import { sleep } from '../../delivery/aimd.ts';
 import { backoffWithJitter } from '../../delivery/backoff.ts';
 
@@ -36,32 +34,37 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 type Message = amqp.ConsumeMessage;
 
 /**
- * RabbitMQ queue with manual acks: a delivery is acked after its batch is committed to the inbox.
+ * RabbitMQ queue with manual acks: the pump acks a delivery after its batch is committed to the inbox.
  * When the connection drops, unacked deliveries go back to the queue and the input reconnects with
  * backoff; the redeliveries are dropped by the inbox's dedupe.
  */
 export class RabbitInput implements EventInput {
   readonly kind = 'rabbitmq';
   readonly name: string;
+  readonly decoder: Decoder;
+  readonly batching: Batching;
   private conn: amqp.ChannelModel | undefined;
   private channel: Channel | undefined;
   private stopped = false;
   private connected = false;
+  /** Deliveries on the current channel not yet acked or nacked (a reconnect starts again at 0: the broker requeued them). */
   private unacked = 0;
-  private sink: InputSink | undefined;
+  private sink: DeliverySink | undefined;
   private reconnecting: Promise<void> | undefined;
   /** Cuts the reconnect loop's wait short on stop (a SIGTERM must not wait out a backoff). */
   private readonly stopping = new AbortController();
 
   constructor(private readonly o: RabbitInputOptions) {
     this.name = o.name;
+    this.decoder = o.decoder;
+    this.batching = { maxItems: o.prefetch, lingerMs: o.lingerMs ?? 2 };
   }
 
   get endpoint(): string {
     return `${redactUrl(this.o.url)} (queue ${this.o.queue})`;
   }
 
-  async start(sink: InputSink): Promise<void> {
+  async start(sink: DeliverySink): Promise<void> {
     this.sink = sink;
     // The first connection is not retried: a refused broker or wrong credentials fail the start.
     await this.connect();
@@ -83,26 +86,12 @@ export class RabbitInput implements EventInput {
     conn.on('close', onClose);
     if (o.declare) await channel.assertQueue(o.queue, { durable: true, arguments: o.arguments });
     await channel.prefetch(o.prefetch);
-    const batcher = new Batcher<Message>(
-      async (msgs) => {
-        const events: IncomingEvent[] = [];
-        for (const m of msgs) for (const e of this.decode(m)) events.push(e);
-        if (events.length > 0) await this.sink?.ingest(events);
-        const last = msgs[msgs.length - 1];
-        // Deliveries on one channel are acked in order, so one multiple-ack covers the batch.
-        if (last && this.channel === channel) channel.ack(last, true);
-        this.unacked -= msgs.length;
-      },
-      o.prefetch,
-      o.lingerMs ?? 2,
-      (err) => o.onError?.(err),
-    );
     await channel.consume(
       o.queue,
       (m) => {
         if (m === null) return;
         this.unacked += 1;
-        batcher.push(m);
+        this.sink?.deliver(this.delivery(m, channel));
       },
       { noAck: false },
     );
@@ -126,7 +115,24 @@ export class RabbitInput implements EventInput {
     this.reconnecting = undefined;
   }
 
-  private decode(m: Message): IncomingEvent[] {
+  /** Settled on the channel it came on; once that is gone, the broker has requeued it already. */
+  private delivery(m: Message, channel: Channel): Delivery {
+    return {
+      raw: this.raw(m),
+      ack: () => {
+        if (this.channel !== channel || !this.connected) return;
+        channel.ack(m);
+        this.unacked -= 1;
+      },
+      nack: () => {
+        if (this.channel !== channel || !this.connected) return;
+        channel.nack(m, false, true);
+        this.unacked -= 1;
+      },
+    };
+  }
+
+  private raw(m: Message): RawMessage {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(m.properties.headers ?? {})) {
       if (typeof v === 'string') headers[k.toLowerCase()] = v;
@@ -134,7 +140,7 @@ export class RabbitInput implements EventInput {
     }
     if (typeof m.properties.contentType === 'string') headers['content-type'] = m.properties.contentType;
     const messageId = typeof m.properties.messageId === 'string' ? m.properties.messageId : undefined;
-    return this.o.decoder({ body: m.content, headers, input: this.name, transportId: messageId });
+    return { body: m.content, headers, input: this.name, transportId: messageId };
   }
 
   async stop(): Promise<void> {

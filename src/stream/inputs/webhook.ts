@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AppendResult, IncomingEvent } from '../../ledger/inbox/inbox.ts';
 import type { Decoder } from '../envelope/index.ts';
-import type { EventInput, InputSink } from '../input.ts';
+import type { DeliverySink, EventInput } from '../input.ts';
 import { MIN_TOKEN_CHARS, secretKeys, verifySignature, verifyToken, type VerifyResult } from '../webhook-signature.ts';
 
 export interface WebhookInputOptions {
@@ -25,8 +26,9 @@ export interface WebhookInputOptions {
 
 /**
  * HTTP receiver of signed (Standard Webhooks) or token-authenticated requests. The signature is
- * checked over the raw body; the answer (2xx) is sent only after the events are committed to the
- * inbox, so a sender that sees 2xx may forget them. An unauthenticated, stale or tampered request is
+ * checked over the raw body; a request is one delivery to the pump, committed on its own, and the
+ * answer (2xx) is its ack: sent only after the events are committed to the inbox, so a sender that
+ * sees 2xx may forget them; a failed commit (the nack) is answered 503. An unauthenticated, stale or tampered request is
  * refused with 401; a replay of an accepted event is answered 200 but changes nothing (the inbox
  * already has its id), which is what a sender retrying after a lost answer needs.
  *
@@ -37,6 +39,7 @@ export interface WebhookInputOptions {
 export class WebhookInput implements EventInput {
   readonly kind = 'webhook';
   readonly name: string;
+  readonly decoder: Decoder;
   private server: http.Server | undefined;
   private live = false;
   private inFlight = 0;
@@ -44,6 +47,7 @@ export class WebhookInput implements EventInput {
 
   constructor(private readonly o: WebhookInputOptions) {
     this.name = o.name;
+    this.decoder = o.decoder;
     // A secret or token that cannot authenticate anything is refused here, at start, never at the first request.
     if (o.secrets && o.secrets.length > 0) {
       const keys = secretKeys(o.secrets, `input ${o.name}`);
@@ -66,7 +70,7 @@ export class WebhookInput implements EventInput {
     return `http://${this.o.host}:${this.o.port}${this.o.path}`;
   }
 
-  async start(sink: InputSink): Promise<void> {
+  async start(sink: DeliverySink): Promise<void> {
     const headersTimeout = this.o.headersTimeoutMs ?? 10_000;
     const server = http.createServer(
       {
@@ -92,7 +96,7 @@ export class WebhookInput implements EventInput {
     this.live = true;
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse, sink: InputSink): Promise<void> {
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, sink: DeliverySink): Promise<void> {
     const reply = (status: number, body: Record<string, unknown>, close = false) => {
       if (res.headersSent) return;
       res.writeHead(status, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) }).end(JSON.stringify(body));
@@ -120,8 +124,15 @@ export class WebhookInput implements EventInput {
       }
       const headers: Record<string, string> = {};
       for (const [k, val] of Object.entries(req.headers)) if (typeof val === 'string') headers[k] = val;
-      const decoded = this.o.decoder({ body, headers, input: this.name, transportId: v.id === '' ? undefined : v.id });
-      const r = decoded.length > 0 ? await sink.ingest(decoded) : { accepted: 0, duplicates: 0, dead: 0, ignored: 0 };
+      const settled = await new Promise<{ events: IncomingEvent[]; stored: AppendResult } | undefined>((resolve) =>
+        sink.deliver({
+          raw: { body, headers, input: this.name, transportId: v.id === '' ? undefined : v.id },
+          ack: (events, stored) => resolve({ events, stored }),
+          nack: () => resolve(undefined),
+        }),
+      );
+      if (!settled) return reply(503, { error: 'not stored, retry' });
+      const { events: decoded, stored: r } = settled;
       if (r.duplicates > 0) this.o.onRejected?.('replay');
       if (decoded.length === 1) {
         const d = decoded[0]!;

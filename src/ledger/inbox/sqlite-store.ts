@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import type { EventShape } from '../model/event.ts';
+import type { EventShape } from '../../model/event.ts';
 import type { InboxRetryPolicy, NextClaim, SettleTotals, UserSettlement, UserState } from './inbox.ts';
-import { dedupeKey, nextSlot } from './inbox-dedupe-key.ts';
-import { preparePrivateDatabase } from './private-file.ts';
-import { HELD_DUE, prepareInboxSchema, RATE_BUCKET_MS, RATE_BUCKETS } from './inbox-sqlite-schema.ts';
+import { dedupeKey, nextSlot } from './dedupe-key.ts';
+import { preparePrivateDatabase } from '../private-file.ts';
+import { HELD_DUE, prepareInboxSchema, RATE_BUCKET_MS, RATE_BUCKETS } from './sqlite-schema.ts';
 import {
   addEventRow,
   storedAt,
@@ -14,7 +14,7 @@ import {
   type EventRow,
   type StoredBatch,
   type StoredView,
-} from './inbox-wire.ts';
+} from './wire.ts';
 
 export interface SqliteInboxOptions {
   /**

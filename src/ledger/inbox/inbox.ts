@@ -1,9 +1,9 @@
-import type { EventShape, UserEventType } from '../model/event.ts';
+import type { EventShape, UserEventType } from '../../model/event.ts';
 
 /**
  * The event inbox of the stream sync: the durable, deduplicating, per-user ordered queue between the
  * event inputs and the target. An input acknowledges upstream only after `append` has resolved, so
- * an event is either in the inbox or still with the broker. SQLite (`inbox-sqlite.ts`) implements
+ * an event is either in the inbox or still with the broker. SQLite (`sqlite.ts`) implements
  * it now; a PostgreSQL implementation must pass the same contract tests (test/stream/inbox.test.ts).
  * Every method returns a promise so that a networked implementation fits the same contract.
  */

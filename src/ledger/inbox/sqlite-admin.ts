@@ -1,6 +1,6 @@
 import type { DeadLetter, InboxStats, SyncLiveStatus } from './inbox.ts';
-import { HELD_DUE, RATE_BUCKET_MS, RATE_BUCKETS } from './inbox-sqlite-schema.ts';
-import type { Counter, InboxStore } from './inbox-sqlite-store.ts';
+import { HELD_DUE, RATE_BUCKET_MS, RATE_BUCKETS } from './sqlite-schema.ts';
+import type { Counter, InboxStore } from './sqlite-store.ts';
 
 /** The inbox's reports and operator actions: off the hot path, so prepared per call. */
 

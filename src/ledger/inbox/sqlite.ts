@@ -11,12 +11,12 @@ import type {
   SyncLiveStatus,
   UserSettlement,
 } from './inbox.ts';
-import * as admin from './inbox-sqlite-admin.ts';
-import { redoable } from './inbox-group-commit.ts';
-import { InboxStore, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
-import { fromAppendClaims, fromRows, toStored } from './inbox-wire.ts';
+import * as admin from './sqlite-admin.ts';
+import { redoable } from './group-commit.ts';
+import { InboxStore, type SqliteInboxOptions } from './sqlite-store.ts';
+import { fromAppendClaims, fromRows, toStored } from './wire.ts';
 
-export type { SqliteInboxOptions } from './inbox-sqlite-store.ts';
+export type { SqliteInboxOptions } from './sqlite-store.ts';
 
 /**
  * SQLite event inbox on the caller's thread: every call is its own transaction, committed before

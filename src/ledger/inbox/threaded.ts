@@ -1,6 +1,6 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import { siblingModule, startTsWorker } from '../runtime/ts-worker.ts';
+import { siblingModule, startTsWorker } from '../../runtime/ts-worker.ts';
 import type {
   AppendResult,
   ClaimedUser,
@@ -14,9 +14,9 @@ import type {
   SyncLiveStatus,
   UserSettlement,
 } from './inbox.ts';
-import type { Answer, InboxCall } from './inbox-group-commit.ts';
-import type { SqliteInboxOptions } from './inbox-sqlite-store.ts';
-import { fromAppendClaims, fromRows, toStored, type AppendOutcome, type ClaimedRow } from './inbox-wire.ts';
+import type { Answer, InboxCall } from './group-commit.ts';
+import type { SqliteInboxOptions } from './sqlite-store.ts';
+import { fromAppendClaims, fromRows, toStored, type AppendOutcome, type ClaimedRow } from './wire.ts';
 
 /**
  * A group of appends stays alive while it commits (under a backlog ~20,000 events and most of a
@@ -41,7 +41,7 @@ export class ThreadedSqliteInbox implements EventInbox {
   private failed: Error | undefined;
 
   constructor(file: string, options: SqliteInboxOptions = {}) {
-    this.worker = startTsWorker(siblingModule(import.meta.url, 'inbox-worker'), { file, options }, INBOX_HEAP);
+    this.worker = startTsWorker(siblingModule(import.meta.url, 'worker'), { file, options }, INBOX_HEAP);
     this.worker.on('message', (m: { id: number; answer: Answer }) => {
       const p = this.pending.get(m.id);
       if (!p) return;

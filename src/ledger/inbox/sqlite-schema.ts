@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
-import { dropUserQueueIndexes, migrateInboxV1, migrateInboxV2, migrateInboxV4, timeUntimedPendingUsers } from './inbox-sqlite-migrate.ts';
+import { dropUserQueueIndexes, migrateInboxV1, migrateInboxV2, migrateInboxV4, timeUntimedPendingUsers } from './sqlite-migrate.ts';
 
 /**
  * Tables of the event inbox. They live next to the bulk ledger's tables (same file, own
  * connection, `inbox_` prefix) so one file holds the whole migration's truth and one backup covers it.
  *
- * Version 2 deduplicates on `dedupe_key` (an integer slot, see inbox-dedupe-key.ts) instead of a
+ * Version 2 deduplicates on `dedupe_key` (an integer slot, see dedupe-key.ts) instead of a
  * unique index over (source, event_id). Version 3 keeps the queue of unsettled events in a narrow
  * table of its own, `inbox_pending`, clustered by user: settling deletes a user's few adjacent
  * entries there instead of rewriting each event's row, which with a deep backlog sat on a random page

@@ -1,11 +1,11 @@
 /**
- * Worker side of `inbox-threaded.ts`: owns the SQLite connection. Calls that arrive while a group
- * is being committed wait in `queue` and form the next group (see inbox-group-commit.ts). Messages
+ * Worker side of `threaded.ts`: owns the SQLite connection. Calls that arrive while a group
+ * is being committed wait in `queue` and form the next group (see group-commit.ts). Messages
  * are `{id, call}` or `{id, close: true}`; answers `{id, answer}`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runGroup, type InboxCall } from './inbox-group-commit.ts';
-import { InboxStore, type SqliteInboxOptions } from './inbox-sqlite-store.ts';
+import { runGroup, type InboxCall } from './group-commit.ts';
+import { InboxStore, type SqliteInboxOptions } from './sqlite-store.ts';
 
 type Message = { id: number; call: InboxCall } | { id: number; close: true };
 

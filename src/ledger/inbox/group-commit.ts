@@ -1,8 +1,8 @@
-import * as admin from './inbox-sqlite-admin.ts';
-import type { ClaimRequest, InboxStore } from './inbox-sqlite-store.ts';
-import type { StoredBatch } from './inbox-wire.ts';
+import * as admin from './sqlite-admin.ts';
+import type { ClaimRequest, InboxStore } from './sqlite-store.ts';
+import type { StoredBatch } from './wire.ts';
 import type { SyncLiveStatus, UserSettlement } from './inbox.ts';
-import { isOwnerAlive } from './owner.ts';
+import { isOwnerAlive } from '../owner.ts';
 
 /** One inbox call as it crosses to the inbox thread. Arguments are plain data (no functions). */
 export type InboxCall =

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { legacyKey } from '../model/order-key.ts';
-import { dedupeKey, nextSlot } from './inbox-dedupe-key.ts';
+import { legacyKey } from '../../model/order-key.ts';
+import { dedupeKey, nextSlot } from './dedupe-key.ts';
 
 /**
  * Inbox schema 1 → 2, inside the caller's transaction: `inbox_events` is rebuilt with a

@@ -1,5 +1,5 @@
 import type { AppendResult, BadEvent, ClaimedEvent, ClaimedUser, IncomingEvent } from './inbox.ts';
-import type { EventShape, UserEventType } from '../model/event.ts';
+import type { EventShape, UserEventType } from '../../model/event.ts';
 
 /**
  * What crosses between the sync's main thread and the inbox's store, in both directions, and how each

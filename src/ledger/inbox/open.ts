@@ -1,6 +1,6 @@
 import type { EventInbox } from './inbox.ts';
-import { SqliteInbox, type SqliteInboxOptions } from './inbox-sqlite.ts';
-import { ThreadedSqliteInbox } from './inbox-threaded.ts';
+import { SqliteInbox, type SqliteInboxOptions } from './sqlite.ts';
+import { ThreadedSqliteInbox } from './threaded.ts';
 
 export interface OpenInboxOptions extends SqliteInboxOptions {
   /** Run SQLite on its own thread: worth it when the target is remote and a second core is free. */
