@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { UserInput } from '../model/index.ts';
-import type { RawRecord } from '../sources/source.ts';
+import type { RawRecord } from '../model/raw-record.ts';
 
 /** What a user module's default export returns: the (changed) user, or a reason to reject the record. */
 export type UserModuleResult = UserInput | { reject: string };
