@@ -19,17 +19,39 @@ function newest(dir) {
 }
 
 /**
- * URL of `dist/<rel>` when the build is newer than every file of `src/`, else undefined (no build,
- * a stale build, or CIAM_MIGRATE_FROM_SOURCE=1).
+ * URL of `dist/<rel>` when the build is newer than every file of `src/`, or when there is no `src/`
+ * (the published package ships only the build); else undefined (no build, a stale build, or
+ * CIAM_MIGRATE_FROM_SOURCE=1). `root`: the package's folder.
  */
-export function compiledModule(rel) {
+export function compiledModule(rel, root = ROOT) {
   if (process.env.CIAM_MIGRATE_FROM_SOURCE === '1') return undefined;
-  const file = path.join(ROOT, 'dist', rel);
+  const file = path.join(root, 'dist', rel);
   let built;
   try {
     built = statSync(file).mtimeMs;
   } catch {
     return undefined;
   }
-  return newest(path.join(ROOT, 'src')) <= built ? pathToFileURL(file).href : undefined;
+  let sources;
+  try {
+    sources = newest(path.join(root, 'src'));
+  } catch (err) {
+    if (err?.code === 'ENOENT') return pathToFileURL(file).href;
+    throw err;
+  }
+  return sources <= built ? pathToFileURL(file).href : undefined;
+}
+
+/**
+ * tsx's `register`, to run the TypeScript sources; undefined when tsx is not installed (it is a
+ * development dependency, absent from an installation made with --omit=dev).
+ */
+export async function sourcesLoader() {
+  try {
+    const { register } = await import('tsx/esm/api');
+    return register;
+  } catch (err) {
+    if (err?.code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
 }

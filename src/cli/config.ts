@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { migrationConfigJsonSchema } from '../config/json-schema.ts';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
-import { preflight } from '../mapping/preflight.ts';
+import { preflight } from '../sources/preflight.ts';
 import { createSource } from '../sources/index.ts';
 
 export function registerConfigCommand(program: Command): void {

@@ -12,7 +12,7 @@ export interface MigrationContext {
 
 export async function openContext(configFile: string, options: LoadOptions = {}): Promise<MigrationContext> {
   const config = await loadConfig(configFile, process.env, options);
-  const ledger = openLedger(config, { onUpgrade: (u) => process.stderr.write(upgradeNotice(u)) });
+  const ledger = await openLedger(config, { onUpgrade: (u) => process.stderr.write(upgradeNotice(u)) });
   return { config, ledger, baseDir: path.dirname(path.resolve(configFile)) };
 }
 

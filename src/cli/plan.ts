@@ -30,7 +30,7 @@ export function registerPlanCommand(program: Command): void {
         if (report.preflight?.problems.some((p) => p.severity === 'error')) process.exitCode = EXIT.partial;
       } finally {
         await target.close();
-        ledger.close();
+        await ledger.close();
       }
     });
 }

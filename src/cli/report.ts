@@ -15,7 +15,7 @@ export function registerReportCommand(program: Command): void {
     .action(async (opts: { config: string; html?: string; json?: string; includeEmails?: boolean }) => {
       const { config, ledger } = await openContext(opts.config, { offline: true });
       try {
-        const report = buildReport(config, ledger, { includeEmails: opts.includeEmails === true });
+        const report = await buildReport(config, ledger, { includeEmails: opts.includeEmails === true });
         if (opts.html) {
           await writeFile(opts.html, renderReportHtml(report));
           process.stdout.write(`wrote ${opts.html}\n`);
@@ -26,7 +26,7 @@ export function registerReportCommand(program: Command): void {
           process.stdout.write(`wrote ${opts.json}\n`);
         }
       } finally {
-        ledger.close();
+        await ledger.close();
       }
     });
 }

@@ -17,9 +17,9 @@ export function registerRetryCommand(program: Command): void {
     .action(async (opts: { config: string; reason?: string; send: boolean }) => {
       const { config, ledger, baseDir } = await openContext(opts.config);
       const owner = newOwnerId();
-      ledger.acquire(owner);
+      await ledger.acquire(owner);
       try {
-        const { requeued, goneFromSource, fullReadRun } = ledger.retryDead(opts.reason !== undefined ? { reason: opts.reason } : {});
+        const { requeued, goneFromSource, fullReadRun } = await ledger.retryDead(opts.reason !== undefined ? { reason: opts.reason } : {});
         process.stdout.write(`${requeued} dead-lettered users are back in the queue\n`);
         if (goneFromSource > 0) {
           // Sending them would re-create users the source has removed.
@@ -51,8 +51,8 @@ export function registerRetryCommand(program: Command): void {
           await target.close();
         }
       } finally {
-        ledger.release(owner);
-        ledger.close();
+        await ledger.release(owner);
+        await ledger.close();
       }
     });
 }

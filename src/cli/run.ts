@@ -64,7 +64,7 @@ export function registerRunCommand(program: Command): void {
       } finally {
         interrupt.dispose();
         await target.close();
-        ledger.close();
+        await ledger.close();
       }
     });
 }

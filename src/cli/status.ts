@@ -14,7 +14,7 @@ export function registerStatusCommand(program: Command): void {
     .action(async (opts: { config: string; json?: boolean }) => {
       const { config, ledger, baseDir } = await openContext(opts.config, { offline: true });
       try {
-        const stats = ledger.stats();
+        const stats = await ledger.stats();
         // With a sync section, the event inbox (same file unless configured apart) has its own story.
         const inboxFile =
           config.sync === undefined ? undefined : (config.sync.inbox?.path ?? ledger.file ?? path.resolve(baseDir, `.ciam-migrate/${config.name}.sqlite`));
@@ -31,7 +31,7 @@ export function registerStatusCommand(program: Command): void {
           await inbox?.close();
         }
       } finally {
-        ledger.close();
+        await ledger.close();
       }
     });
 }

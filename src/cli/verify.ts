@@ -92,7 +92,7 @@ export function registerVerifyCommand(program: Command): void {
         interrupt.dispose();
         inbox.close();
         await target.close();
-        ledger.close();
+        await ledger.close();
       }
     });
 }

@@ -77,13 +77,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const config = await loadConfig(configPath, env);
 
     const once = async (): Promise<RunSummary> => {
-      const ledger = openLedger(config);
+      const ledger = await openLedger(config);
       const { source, mapper, target } = await openPipeline(config, dir);
       try {
         return await runMigration({ config, ledger, source, mapper, target, baseDir: dir });
       } finally {
         await target.close();
-        ledger.close();
+        await ledger.close();
       }
     };
 

@@ -44,10 +44,10 @@ export function checkDeleteCap(missing: number, held: number, policy: DeletePoli
  * `heldAtStart` is what the target held when the run began: users this run creates meanwhile
  * must not dilute the share.
  */
-export function decideDeletes(ledger: Ledger, runId: number, policy: DeletePolicy, heldAtStart: number): DeleteDecision {
-  const missing = ledger.missingFrom(runId).count;
+export async function decideDeletes(ledger: Ledger, runId: number, policy: DeletePolicy, heldAtStart: number): Promise<DeleteDecision> {
+  const missing = (await ledger.missingFrom(runId)).count;
   if (missing === 0) return { kind: 'none' };
   const { percent, refusal } = checkDeleteCap(missing, heldAtStart, policy);
   if (refusal !== undefined) return { kind: 'refused', count: missing, percent, reason: refusal };
-  return { kind: 'queued', count: ledger.queueDeletes(runId), percent };
+  return { kind: 'queued', count: await ledger.queueDeletes(runId), percent };
 }

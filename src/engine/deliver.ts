@@ -20,7 +20,8 @@ export interface DeliverOptions {
   producerDone?: () => boolean;
   /** Users staging leased to this run; sent before anything is claimed from the ledger. */
   ready?: ReadyQueue;
-  onSettled?: (s: SettleSummary, totals: DeliverTotals) => void;
+  /** Awaited before the worker goes on: what it writes (progress points) keeps pace with delivery. */
+  onSettled?: (s: SettleSummary, totals: DeliverTotals) => void | Promise<void>;
 }
 
 /** Batches beyond the concurrency limit, held by workers ready for the next free slot. */
@@ -93,10 +94,10 @@ function callsOf(batch: Batch): number {
 }
 
 /** Return a leased batch that was never sent to the queue, due at once. */
-export function handBack(ledger: Ledger, batch: Batch): void {
+export async function handBack(ledger: Ledger, batch: Batch): Promise<void> {
   if (batch.items.length === 0) return;
   const outcomes = batch.items.map((i) => ({ sourceId: i.sourceId, kind: 'retryable' as const, reason: 'interrupted before sending' }));
-  ledger.settle(batch, outcomes, { maxAttempts: Number.MAX_SAFE_INTEGER, backoffMs: () => 0 });
+  await ledger.settle(batch, outcomes, { maxAttempts: Number.MAX_SAFE_INTEGER, backoffMs: () => 0 });
 }
 
 /**
@@ -138,7 +139,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
       // The source is still being read: only full batches go out, however slowly they fill (a delta
       // finds a changed user here and there in a large export; sending what had arrived every 200 ms
       // made calls of 2–10 users). Users that came due for a retry in the ledger need not wait.
-      const due = ledger.hasPending() ? ledger.claim(owner, options.batchSize, options.leaseMs) : undefined;
+      const due = (await ledger.hasPending()) ? await ledger.claim(owner, options.batchSize, options.leaseMs) : undefined;
       if (due === undefined || due.items.length === 0) {
         await ready.waitFor(options.batchSize, FILL_RECHECK_MS);
         return true;
@@ -146,14 +147,14 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
       return sendBatch(due);
     }
     const handedOver = ready?.take(options.batchSize) ?? [];
-    const batch: Batch = handedOver.length > 0 ? { owner, items: handedOver } : ledger.claim(owner, options.batchSize, options.leaseMs);
+    const batch: Batch = handedOver.length > 0 ? { owner, items: handedOver } : await ledger.claim(owner, options.batchSize, options.leaseMs);
     if (batch.items.length === 0) {
-      if (!staging && inFlight === 0 && (ready?.size ?? 0) === 0 && !ledger.hasPending()) return false;
+      if (!staging && inFlight === 0 && (ready?.size ?? 0) === 0 && !(await ledger.hasPending())) return false;
       // Work is being staged, waiting for backoff, or held by a call that has not settled yet.
       if (staging && ready !== undefined) {
         await ready.waitFor(1, 50);
       } else {
-        const due = ledger.nextDueAt();
+        const due = await ledger.nextDueAt();
         await sleep(staging ? 5 : Math.min(1000, Math.max(20, (due ?? Date.now() + 50) - Date.now())));
       }
       return true;
@@ -171,7 +172,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
         holdsSlot = true;
       } catch {
         // Interrupted while waiting: the batch was never sent; hand it straight back.
-        handBack(ledger, batch);
+        await handBack(ledger, batch);
         return false;
       }
       const rateEpoch = await pacer.take();
@@ -196,7 +197,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
       } else if (outcomes.some((o) => o.kind !== 'retryable')) {
         limiter.onSuccess(latencyMs);
       }
-      const s = ledger.settle(batch, outcomes, options.retry);
+      const s = await ledger.settle(batch, outcomes, options.retry);
       settled = true;
       totals.created += s.created;
       totals.updated += s.updated;
@@ -204,13 +205,13 @@ export async function deliver(options: DeliverOptions): Promise<DeliverTotals & 
       totals.retried += s.retried;
       totals.dead += s.dead;
       totals.users += s.created + s.updated + s.deleted + s.dead;
-      options.onSettled?.(s, totals);
+      await options.onSettled?.(s, totals);
     } catch (err) {
       fatal ??= err;
       stop.abort(err);
       // Whether or not the target applied it, the batch goes back to the queue at once (sends are
       // idempotent), instead of staying leased to a run that has ended.
-      if (!settled) handBack(ledger, batch);
+      if (!settled) await handBack(ledger, batch);
       return false;
     } finally {
       inFlight -= 1;

@@ -1,6 +1,6 @@
 import type { MigrationConfig } from '../config/schema.ts';
 import { createMapper, type Mapper } from '../mapping/index.ts';
-import { preflight } from '../mapping/preflight.ts';
+import { preflight } from '../sources/preflight.ts';
 import { createSource } from '../sources/index.ts';
 import type { Source } from '../sources/source.ts';
 import { createTarget } from '../targets/index.ts';

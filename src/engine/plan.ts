@@ -89,9 +89,9 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     if (report.notes.samples.length < 100) report.notes.samples.push({ position, sourceId, notes });
   };
   let chunk: Array<{ user: User; position: string; fingerprint: string }> = [];
-  const flush = () => {
+  const flush = async () => {
     if (chunk.length === 0) return;
-    const known = ledger.peek(chunk.map((c) => c.user.sourceId));
+    const known = await ledger.peek(chunk.map((c) => c.user.sourceId));
     const repeated = dups.add(chunk);
     const fresh = chunk.filter((c, i) => {
       if (!repeated.has(i)) return true;
@@ -140,12 +140,12 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
       }
       if (mapped.notes) note(record.position, mapped.user.sourceId, mapped.notes);
       chunk.push({ user: mapped.user, position: record.position, fingerprint: fingerprintJson(JSON.stringify(mapped.user)) });
-      if (chunk.length >= 1000) flush();
+      if (chunk.length >= 1000) await flush();
     }
-    flush();
-    for (const id of ledger.syncedIds()) {
-      report.held += 1;
-      if (!dups.has(id)) report.actions.delete += 1;
+    await flush();
+    for await (const ids of ledger.syncedIds()) {
+      report.held += ids.length;
+      for (const id of ids) if (!dups.has(id)) report.actions.delete += 1;
     }
   } finally {
     dups.close();
@@ -164,7 +164,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     batchSize,
     concurrency: config.run.concurrency,
     assumedCallMs: config.run.assumedCallMs,
-    runs: ledger.stats().runs,
+    runs: (await ledger.stats()).runs,
   });
   report.warnings = warningsFor(report, config);
   return report;

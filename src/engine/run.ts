@@ -93,11 +93,11 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   const { config, ledger, target, signal } = deps;
   const owner = newOwnerId();
   const started = Date.now();
-  ledger.acquire(owner);
+  await ledger.acquire(owner);
   // What the target holds before this run adds anyone: the delete cap's share is a share of these.
-  const heldAtStart = deps.deletes ? ledger.heldByTarget() : 0;
+  const heldAtStart = deps.deletes ? await ledger.heldByTarget() : 0;
   const stopCheckpoints = ledger.checkpointInBackground?.({ afterMs: CHECKPOINT_THREAD_AFTER_MS });
-  const runId = ledger.beginRun('run');
+  const runId = await ledger.beginRun('run');
   // Staging stops when the user interrupts and when delivery has failed for good (auth refused,
   // target gone): reading the rest of a large source would only delay the error.
   const stopStaging = new AbortController();
@@ -107,7 +107,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
   const stagingSignal = signal ? AbortSignal.any([signal, stopStaging.signal]) : stopStaging.signal;
   try {
     let stagingDone = false;
-    const since = deps.full ? undefined : ledger.getMeta(CURSOR_KEY);
+    const since = deps.full ? undefined : await ledger.getMeta(CURSOR_KEY);
     const incremental = since !== undefined;
     let deleteDecision: DeleteDecision = { kind: 'none' };
     let stagingMs: number | undefined;
@@ -177,7 +177,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
           ).finally(() => headIdentifiers?.close())
         : stageInProcess();
     const staged$ = staging.then(
-      (result) => {
+      async (result) => {
         const { counts } = result;
         // Deletes are decided only on a complete read of the source, never on a partial one.
         if (deps.deletes && !stagingSignal.aborted) {
@@ -188,11 +188,11 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
                 percent: 0,
                 reason: 'deletes need a full read of the source: run again with --full --deletes',
               }
-            : decideDeletes(ledger, runId, deps.deletes, heldAtStart);
+            : await decideDeletes(ledger, runId, deps.deletes, heldAtStart);
         }
-        if (counts.cursor !== undefined && !stagingSignal.aborted) ledger.setMeta(CURSOR_KEY, counts.cursor);
+        if (counts.cursor !== undefined && !stagingSignal.aborted) await ledger.setMeta(CURSOR_KEY, counts.cursor);
         // Who this run saw is who is still in the source: `retry` leaves the others' dead letters alone.
-        if (!incremental && !stagingSignal.aborted) ledger.setMeta(LAST_FULL_READ_KEY, String(runId));
+        if (!incremental && !stagingSignal.aborted) await ledger.setMeta(LAST_FULL_READ_KEY, String(runId));
         stagingMs = Date.now() - started;
         stagingDone = true;
         // Workers waiting for a full batch may now send the last, short one.
@@ -224,12 +224,12 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
         ...(signal ? { signal } : {}),
         producerDone: () => stagingDone,
         ready,
-        onSettled: (_s, totals) => {
+        onSettled: async (_s, totals) => {
           deps.onDeliverProgress?.(totals, toSend);
           const now = Date.now();
           if (now - lastPoint >= 1000) {
             lastPoint = now;
-            ledger.recordProgress(runId, { t: now - started, ...pick(totals) });
+            await ledger.recordProgress(runId, { t: now - started, ...pick(totals) });
           }
         },
       }),
@@ -240,14 +240,14 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     });
     const [stagedResult, result] = await Promise.allSettled([staged$, delivering]);
     // Interrupted or failed: users staged for this run but never sent go back to the queue.
-    handBack(ledger, { owner, items: ready.drain() });
+    await handBack(ledger, { owner, items: ready.drain() });
     // Delivery's failure first: it is what stopped staging.
     if (result.status === 'rejected') throw result.reason;
     if (stagedResult.status === 'rejected') throw stagedResult.reason;
     const { counts: staged, census } = stagedResult.value;
-    ledger.recordProgress(runId, { t: Date.now() - started, ...pick(result.value) });
+    await ledger.recordProgress(runId, { t: Date.now() - started, ...pick(result.value) });
     const { limiter, ...delivered } = result.value;
-    const stats = ledger.stats();
+    const stats = await ledger.stats();
     const durationMs = Date.now() - started;
     const sent = delivered.created + delivered.updated + delivered.deleted;
     const summary: RunSummary = {
@@ -255,11 +255,11 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       status: signal?.aborted ? 'interrupted' : 'completed',
       staged,
       delivered,
-      rejects: ledger.rejectsOf(runId, 1000),
+      rejects: await ledger.rejectsOf(runId, 1000),
       deadLetters: stats.byState.dead,
       deadByReason: stats.deadByReason,
       // An incremental read sees only changed users: everyone else would look deleted.
-      missingFromSource: signal?.aborted || incremental ? 0 : ledger.missingFrom(runId).count,
+      missingFromSource: signal?.aborted || incremental ? 0 : (await ledger.missingFrom(runId)).count,
       incremental,
       deletes: deleteDecision,
       bisectionCalls: target.stats?.().bisectionCalls ?? 0,
@@ -270,7 +270,7 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       cpuSeconds: cpuSecondsSoFar(),
     };
-    ledger.finishRun(runId, summary.status, {
+    await ledger.finishRun(runId, summary.status, {
       staged,
       delivered: summary.delivered,
       rejects: staged.rejected,
@@ -291,10 +291,10 @@ export async function runMigration(deps: RunDependencies): Promise<RunSummary> {
     });
     return summary;
   } catch (err) {
-    ledger.finishRun(runId, 'failed', { error: err instanceof Error ? err.message : String(err) });
+    await ledger.finishRun(runId, 'failed', { error: err instanceof Error ? err.message : String(err) });
     throw err;
   } finally {
-    ledger.release(owner);
+    await ledger.release(owner);
     await stopCheckpoints?.();
   }
 }

@@ -53,14 +53,29 @@ export function stageInThread(
   let failed = false;
   // Set once the promise below exists: a ledger error while staging fails the whole staging.
   let fail: (err: unknown) => void = () => undefined;
-  const pump = () => {
-    while (!failed && waiting.length > 0 && (ready?.hasRoom() ?? true)) {
-      const chunk = waiting.shift() as Extract<StageWorkerMessage, { type: 'chunk' }>;
-      const send = stager.stage(chunk);
-      command({ type: 'ack', seq: chunk.seq, send });
-      options.onChunk?.(stager.counts);
+  // One pass at a time, each chunk awaited before the next: chunks reach the ledger in the source's
+  // order. A chunk that arrives meanwhile is taken by the pass under way (it looks again after each).
+  let pumping = false;
+  const pump = async () => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (!failed && waiting.length > 0 && (ready?.hasRoom() ?? true)) {
+        const chunk = waiting.shift() as Extract<StageWorkerMessage, { type: 'chunk' }>;
+        const send = await stager.stage(chunk);
+        command({ type: 'ack', seq: chunk.seq, send });
+        options.onChunk?.(stager.counts);
+      }
+    } finally {
+      pumping = false;
     }
   };
+  // The ledger refused a write: stop the thread, the run fails with the ledger's error.
+  const pumpOrFail = () =>
+    pump().catch((err: unknown) => {
+      void worker.terminate();
+      fail(err);
+    });
   // Room appears while a call is being taken: stage after it has gone out, not before.
   let pumpScheduled = false;
   const offSpace = ready?.onSpace(() => {
@@ -68,12 +83,7 @@ export function stageInThread(
     pumpScheduled = true;
     void afterRequestWrites().then(() => {
       pumpScheduled = false;
-      try {
-        pump();
-      } catch (err) {
-        void worker.terminate();
-        fail(err);
-      }
+      return pumpOrFail();
     });
   });
   let loaded = false;
@@ -103,13 +113,7 @@ export function stageInThread(
       }
       if (m.type === 'chunk') {
         waiting.push(m);
-        try {
-          pump();
-        } catch (err) {
-          // The ledger refused a write: stop the thread, the run fails with the ledger's error.
-          void worker.terminate();
-          fail(err);
-        }
+        void pumpOrFail();
         return;
       }
       // The thread has answered for good; end it, since the TypeScript loader it runs under can
@@ -159,7 +163,7 @@ async function stageHead(
     ...(options.since !== undefined ? { since: options.since } : {}),
     ...(head.identifiers ? { identifiers: head.identifiers } : {}),
   })) {
-    for (const i of stager.stage(chunk)) {
+    for (const i of await stager.stage(chunk)) {
       const user = chunk.mapped[i];
       if (user !== undefined) head.census.add(user);
     }

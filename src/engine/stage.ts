@@ -45,7 +45,7 @@ export async function stageSource(options: StageOptions): Promise<StageCounts> {
     ...(options.identifiers ? { identifiers: options.identifiers } : {}),
   })) {
     if (options.handoff) await options.handoff.ready.whenRoom();
-    for (const i of stager.stage(chunk)) {
+    for (const i of await stager.stage(chunk)) {
       const user = chunk.mapped[i];
       if (user !== undefined) options.inspect?.(user);
     }

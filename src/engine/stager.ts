@@ -38,14 +38,18 @@ export class Stager {
 
   constructor(private readonly options: StagerOptions) {}
 
-  /** Stage one chunk; returns the indices of its users that will be sent (new or changed). */
-  stage(chunk: StagerChunk): number[] {
+  /**
+   * Stage one chunk; resolves to the indices of its users that will be sent (new or changed). One
+   * ledger call per chunk (two or three with held-back users or rejects), never one per user.
+   * Chunks must be staged one after another (each awaited): their order is the source's.
+   */
+  async stage(chunk: StagerChunk): Promise<number[]> {
     const { ledger, runId, handoff } = this.options;
     const rejects: SourceReject[] = [...chunk.rejects];
     const toSend: number[] = [];
     // Users sharing an identifier with an earlier one are held back, unless the target has them
     // already exactly as they are now (then there is nothing to send anyway).
-    const held = this.heldBack(chunk, rejects);
+    const held = await this.heldBack(chunk, rejects);
     const users = held.size === 0 ? chunk.users : chunk.users.filter((_, i) => !held.has(i));
     const indexOf = held.size === 0 ? undefined : chunk.users.flatMap((_, i) => (held.has(i) ? [] : [i]));
     if (users.length > 0) {
@@ -54,7 +58,7 @@ export class Stager {
       const handing = handoff !== undefined && !handoff.ready.isClosed ? handoff : undefined;
       const lease: StageLease | undefined = handing ? { owner: handing.owner, until: Date.now() + handing.leaseMs } : undefined;
       const ready: ReadyUser[] = [];
-      ledger.stage(runId, users, lease).forEach((r, k) => {
+      (await ledger.stage(runId, users, lease)).forEach((r, k) => {
         const u = users[k];
         const i = indexOf?.[k] ?? k;
         if (u === undefined) return;
@@ -75,7 +79,7 @@ export class Stager {
     }
     if (rejects.length > 0) {
       this.counts.rejected += rejects.length;
-      ledger.recordRejects(runId, rejects);
+      await ledger.recordRejects(runId, rejects);
     }
     this.counts.read = chunk.read;
     if (chunk.cursor !== undefined) this.counts.cursor = chunk.cursor;
@@ -83,11 +87,11 @@ export class Stager {
   }
 
   /** The chunk's users to hold back (index set), their rejects added to `rejects`. */
-  private heldBack(chunk: StagerChunk, rejects: SourceReject[]): Set<number> {
+  private async heldBack(chunk: StagerChunk, rejects: SourceReject[]): Promise<Set<number>> {
     const held = new Set<number>();
     if (chunk.held === undefined || chunk.held.length === 0) return held;
     const { ledger, runId } = this.options;
-    const known = ledger.peek(chunk.held.map(([i]) => chunk.users[i]?.sourceId ?? ''));
+    const known = await ledger.peek(chunk.held.map(([i]) => chunk.users[i]?.sourceId ?? ''));
     const holds: Array<{ sourceId: string; position: string; reason: string }> = [];
     for (const [i, reason] of chunk.held) {
       const u = chunk.users[i];
@@ -98,7 +102,7 @@ export class Stager {
       holds.push({ sourceId: u.sourceId, position: u.position, reason });
       rejects.push({ position: u.position, sourceId: u.sourceId, reason });
     }
-    if (holds.length > 0) ledger.hold(runId, holds);
+    if (holds.length > 0) await ledger.hold(runId, holds);
     return held;
   }
 }

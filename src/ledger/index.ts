@@ -7,7 +7,8 @@ export { fingerprint, fingerprintJson } from './fingerprint.ts';
 export { newOwnerId } from './owner.ts';
 export { SqliteLedger, LedgerBusyError, type LedgerUpgrade, type SqliteLedgerOptions } from './sqlite.ts';
 
-export function openLedger(config: MigrationConfig, options: SqliteLedgerOptions = {}): Ledger {
+/** Open the configured ledger; asynchronous because a networked one connects first. */
+export async function openLedger(config: MigrationConfig, options: SqliteLedgerOptions = {}): Promise<Ledger> {
   const ledger = config.ledger ?? { kind: 'sqlite', path: `.ciam-migrate/${config.name}.sqlite` };
   if (ledger.kind === 'sqlite') return new SqliteLedger(ledger.path, options);
   throw new Error('the PostgreSQL ledger is not available yet; use ledger.kind: sqlite');

@@ -123,9 +123,19 @@ export interface RetryDeadResult {
   fullReadRun: number | undefined;
 }
 
+/** A user the target refused or that ran out of attempts; the e-mail only when asked for (PII). */
+export interface DeadLetter {
+  sourceId: string;
+  reason: string;
+  code: string | undefined;
+  email?: string;
+}
+
 /**
  * The durable record of the migration and its work queue. SQLite and PostgreSQL implement the
- * same contract; everything that resumes, diffs, retries or reports reads it.
+ * same contract (test/ledger/contract.ts); everything that resumes, diffs, retries or reports reads
+ * it. Every call is asynchronous so that a networked ledger fits; callers make one call per chunk
+ * or batch of users, never one per user, so a round trip is paid per batch.
  */
 export interface Ledger {
   /** For an embedded ledger: its file, which another thread of this process may open too. */
@@ -134,64 +144,68 @@ export interface Ledger {
    * Exclusive ownership for one run; releases leases left behind by a dead owner, and marks the runs
    * it left `running` (a process killed with -9 never finishes its run) as `interrupted`.
    */
-  acquire(owner: string): void;
-  release(owner: string): void;
+  acquire(owner: string): Promise<void>;
+  release(owner: string): Promise<void>;
   /** Small durable settings of the migration, e.g. the incremental source cursor. */
-  getMeta(key: string): string | undefined;
-  setMeta(key: string, value: string): void;
-  beginRun(kind: string): number;
-  finishRun(runId: number, status: string, summary: Record<string, unknown>): void;
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  beginRun(kind: string): Promise<number>;
+  finishRun(runId: number, status: string, summary: Record<string, unknown>): Promise<void>;
   /**
    * Record a chunk of the source. New and changed users become pending, or with `lease` are leased
    * to that owner at once, for a run that hands them to its delivery in memory.
    */
-  stage(runId: number, users: StagedUser[], lease?: StageLease): StageResult[];
+  stage(runId: number, users: StagedUser[], lease?: StageLease): Promise<StageResult[]>;
   /**
    * Users the run read but holds back (they share an identifier with another user): seen in this
    * run, so never taken for deleted at the source; one still queued from an earlier run is
    * dead-lettered with `reason` instead of sent.
    */
-  hold(runId: number, users: Array<{ sourceId: string; position: string; reason: string }>): void;
-  recordRejects(runId: number, rejects: SourceReject[]): void;
-  rejectsOf(runId: number, limit?: number): SourceReject[];
+  hold(runId: number, users: Array<{ sourceId: string; position: string; reason: string }>): Promise<void>;
+  recordRejects(runId: number, rejects: SourceReject[]): Promise<void>;
+  rejectsOf(runId: number, limit?: number): Promise<SourceReject[]>;
   /** Read-only lookup for `plan`: what the ledger knows of these users. */
-  peek(sourceIds: string[]): Map<string, LedgerEntry>;
-  /** Legacy ids the target has (synced or dead-lettered after an earlier success), for delete planning. */
-  syncedIds(): IterableIterator<string>;
-  recordProgress(runId: number, point: ProgressPoint): void;
+  peek(sourceIds: string[]): Promise<Map<string, LedgerEntry>>;
+  /**
+   * Legacy ids the target has (synced or dead-lettered after an earlier success), for delete
+   * planning, in pages in staging order. Nothing is held open between pages: the ledger may be
+   * written while a caller works through them.
+   */
+  syncedIds(pageSize?: number): AsyncIterable<string[]>;
+  recordProgress(runId: number, point: ProgressPoint): Promise<void>;
   /** Invalid source records of a run, grouped by reason. */
-  rejectReasons(runId: number): { reason: string; count: number }[];
+  rejectReasons(runId: number): Promise<{ reason: string; count: number }[]>;
   /** Dead-lettered users with their reasons; the e-mail only when asked for (PII). */
-  deadLetters(limit: number, includeEmail: boolean): { sourceId: string; reason: string; code: string | undefined; email?: string }[];
-  progressOf(runId: number): ProgressPoint[];
-  claim(owner: string, max: number, leaseMs: number, now?: number): Batch;
-  settle(batch: Batch, outcomes: Outcome[], policy: RetryPolicy, now?: number): SettleSummary;
+  deadLetters(limit: number, includeEmail: boolean): Promise<DeadLetter[]>;
+  progressOf(runId: number): Promise<ProgressPoint[]>;
+  claim(owner: string, max: number, leaseMs: number, now?: number): Promise<Batch>;
+  settle(batch: Batch, outcomes: Outcome[], policy: RetryPolicy, now?: number): Promise<SettleSummary>;
   /** Users that were in the ledger but not in the source of `runId`, i.e. deleted at the source. */
-  missingFrom(runId: number): { count: number; sample: string[] };
+  missingFrom(runId: number): Promise<{ count: number; sample: string[] }>;
   /** Users the target holds now (an earlier call succeeded and no delete since): what a delete share is a share of. */
-  heldByTarget(): number;
-  queueDeletes(runId: number): number;
+  heldByTarget(): Promise<number>;
+  queueDeletes(runId: number): Promise<number>;
   /**
    * Put users back in the queue with these payloads (`verify --requeue`), creating the ones the
    * ledger does not know; a user leased by a running process is left to it. `absentFromTarget`:
    * users the target does not have, so their next send counts as a creation. Returns how many.
    */
-  requeue(users: StagedUser[], absentFromTarget: ReadonlySet<string>): number;
+  requeue(users: StagedUser[], absentFromTarget: ReadonlySet<string>): Promise<number>;
   /**
    * Put dead letters back in the queue, those whose reason contains `reason` if given. Users the last
    * full read of the source (`LAST_FULL_READ_KEY`) did not see have left the source: they stay dead
    * and are counted apart, never sent again.
    */
-  retryDead(filter?: { reason?: string }): RetryDeadResult;
+  retryDead(filter?: { reason?: string }): Promise<RetryDeadResult>;
   /** Whether users wait in the queue (leases are their holder's own business). */
-  hasPending(): boolean;
+  hasPending(): Promise<boolean>;
   /** Earliest time a pending user may be sent again, if any is waiting. */
-  nextDueAt(): number | undefined;
-  stats(): LedgerStats;
+  nextDueAt(): Promise<number | undefined>;
+  stats(): Promise<LedgerStats>;
   /**
    * For an embedded ledger: keep write-ahead-log maintenance (copying it back, fsyncs) off the
    * calling thread while a run writes, from `afterMs` on; returns how to stop it.
    */
   checkpointInBackground?(options?: { afterMs?: number }): () => Promise<void>;
-  close(): void;
+  close(): Promise<void>;
 }

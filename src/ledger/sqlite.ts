@@ -4,6 +4,7 @@ import { removedFields } from '../model/removed.ts';
 import type {
   Batch,
   ClaimedItem,
+  DeadLetter,
   Ledger,
   LedgerEntry,
   LedgerState,
@@ -240,7 +241,9 @@ export class SqliteLedger implements Ledger {
            synced_fingerprint = CASE WHEN ? = 1 THEN NULL ELSE synced_fingerprint END, updated_at = ?
          WHERE source_id = ? AND state <> 'leased' RETURNING id`,
       ),
-      syncedIds: this.db.prepare<[], string>(`SELECT source_id FROM users WHERE synced_fingerprint IS NOT NULL`).pluck(),
+      syncedIdsAfter: this.db.prepare<[number, number], { id: number; source_id: string }>(
+        `SELECT id, source_id FROM users WHERE synced_fingerprint IS NOT NULL AND id > ? ORDER BY id LIMIT ?`,
+      ),
       rejectReasons: this.db.prepare<[number], { reason: string; count: number }>(
         `SELECT reason, COUNT(*) AS count FROM rejects WHERE run_id = ? GROUP BY reason ORDER BY count DESC LIMIT 100`,
       ),
@@ -298,7 +301,7 @@ export class SqliteLedger implements Ledger {
     };
   }
 
-  acquire(owner: string): void {
+  async acquire(owner: string): Promise<void> {
     this.db.transaction(() => {
       const holder = this.q.getMeta.pluck().get('owner') as string | undefined;
       if (holder !== undefined && holder !== owner && isOwnerAlive(holder)) {
@@ -314,28 +317,28 @@ export class SqliteLedger implements Ledger {
     }).immediate();
   }
 
-  release(owner: string): void {
+  async release(owner: string): Promise<void> {
     const holder = this.q.getMeta.pluck().get('owner') as string | undefined;
     if (holder === owner) this.q.deleteMeta.run('owner');
   }
 
-  getMeta(key: string): string | undefined {
+  async getMeta(key: string): Promise<string | undefined> {
     return this.q.getMeta.pluck().get(key) as string | undefined;
   }
 
-  setMeta(key: string, value: string): void {
+  async setMeta(key: string, value: string): Promise<void> {
     this.q.setMeta.run(key, value);
   }
 
-  beginRun(kind: string): number {
+  async beginRun(kind: string): Promise<number> {
     return Number(this.q.insertRun.run(kind, new Date().toISOString()).lastInsertRowid);
   }
 
-  finishRun(runId: number, status: string, summary: Record<string, unknown>): void {
+  async finishRun(runId: number, status: string, summary: Record<string, unknown>): Promise<void> {
     this.q.finishRun.run(new Date().toISOString(), status, JSON.stringify(summary), runId);
   }
 
-  stage(runId: number, users: StagedUser[], lease?: StageLease): StageResult[] {
+  async stage(runId: number, users: StagedUser[], lease?: StageLease): Promise<StageResult[]> {
     const now = Date.now();
     return this.db.transaction(() =>
       users.map(({ sourceId, json, fingerprint, position }): StageResult => {
@@ -378,24 +381,24 @@ export class SqliteLedger implements Ledger {
     return removedFields(previous, JSON.parse(json) as User, pending);
   }
 
-  hold(runId: number, users: Array<{ sourceId: string; position: string; reason: string }>): void {
+  async hold(runId: number, users: Array<{ sourceId: string; position: string; reason: string }>): Promise<void> {
     this.db.transaction(() => {
       for (const u of users) this.q.holdUser.run({ runId, ...u });
     }).immediate();
   }
 
-  recordRejects(runId: number, rejects: SourceReject[]): void {
+  async recordRejects(runId: number, rejects: SourceReject[]): Promise<void> {
     this.db.transaction(() => {
       // Source rejects name the record's own fields (kept), never a secret or a hash (removed).
       for (const r of rejects) this.q.insertReject.run(runId, r.position, r.sourceId ?? null, redactSecrets(r.reason, { maxLength: 500 }));
     }).immediate();
   }
 
-  rejectsOf(runId: number, limit = 1000): SourceReject[] {
+  async rejectsOf(runId: number, limit = 1000): Promise<SourceReject[]> {
     return this.q.rejectsOf.all(runId, limit).map((r) => ({ position: r.position, sourceId: r.source_id ?? undefined, reason: r.reason }));
   }
 
-  peek(sourceIds: string[]): Map<string, LedgerEntry> {
+  async peek(sourceIds: string[]): Promise<Map<string, LedgerEntry>> {
     const out = new Map<string, LedgerEntry>();
     for (const r of this.q.peek.all(JSON.stringify(sourceIds))) {
       out.set(r.source_id, { fingerprint: r.fingerprint, state: r.state, op: r.op, ...(r.last_error !== null ? { reason: r.last_error } : {}) });
@@ -403,19 +406,26 @@ export class SqliteLedger implements Ledger {
     return out;
   }
 
-  syncedIds(): IterableIterator<string> {
-    return this.q.syncedIds.iterate();
+  async *syncedIds(pageSize = 1000): AsyncIterable<string[]> {
+    // Keyset pages on the integer key: no statement stays open on the connection between pages.
+    for (let after = 0; ; ) {
+      const rows = this.q.syncedIdsAfter.all(after, pageSize);
+      if (rows.length === 0) return;
+      yield rows.map((r) => r.source_id);
+      after = (rows[rows.length - 1] as { id: number }).id;
+      if (rows.length < pageSize) return;
+    }
   }
 
-  recordProgress(runId: number, point: ProgressPoint): void {
+  async recordProgress(runId: number, point: ProgressPoint): Promise<void> {
     this.q.insertProgress.run(runId, JSON.stringify(point));
   }
 
-  rejectReasons(runId: number): { reason: string; count: number }[] {
+  async rejectReasons(runId: number): Promise<{ reason: string; count: number }[]> {
     return this.q.rejectReasons.all(runId);
   }
 
-  deadLetters(limit: number, includeEmail: boolean) {
+  async deadLetters(limit: number, includeEmail: boolean): Promise<DeadLetter[]> {
     return this.q.deadLetters.all(limit).map((r) => ({
       sourceId: r.source_id,
       reason: r.last_error ?? 'unknown',
@@ -424,11 +434,11 @@ export class SqliteLedger implements Ledger {
     }));
   }
 
-  progressOf(runId: number): ProgressPoint[] {
+  async progressOf(runId: number): Promise<ProgressPoint[]> {
     return this.q.progressOf.all(runId).map((p) => JSON.parse(p) as ProgressPoint);
   }
 
-  claim(owner: string, max: number, leaseMs: number, now = Date.now()): Batch {
+  async claim(owner: string, max: number, leaseMs: number, now = Date.now()): Promise<Batch> {
     const rows = this.db.transaction(
       () =>
         this.q.claim.all({ owner, until: now + leaseMs, now, max }) as Array<
@@ -456,7 +466,7 @@ export class SqliteLedger implements Ledger {
     return { owner, items };
   }
 
-  settle(batch: Batch, outcomes: Outcome[], policy: RetryPolicy, now = Date.now()): SettleSummary {
+  async settle(batch: Batch, outcomes: Outcome[], policy: RetryPolicy, now = Date.now()): Promise<SettleSummary> {
     const summary: SettleSummary = { created: 0, updated: 0, deleted: 0, retried: 0, dead: 0 };
     const items = new Map(batch.items.map((i) => [i.sourceId, i]));
     const okByAction: Record<'created' | 'updated' | 'deleted', string[]> = { created: [], updated: [], deleted: [] };
@@ -515,20 +525,20 @@ export class SqliteLedger implements Ledger {
     return summary;
   }
 
-  missingFrom(runId: number): { count: number; sample: string[] } {
+  async missingFrom(runId: number): Promise<{ count: number; sample: string[] }> {
     // Counted in SQLite: a truncated export can leave millions missing, which must not be loaded.
     return { count: this.q.missingCount.get(runId) ?? 0, sample: this.q.missingSample.all(runId) };
   }
 
-  heldByTarget(): number {
+  async heldByTarget(): Promise<number> {
     return this.q.heldByTarget.get() ?? 0;
   }
 
-  queueDeletes(runId: number): number {
+  async queueDeletes(runId: number): Promise<number> {
     return this.q.queueDeletes.run(Date.now(), runId).changes;
   }
 
-  requeue(users: StagedUser[], absentFromTarget: ReadonlySet<string>): number {
+  async requeue(users: StagedUser[], absentFromTarget: ReadonlySet<string>): Promise<number> {
     const now = Date.now();
     return this.db.transaction(() => {
       let n = 0;
@@ -544,8 +554,8 @@ export class SqliteLedger implements Ledger {
     }).immediate();
   }
 
-  retryDead(filter: { reason?: string } = {}): RetryDeadResult {
-    const stored = this.getMeta(LAST_FULL_READ_KEY);
+  async retryDead(filter: { reason?: string } = {}): Promise<RetryDeadResult> {
+    const stored = this.q.getMeta.pluck().get(LAST_FULL_READ_KEY) as string | undefined;
     const fullReadRun = stored !== undefined ? Number(stored) : undefined;
     const reason = filter.reason === undefined ? '' : ' AND last_error LIKE @reason';
     // Without a recorded full read nothing tells who left the source: every dead letter goes back.
@@ -562,15 +572,15 @@ export class SqliteLedger implements Ledger {
     }).immediate();
   }
 
-  hasPending(): boolean {
+  async hasPending(): Promise<boolean> {
     return this.q.hasPending.get() !== undefined;
   }
 
-  nextDueAt(): number | undefined {
+  async nextDueAt(): Promise<number | undefined> {
     return (this.q.nextDue.pluck().get() as number | null) ?? undefined;
   }
 
-  stats(): LedgerStats {
+  async stats(): Promise<LedgerStats> {
     const byState = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<LedgerState, number>;
     let total = 0;
     for (const { state, n } of this.q.countByState.all()) {
@@ -585,10 +595,10 @@ export class SqliteLedger implements Ledger {
       status: r.status,
       summary: JSON.parse(r.summary) as Record<string, unknown>,
     }));
-    return { total, byState, deadByReason: this.q.deadByReason.all(), nextDueAt: this.nextDueAt(), runs };
+    return { total, byState, deadByReason: this.q.deadByReason.all(), nextDueAt: (this.q.nextDue.pluck().get() as number | null) ?? undefined, runs };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.checkpointer?.kill();
     this.checkpointer = undefined;
     this.db.close();

@@ -1,6 +1,6 @@
 import type { FieldSpec, Mapping } from '../config/mapping.ts';
 import { User, type MfaFactor } from '../model/index.ts';
-import type { RawRecord } from '../sources/source.ts';
+import type { RawRecord } from '../model/raw-record.ts';
 import { fastUser } from '../model/fast-user.ts';
 import { compileField } from './compile.ts';
 import { MAPPABLE_FIELDS, normaliseSpec } from './fields.ts';

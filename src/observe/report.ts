@@ -1,6 +1,6 @@
 import type { MigrationConfig } from '../config/schema.ts';
 import type { CensusReport } from '../hashes/census.ts';
-import type { Ledger, LedgerStats, ProgressPoint, RunRecord } from '../ledger/index.ts';
+import type { DeadLetter, Ledger, LedgerStats, ProgressPoint, RunRecord } from '../ledger/index.ts';
 import type { VerifySummary } from '../verify/report.ts';
 
 export interface ThroughputPoint {
@@ -29,7 +29,7 @@ export interface MigrationReport {
   /** The latest `ciam-migrate verify` (its counts and findings by legacy id; never a value or an e-mail). */
   latestVerify: { run: RunRecord; summary: VerifySummary } | undefined;
   failuresByReason: { reason: string; count: number }[];
-  deadLetters: { sourceId: string; reason: string; code: string | undefined; email?: string }[];
+  deadLetters: DeadLetter[];
   includesEmails: boolean;
 }
 
@@ -37,8 +37,8 @@ export interface MigrationReport {
  * What happened, for people: built from the ledger only. It holds no secrets and no hashes by
  * construction (nothing here reads a payload except the e-mail, and only when asked for).
  */
-export function buildReport(config: MigrationConfig, ledger: Ledger, options: { includeEmails?: boolean; maxDeadLetters?: number } = {}): MigrationReport {
-  const stats = ledger.stats();
+export async function buildReport(config: MigrationConfig, ledger: Ledger, options: { includeEmails?: boolean; maxDeadLetters?: number } = {}): Promise<MigrationReport> {
+  const stats = await ledger.stats();
   const runs = stats.runs;
   const latest = runs.find((r) => r.kind === 'run' && r.status !== 'running') ?? runs[0];
   const summary = (latest?.summary ?? {}) as { census?: CensusReport; bisectionCalls?: number };
@@ -51,15 +51,15 @@ export function buildReport(config: MigrationConfig, ledger: Ledger, options: { 
     latestRun: latest
       ? {
           run: latest,
-          throughput: throughput(ledger.progressOf(latest.id)),
-          rejectsByReason: ledger.rejectReasons(latest.id),
+          throughput: throughput(await ledger.progressOf(latest.id)),
+          rejectsByReason: await ledger.rejectReasons(latest.id),
           census: summary.census,
           bisectionCalls: summary.bisectionCalls ?? 0,
         }
       : undefined,
     latestVerify: latestVerify(runs),
     failuresByReason: stats.deadByReason,
-    deadLetters: ledger.deadLetters(options.maxDeadLetters ?? 1000, options.includeEmails === true),
+    deadLetters: await ledger.deadLetters(options.maxDeadLetters ?? 1000, options.includeEmails === true),
     includesEmails: options.includeEmails === true,
   };
 }

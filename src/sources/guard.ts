@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Mapping } from '../config/mapping.ts';
-import type { RawRecord, ReadOptions, Source } from './source.ts';
+import type { RawRecord } from '../model/raw-record.ts';
+import type { ReadOptions, Source } from './source.ts';
 import { SourceError } from './source-error.ts';
 
 /**

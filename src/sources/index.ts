@@ -15,7 +15,8 @@ import { FirebaseSource } from './vendors/firebase.ts';
 import { KeycloakSource } from './vendors/keycloak.ts';
 import { KratosSource } from './vendors/kratos.ts';
 
-export type { RawRecord, ReadOptions, Source } from './source.ts';
+export type { RawRecord } from '../model/raw-record.ts';
+export type { ReadOptions, Source } from './source.ts';
 export { SourceError } from './source-error.ts';
 
 export interface CreateSourceOptions {

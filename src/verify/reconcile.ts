@@ -28,7 +28,7 @@ export async function verifyMigration(deps: VerifyDependencies): Promise<VerifyR
   let runId: number | undefined;
   try {
     store.claim(owner);
-    const state = openState(deps, store, owner);
+    const state = await openState(deps, store, owner);
     runId = state.runId;
     const reads = new AdaptiveReads({
       initial: deps.concurrency.initial,
@@ -49,7 +49,7 @@ export async function verifyMigration(deps: VerifyDependencies): Promise<VerifyR
       if (listing.skipped !== undefined) run.finishListing();
       else listing = await run.listPass();
     }
-    run.flush(true);
+    await run.flush(true);
     const interrupted = signal?.aborted === true;
     const complete = state.phase === 'done';
     if (complete) store.settleGone();
@@ -93,11 +93,11 @@ export async function verifyMigration(deps: VerifyDependencies): Promise<VerifyR
       report.sample = sampleStatement(run.population, read, counts.missing + counts.drift + counts.dead);
     }
     report.exitCode = interrupted ? 130 : !complete || counts.unreadable > 0 ? 1 : problemCount(report) > 0 ? 3 : 0;
-    ledger.finishRun(state.runId, report.status, summaryForLedger(report));
+    await ledger.finishRun(state.runId, report.status, summaryForLedger(report));
     return report;
   } catch (err) {
     // The verification stays resumable; its run record says why it stopped.
-    if (runId !== undefined) ledger.finishRun(runId, 'failed', { error: err instanceof Error ? err.message : String(err) });
+    if (runId !== undefined) await ledger.finishRun(runId, 'failed', { error: err instanceof Error ? err.message : String(err) });
     throw err;
   } finally {
     const s = store.state();

@@ -10,7 +10,7 @@ function stateKey(deps: VerifyDependencies): string {
   return `${t.kind}|${t.baseUrl}|${where}|${deps.sample !== undefined ? `sample:${deps.sample}` : 'full'}`;
 }
 
-export function openState(deps: VerifyDependencies, store: VerifyStore, owner: string): RunState {
+export async function openState(deps: VerifyDependencies, store: VerifyStore, owner: string): Promise<RunState> {
   const previous = store.state() as RunState | undefined;
   const key = stateKey(deps);
   if (previous !== undefined && previous.phase !== 'done' && previous.key === key && !deps.restart) {
@@ -19,7 +19,8 @@ export function openState(deps: VerifyDependencies, store: VerifyStore, owner: s
     return resumed;
   }
   store.clear();
-  const population = Math.max(0, deps.ledger.stats().total - deps.ledger.stats().byState.deleted);
+  const stats = await deps.ledger.stats();
+  const population = Math.max(0, stats.total - stats.byState.deleted);
   const sample = deps.sample;
   const state: RunState = {
     version: 1,
@@ -37,7 +38,7 @@ export function openState(deps: VerifyDependencies, store: VerifyStore, owner: s
     reads: { calls: 0, throttled: 0, retries: 0, activeMs: 0, maxConcurrency: 0 },
     resumes: 0,
     owner,
-    runId: deps.ledger.beginRun('verify'),
+    runId: await deps.ledger.beginRun('verify'),
     population,
     passwordUnconfirmed: 0,
     requeued: 0,

@@ -34,6 +34,10 @@ export class Verification {
   private outstanding = 0;
   private wake: Array<() => void> = [];
   private fatal: unknown;
+  /** The last write asked for (see `flush`). */
+  private flushed: Promise<void> = Promise.resolve();
+  /** A write from `record` is on its way: rows judged meanwhile go with it. */
+  private writeAsked = false;
 
   constructor(
     private readonly deps: VerifyDependencies,
@@ -94,7 +98,7 @@ export class Verification {
     if (this.fatal !== undefined) throw this.fatal;
     if (!signal?.aborted && this.state.phase === 'source') {
       this.state.phase = this.state.mode === 'sample' ? 'reads' : 'ledger';
-      this.flush(true);
+      await this.flush(true);
     }
     return out;
   }
@@ -106,7 +110,7 @@ export class Verification {
     this.judged += chunk.length - todo.length;
     if (todo.length === 0) return this.progress('source');
     const todoIds = todo.map((c) => c.user.sourceId);
-    const entries = this.deps.ledger.peek(todoIds);
+    const entries = await this.deps.ledger.peek(todoIds);
     const events = this.deps.inbox?.inFlight(todoIds) ?? new Set<string>();
     for (const p of todo) {
       const id = p.user.sourceId;
@@ -146,7 +150,7 @@ export class Verification {
       if (batch.length === 0) break;
       after = batch[batch.length - 1]!.sourceId;
       const ids = batch.map((q) => q.sourceId);
-      const entries = this.deps.ledger.peek(ids);
+      const entries = await this.deps.ledger.peek(ids);
       const events = this.deps.inbox?.inFlight(ids) ?? new Set<string>();
       for (const q of batch) {
         const p: Pending = { user: JSON.parse(q.json) as User, fingerprint: q.fingerprint, json: q.json, position: q.position };
@@ -164,7 +168,7 @@ export class Verification {
     if (this.fatal !== undefined) throw this.fatal;
     if (!this.deps.signal?.aborted) {
       this.state.phase = 'ledger';
-      this.flush(true);
+      await this.flush(true);
     }
   }
 
@@ -224,8 +228,8 @@ export class Verification {
       }
       this.progress('ledger');
     };
-    for (const id of ledger.syncedIds()) {
-      chunk.push(id);
+    for await (const page of ledger.syncedIds(1000)) {
+      chunk.push(...page);
       if (chunk.length >= 1000) {
         const ids = chunk;
         chunk = [];
@@ -238,7 +242,7 @@ export class Verification {
     if (this.fatal !== undefined) throw this.fatal;
     if (!this.deps.signal?.aborted) {
       this.state.phase = this.state.mode === 'full' ? 'list' : 'done';
-      this.flush(true);
+      await this.flush(true);
     }
   }
 
@@ -254,7 +258,7 @@ export class Verification {
       const rows = this.store.byTargetKeys(page.users.map((u) => u.targetKey));
       const unknown = page.users.filter((u) => !rows.has(u.targetKey));
       const legacyIds = unknown.map((u) => u.legacyId ?? u.targetKey);
-      const inLedger = ledger.peek(legacyIds);
+      const inLedger = await ledger.peek(legacyIds);
       const inSource = this.store.judged(legacyIds);
       for (const u of unknown) {
         const legacy = u.legacyId;
@@ -273,7 +277,7 @@ export class Verification {
       if (page.next === undefined) this.finishListing();
       else this.state.listCursor = page.next;
       this.progress('list');
-      this.flush(true);
+      await this.flush(true);
       if (this.state.phase === 'done') return { done: true, users: this.state.listed };
     }
   }
@@ -313,26 +317,52 @@ export class Verification {
 
   private async drain(): Promise<void> {
     while (this.outstanding > 0) await new Promise<void>((r) => this.wake.push(r));
-    this.flush(true);
+    await this.flush(true);
   }
 
   private record(row: VerifyRow): void {
-    if (this.queue.length >= FLUSH_ROWS) this.flush();
+    if (this.queue.length >= FLUSH_ROWS) this.flushSoon();
     this.rows.push(row);
     this.judged += 1;
-    if (this.rows.length >= FLUSH_ROWS || Date.now() - this.lastFlush >= FLUSH_MS) {
-      this.flush();
+    if (!this.writeAsked && (this.rows.length >= FLUSH_ROWS || Date.now() - this.lastFlush >= FLUSH_MS)) {
+      this.flushSoon();
       this.progress(row.origin === 'source' ? 'source' : row.origin === 'ledger' ? 'ledger' : 'list');
     }
   }
 
-  /** Writes judged users, the repairs they need and the progress, together. */
-  flush(force = false): void {
+  /**
+   * Writes judged users, the repairs they need and the progress, together; one write at a time,
+   * in order, so that a user's repair is in the ledger before its row says it was judged.
+   */
+  flush(force = false): Promise<void> {
+    const next = this.flushed.then(() => this.write(force));
+    this.flushed = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A flush nobody waits for (from `record`): a failed write stops the passes like a failed read. */
+  private flushSoon(): void {
+    if (this.writeAsked) return;
+    this.writeAsked = true;
+    this.flush().catch((err: unknown) => {
+      this.fatal ??= err;
+    });
+  }
+
+  private async write(force: boolean): Promise<void> {
+    this.writeAsked = false;
     if (!force && this.rows.length === 0 && this.queue.length === 0) return;
+    // Rows judged while the ledger writes go with the next write, together with their repairs.
+    const rows = this.rows;
+    const queue = this.queue;
+    this.rows = [];
+    this.queue = [];
     if (this.requeue.length > 0) {
-      this.state.requeued += this.deps.ledger.requeue(this.requeue, this.absent);
+      const users = this.requeue;
+      const absent = this.absent;
       this.requeue = [];
       this.absent = new Set();
+      this.state.requeued += await this.deps.ledger.requeue(users, absent);
     }
     const now = Date.now();
     const t = this.reads.totals;
@@ -348,9 +378,7 @@ export class Verification {
       this.activeSince = this.outstanding > 0 ? now : undefined;
     }
     r.maxConcurrency = Math.max(r.maxConcurrency, this.reads.maxConcurrency);
-    this.store.put(this.rows, this.state, this.queue);
-    this.rows = [];
-    this.queue = [];
+    this.store.put(rows, this.state, queue);
     this.lastFlush = now;
   }
 

@@ -117,7 +117,7 @@ export async function migrate(
   });
   await writeFile(file, text);
   const config = parseConfig(text, file, { ...ENV, ...env });
-  const ledger = openLedger(config);
+  const ledger = await openLedger(config);
   try {
     const { source, mapper, target } = await openPipeline(config, dir);
     try {
@@ -127,7 +127,7 @@ export async function migrate(
       await target.close();
     }
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 

@@ -31,8 +31,8 @@ describe('delivery lets go of the users it has sent', () => {
     const { source, mapper, target } = await openPipeline(cfg, rig.dir);
     const encode = target.encodeForBulk?.bind(target);
     if (encode === undefined) throw new Error('the cidaas adapter encodes ahead');
-    ledger.acquire(OWNER);
-    const runId = ledger.beginRun('run');
+    await ledger.acquire(OWNER);
+    const runId = await ledger.beginRun('run');
     const ready = new ReadyQueue(1000);
     const stager = new Stager({ ledger, runId, handoff: { owner: OWNER, leaseMs: 60_000, ready } });
 
@@ -42,7 +42,7 @@ describe('delivery lets go of the users it has sent', () => {
       for await (const chunk of prepareChunks({ source, mapper, chunkSize: 20, encode })) {
         const payloads = chunk.encoded.map((e) => e?.payload);
         for (const p of payloads) if (p !== undefined) sent.push(new WeakRef(p));
-        stager.stage({ users: chunk.users, rejects: chunk.rejects, read: chunk.read, payloads });
+        await stager.stage({ users: chunk.users, rejects: chunk.rejects, read: chunk.read, payloads });
       }
     };
     await stage();
@@ -78,6 +78,6 @@ describe('delivery lets go of the users it has sent', () => {
     expect(totals).toMatchObject({ created: USERS, dead: 0 });
     expect(rig.emu.users()).toHaveLength(USERS);
     await target.close();
-    ledger.close();
+    await ledger.close();
   }, 30_000);
 });

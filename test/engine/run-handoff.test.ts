@@ -53,10 +53,10 @@ describe('runs that hand staged users straight to delivery', () => {
           if (abortAfterUsers !== undefined && totals.users >= abortAfterUsers) abort.abort();
         },
       });
-      return { summary, stats: ledger.stats() };
+      return { summary, stats: await ledger.stats() };
     } finally {
       await target.close();
-      ledger.close();
+      await ledger.close();
     }
   }
 
@@ -102,8 +102,8 @@ describe('runs that hand staged users straight to delivery', () => {
     await expect(run(true, undefined, undefined, 'not-the-secret')).rejects.toThrow(TargetAuthError);
     expect(rig.emu.stats().requests).toBe(1);
     const ledger = new SqliteLedger(path.join(rig.dir, 'ledger.sqlite'));
-    const after = ledger.stats();
-    ledger.close();
+    const after = await ledger.stats();
+    await ledger.close();
     expect(after.byState).toMatchObject({ leased: 0, synced: 0 });
     expect(after.runs[0]?.status).toBe('failed');
 
@@ -117,8 +117,8 @@ describe('runs that hand staged users straight to delivery', () => {
     await writeUsersCsv(rig.dir, lines);
     await expect(run(true, undefined, 3)).rejects.toThrow(TargetAuthError);
     const ledger = new SqliteLedger(path.join(rig.dir, 'ledger.sqlite'));
-    const after = ledger.stats();
-    ledger.close();
+    const after = await ledger.stats();
+    await ledger.close();
     expect(after.byState.leased).toBe(0);
     // Staging was stopped, not run to the end of the file.
     expect(after.byState.synced + after.byState.pending).toBeLessThan(N);

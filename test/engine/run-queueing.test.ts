@@ -34,7 +34,7 @@ describe('a run against a target that queues calls instead of refusing them', ()
     } finally {
       clearInterval(sampler);
       await target.close();
-      ledger.close();
+      await ledger.close();
     }
   }
 

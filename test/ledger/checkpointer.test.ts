@@ -59,7 +59,7 @@ describe('background WAL checkpoints', () => {
   it('a ledger stops its checkpoint thread before it closes, and nothing staged is lost', async () => {
     const ledger = new SqliteLedger(file);
     const stop = ledger.checkpointInBackground({ afterMs: 0 });
-    const run = ledger.beginRun('run');
+    const run = await ledger.beginRun('run');
     for (let c = 0; c < 50; c++) {
       const users = Array.from({ length: 100 }, (_, i) => {
         const json = JSON.stringify({ sourceId: `u${c}-${i}`, note: PAYLOAD });
@@ -70,16 +70,16 @@ describe('background WAL checkpoints', () => {
           position: `line ${c * 100 + i}`,
         };
       });
-      ledger.stage(run, users);
+      await ledger.stage(run, users);
       await sleep(1);
     }
     await stop();
-    expect(ledger.stats().byState.pending).toBe(5000);
-    ledger.close();
+    expect((await ledger.stats()).byState.pending).toBe(5000);
+    await ledger.close();
     expect(walBytes(file)).toBe(0);
     const reopened = new SqliteLedger(file);
-    expect(reopened.stats().total).toBe(5000);
-    reopened.close();
+    expect((await reopened.stats()).total).toBe(5000);
+    await reopened.close();
   });
 
   it('stopping before the thread has started, or twice, returns at once', async () => {
@@ -87,6 +87,6 @@ describe('background WAL checkpoints', () => {
     const stop = ledger.checkpointInBackground({ afterMs: 60_000 });
     await stop();
     await stop();
-    ledger.close();
+    await ledger.close();
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceConfig } from '../../src/config/source.ts';
 import { createSource } from '../../src/sources/index.ts';
-import type { RawRecord } from '../../src/sources/source.ts';
+import type { RawRecord } from '../../src/model/raw-record.ts';
 
 const FIXTURES = new URL('../fixtures/sources/csv/', import.meta.url).pathname;
 

@@ -13,7 +13,7 @@ import { Mapping } from '../../src/config/mapping.ts';
 import { SourceConfig } from '../../src/config/source.ts';
 import { checkMappedColumns } from '../../src/mapping/columns.ts';
 import { createSource } from '../../src/sources/index.ts';
-import type { RawRecord } from '../../src/sources/source.ts';
+import type { RawRecord } from '../../src/model/raw-record.ts';
 import { readText, type TextEncoding } from '../../src/sources/text-file.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'layouts-prop-'));

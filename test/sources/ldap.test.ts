@@ -7,7 +7,7 @@ import { SourceConfig } from '../../src/config/source.ts';
 import { identify, verify } from '../../src/hashes/index.ts';
 import { createMapper } from '../../src/mapping/index.ts';
 import { createSource } from '../../src/sources/index.ts';
-import type { RawRecord } from '../../src/sources/source.ts';
+import type { RawRecord } from '../../src/model/raw-record.ts';
 import { slapdAvailable, ssha, startSlapd, type Slapd } from '../helpers/slapd.ts';
 
 const USERS = 1200;

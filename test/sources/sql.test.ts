@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceConfig } from '../../src/config/source.ts';
 import { createSource } from '../../src/sources/index.ts';
-import type { RawRecord, ReadOptions } from '../../src/sources/source.ts';
+import type { RawRecord } from '../../src/model/raw-record.ts';
+import type { ReadOptions } from '../../src/sources/source.ts';
 import { SERVICES, serviceAvailable } from '../helpers/services.ts';
 
 const TABLE = `src_users_${process.pid}`;

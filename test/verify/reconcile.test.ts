@@ -51,7 +51,7 @@ describe('verifyMigration: in flight, dead letters and refusals', () => {
     await writeCsv(path.join(dir, 'users.csv'), rows.map((r) => (r.id === 'changed' ? { ...r, first_name: 'Later' } : r)));
 
     const config = await loadConfig(file);
-    const ledger = openLedger(config);
+    const ledger = await openLedger(config);
     const { source, mapper, target } = await openPipeline(config, dir);
     const inflight = new InboxLookup(ledger.file);
     try {
@@ -79,7 +79,7 @@ describe('verifyMigration: in flight, dead letters and refusals', () => {
     } finally {
       inflight.close();
       await target.close();
-      ledger.close();
+      await ledger.close();
     }
   });
 });

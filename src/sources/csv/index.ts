@@ -1,5 +1,6 @@
 import type { CsvSourceConfig } from '../../config/source.ts';
-import type { RawRecord, Source } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
+import type { Source } from '../source.ts';
 import { SourceError } from '../source-error.ts';
 import { readText, textEncoding } from '../text-file.ts';
 import { CsvParser, type CsvRow } from './parser.ts';

@@ -1,5 +1,6 @@
 import type { JsonSourceConfig } from '../../config/source.ts';
-import type { RawRecord, Source } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
+import type { Source } from '../source.ts';
 import { streamJsonArray } from './array.ts';
 import { describeJson } from './describe.ts';
 import { readNdjson } from './ndjson.ts';

@@ -1,5 +1,5 @@
 import { readLines } from '../lines.ts';
-import type { RawRecord } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
 import { toRecord } from './record.ts';
 
 /** One JSON object per line; a broken line is rejected with its number and the next is read. */

@@ -1,4 +1,4 @@
-import type { RawRecord } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
 
 export function toRecord(position: string, value: unknown): RawRecord {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

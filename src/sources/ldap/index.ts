@@ -1,5 +1,6 @@
 import type { LdapSourceConfig } from '../../config/source.ts';
-import type { RawRecord, Source } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
+import type { Source } from '../source.ts';
 
 /**
  * A paged LDAP search (RFC 2696 through ldapts). Attribute names are kept as the server returns

@@ -1,6 +1,7 @@
 import type { LdifSourceConfig } from '../../config/source.ts';
 import { readLines } from '../lines.ts';
-import type { RawRecord, Source } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
+import type { Source } from '../source.ts';
 
 /**
  * An LDIF file (RFC 2849: `slapcat`, `ldapsearch -LLL`, a directory vendor's export) read into the

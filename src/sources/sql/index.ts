@@ -1,7 +1,7 @@
 import type { SqlSourceConfig } from '../../config/source.ts';
-import type { RawRecord, ReadOptions, Source } from '../source.ts';
-
-export type Row = Record<string, unknown>;
+import type { RawRecord } from '../../model/raw-record.ts';
+import type { ReadOptions, Source } from '../source.ts';
+import type { Row } from './row.ts';
 
 /**
  * Any SELECT on PostgreSQL (server-side cursor) or MySQL/MariaDB (streamed result set). With

@@ -1,6 +1,6 @@
 import mysql from 'mysql2';
 import type { SqlSourceConfig } from '../../config/source.ts';
-import type { Row } from './index.ts';
+import type { Row } from './row.ts';
 
 /** mysql2's row stream over one connection; the socket is paused while the consumer is busy. */
 export async function* readMysql(

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { SqlSourceConfig } from '../../config/source.ts';
-import type { Row } from './index.ts';
+import type { Row } from './row.ts';
 
 /** A server-side cursor in a read-only transaction: memory holds one batch, whatever the table size. */
 export async function* readPostgres(

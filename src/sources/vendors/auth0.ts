@@ -9,7 +9,8 @@ import { SourceError } from '../source-error.ts';
 import { checkFile, readText } from '../text-file.ts';
 import { auth0Password, digestRowFormats, hashExportEntry, isDatabaseUser } from './auth0-hash.ts';
 import { SideTable } from '../side-table.ts';
-import type { RawRecord, Source } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
+import type { Source } from '../source.ts';
 import { arr, bool, compact, obj, str, type Obj } from './util.ts';
 
 /**

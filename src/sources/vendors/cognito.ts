@@ -1,6 +1,7 @@
 import { normalisedPreset, type NormalisedRecord } from '../../mapping/presets/normalised.ts';
 import { CsvSource } from '../csv/index.ts';
-import type { RawRecord, Source } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
+import type { Source } from '../source.ts';
 import { SourceError } from '../source-error.ts';
 import { bool, compact, str, type Obj } from './util.ts';
 

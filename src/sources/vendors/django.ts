@@ -1,7 +1,8 @@
 import type { DjangoSourceConfig } from '../../config/source.ts';
 import { normalisedPreset, type NormalisedRecord } from '../../mapping/presets/normalised.ts';
 import { SideTable } from '../side-table.ts';
-import type { RawRecord, Source } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
+import type { Source } from '../source.ts';
 import { jsonItems } from './json-items.ts';
 import { arr, bool, compact, obj, str, type Obj } from './util.ts';
 

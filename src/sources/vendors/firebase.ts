@@ -2,7 +2,8 @@ import type { FirebaseSourceConfig } from '../../config/source.ts';
 import { normalisedPreset, type NormalisedRecord } from '../../mapping/presets/normalised.ts';
 import { CsvSource } from '../csv/index.ts';
 import { streamJsonArray } from '../json/array.ts';
-import type { RawRecord, Source } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
+import type { Source } from '../source.ts';
 import { describeJson } from '../json/describe.ts';
 import { arr, bool, compact, jsonObj, millis, obj, str, type Obj } from './util.ts';
 

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { streamJsonArray } from '../json/array.ts';
 import { readNdjson } from '../json/ndjson.ts';
 import { toRecord } from '../json/record.ts';
-import type { RawRecord } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
 import { readText } from '../text-file.ts';
 
 /** Files below this are read whole when they are one JSON object (a single Kratos identity, a batch body). */

@@ -3,7 +3,8 @@ import { normalisedPreset, type NormalisedRecord } from '../../mapping/presets/n
 import { streamJsonArray } from '../json/array.ts';
 import { describeJson } from '../json/describe.ts';
 import { keycloakParts } from './keycloak-files.ts';
-import type { RawRecord, Source } from '../source.ts';
+import type { RawRecord } from '../../model/raw-record.ts';
+import type { Source } from '../source.ts';
 import { arr, bool, compact, jsonObj, millis, obj, str, type Obj } from './util.ts';
 
 const HMAC: Record<string, 'SHA1' | 'SHA256' | 'SHA512'> = {

@@ -1,7 +1,7 @@
 import type { Mapping } from '../config/mapping.ts';
-import type { Source } from '../sources/source.ts';
-import { checkMappedColumns } from './columns.ts';
-import { mergeMappings } from './merge.ts';
+import { checkMappedColumns } from '../mapping/columns.ts';
+import { mergeMappings } from '../mapping/merge.ts';
+import type { Source } from './source.ts';
 
 /**
  * Before anything is read for real: the source opens, decodes and has the structure its reader
