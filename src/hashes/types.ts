@@ -18,6 +18,22 @@ export interface FormatFamily {
   detect(value: string): boolean;
   /** `format` is the explicit format name, or 'auto'. Never throws. */
   parse(value: string, hint: HashHint, format: string): IdentifyResult;
+  /**
+   * How to check a password against a hash of each algorithm this family defines (keyed by
+   * `PasswordHash.algorithm`); families that only re-label another family's algorithms have none.
+   */
+  readonly verify?: Readonly<Record<string, HashVerifier>>;
+}
+
+/** Resolves false on a mismatch; the limits were checked before it is called (limits.ts). */
+export type HashVerifier = (hash: PasswordHash, password: string) => boolean | Promise<boolean>;
+
+/** The hash is well-formed but this build cannot check it (e.g. yescrypt on a big-endian machine). Not a mismatch. */
+export class UnsupportedHashError extends Error {
+  constructor(algorithm: string) {
+    super(`verification of ${algorithm} is not supported`);
+    this.name = 'UnsupportedHashError';
+  }
 }
 
 /** Longest stored value we look at: real hashes (even Keycloak JSON) are far below this. */
