@@ -7,6 +7,9 @@ import type { PasswordHash } from '../model/index.ts';
  */
 export type HashHint = Partial<Omit<PasswordSpec, 'from'>>;
 
+/** A hash in a target's shape, or why the target cannot take it. */
+export type EncodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
 export type IdentifyResult = { ok: true; hash: PasswordHash } | { ok: false; reason: string };
 
 /** One legacy family: recognises its strings and parses them into the canonical form. */

@@ -256,7 +256,8 @@ function errText(res: HttpResponse): string {
 
 /** What the census reports for a user whose password takes this plan. */
 function previewOf(user: User, plan: PasswordPlan): UserPreview {
-  const mfa = countMfaLost(user.mfa, 'cidaas');
+  // The bulk API takes only `mfa_enabled`: every TOTP secret is lost and the user re-enrols.
+  const mfa = countMfaLost(user.mfa, () => false);
   const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
   if (plan.kind === 'reject') return { ...base, password: 'reject', reason: plan.reason };
   if (plan.kind === 'reset') return { ...base, password: 'reset', reason: plan.because.replace(/_/g, ' ') };

@@ -3,7 +3,7 @@ import { HttpClient } from '../../delivery/http-client.ts';
 import type { HttpResponse } from '../../delivery/http-client.ts';
 import { clientCredentials } from '../../delivery/oauth-client-credentials.ts';
 import { TokenCache } from '../../delivery/token-cache.ts';
-import { encodeForCloudentity } from '../../hashes/encode-cloudentity.ts';
+import { encodeForCloudentity } from './wire/hash.ts';
 import type { Outcome, User } from '../../model/index.ts';
 import { upsertEncoded, type RefusedPayload } from '../common/upsert-encoded.ts';
 import type { BatchResult } from '../common/bisect.ts';
@@ -17,6 +17,7 @@ import { cloudentityAuthAdvice } from './auth-advice.ts';
 import { cloudentityCapabilities } from './capabilities.ts';
 import { countMfaLost } from '../../hashes/totp.ts';
 import { cloudentityUserId } from './ids.ts';
+import { cloudentityTotp } from './totp.ts';
 import { buildUserEntry, ceMetadata, cePayload, ceStatus, encodeEntry, tenantDumpText } from './payload.ts';
 import type { BuildContext, EncodedEntry, EntryResult, PasswordPlan } from './payload.ts';
 import { cloudentityErrorMessage } from './response.ts';
@@ -115,7 +116,7 @@ export class CloudentityAdapter implements ReadableTarget {
   }
 
   private previewOf(user: User, built: EntryResult): UserPreview {
-    const mfa = countMfaLost(user.mfa, 'cloudentity', { cloudentityTotp: this.config.totp });
+    const mfa = countMfaLost(user.mfa, (f) => !cloudentityTotp(f, this.config.totp).lost);
     const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
     if (!built.ok) return { ...base, password: 'reject', reason: built.reason };
     if (built.password === 'hash') return { ...base, password: 'import' };

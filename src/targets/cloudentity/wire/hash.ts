@@ -1,6 +1,11 @@
-import type { PasswordHash } from '../model/index.ts';
-import type { EncodeResult } from './encode-cidaas.ts';
-import { encodeText, fromBase64, type TextEncoding } from './encoding.ts';
+import { encodeText, fromBase64, type TextEncoding } from '../../../hashes/encoding.ts';
+import type { EncodeResult } from '../../../hashes/types.ts';
+import type { PasswordHash } from '../../../model/index.ts';
+
+/*
+ * Cloudentity's password hashes on the wire: what the adapter sends and the emulator verifies at
+ * login, here so that neither imports the other.
+ */
 
 /** Cloudentity `Hash` (contracts/cloudentity.md §3.2): `user_credentials[].payload.hashed_password`. */
 export interface CloudentityHashedPassword {
