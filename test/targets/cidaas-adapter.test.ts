@@ -168,19 +168,6 @@ describe('cidaas adapter against the emulator', () => {
     });
   });
 
-  it('delivers the others of a batch with one poisoned user and rejects only that one, verbatim', async () => {
-    const users = Array.from({ length: 20 }, (_, i) => minimalUser(`b-${i}`));
-    users[7] = minimalUser('b-7', { email: 'b-7@mailinator.com' });
-    const out = await send(t, users.map((u) => planned(u)));
-    expect(out).toHaveLength(20);
-    const rejected = out.filter((o) => o.kind === 'rejected');
-    expect(rejected).toEqual([
-      { sourceId: 'b-7', kind: 'rejected', reason: 'invalid email passed', code: 'invalid_email' },
-    ]);
-    expect(out.filter((o) => o.kind === 'ok')).toHaveLength(19);
-    expect(await state(emu.url)).toHaveLength(19);
-  });
-
   it('bisects when the tenant refuses the whole request for one user (417 mode)', async () => {
     const strict = await startCidaasEmulator({
       invalidEmailMode: 'request',
@@ -286,19 +273,6 @@ describe('cidaas adapter: auth and transient failures', () => {
     }
   });
 
-  it('bad credentials are fatal and do not leak the secret', async () => {
-    const emu = await startCidaasEmulator();
-    const t = target(emu.url, { clientSecret: 'not-the-secret' });
-    try {
-      const err = await t.open?.().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TargetAuthError);
-      expect(String((err as Error).message)).not.toContain('not-the-secret');
-    } finally {
-      await t.close();
-      await emu.close();
-    }
-  });
-
   it('5xx and 429 make the whole batch retryable', async () => {
     const emu = await startCidaasEmulator({ faults: { faultRate: 1, faultStatuses: [503] } });
     const t = target(emu.url);
@@ -345,7 +319,7 @@ describe('cidaas adapter: auth and transient failures', () => {
     }
   });
 
-  it('dropped connections are retryable; connection refused at start is fatal', async () => {
+  it('dropped connections are retryable (connection refused at start: the contract suite)', async () => {
     const emu = await startCidaasEmulator({ faults: { dropRate: 1 } });
     const t = target(emu.url);
     try {
@@ -356,15 +330,6 @@ describe('cidaas adapter: auth and transient failures', () => {
     } finally {
       await t.close();
       await emu.close();
-    }
-    const gone = await startCidaasEmulator();
-    const url = gone.url;
-    await gone.close();
-    const t2 = target(url);
-    try {
-      await expect(send(t2, [planned(minimalUser('z-2'))])).rejects.toBeInstanceOf(TargetUnreachableError);
-    } finally {
-      await t2.close();
     }
   });
 });
