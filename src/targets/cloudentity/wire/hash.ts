@@ -3,8 +3,8 @@ import type { EncodeResult } from '../../../hashes/types.ts';
 import type { PasswordHash } from '../../../model/index.ts';
 
 /*
- * Cloudentity's password hashes on the wire: what the adapter sends and the emulator verifies at
- * login, here so that neither imports the other.
+ * Cloudentity's password hashes on the wire: the `hashed_password` shape the adapter sends, kept
+ * out of the adapter so that an emulator or a test can use it without importing the adapter.
  */
 
 /** Cloudentity `Hash` (contracts/cloudentity.md §3.2): `user_credentials[].payload.hashed_password`. */
