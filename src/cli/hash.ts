@@ -1,8 +1,5 @@
 import { Option, type Command } from 'commander';
 import {
-  DEFAULT_CIDAAS_ALGORITHM_IDS,
-  encodeForCidaas,
-  encodeForCloudentity,
   exceededLimit,
   identify,
   parseHashLimitFlags,
@@ -13,6 +10,8 @@ import {
   type HashLimits,
 } from '../hashes/index.ts';
 import type { PasswordHash } from '../model/index.ts';
+import { DEFAULT_CIDAAS_ALGORITHM_IDS, encodeForCidaas } from '../targets/cidaas/wire/hash.ts';
+import { encodeForCloudentity } from '../targets/cloudentity/wire/hash.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Options shared by `hash …` and `verifier`: what the config's mapping.password would say. */

@@ -132,7 +132,7 @@ export const CloudentityTarget = z
     hashAlgorithms: z.array(z.string().min(1)).optional(),
     /**
      * How hashes are spelled for this tenant where the vendor spec is silent (sha/pbkdf2 function
-     * names, salt encoding and placement); see `CloudentityEncodeOptions` in src/hashes.
+     * names, salt encoding and placement); see `CloudentityEncodeOptions` in src/targets/cloudentity/wire/hash.ts.
      */
     hashEncoding: z
       .object({

@@ -11,7 +11,7 @@ export function passwordFormat(user: User): string {
 export function targetCensus(target: Pick<Target, 'preview'>): {
   census: HashCensus;
   add(user: User): UserPreview;
-  /** For a user whose preview is already known (see `Target.encodeForBulk`). */
+  /** For a user whose preview is already known (see `Target.encode`). */
   addPreview(format: string, preview: UserPreview): void;
 } {
   const census = new HashCensus();

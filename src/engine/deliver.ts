@@ -1,6 +1,6 @@
 import type { Batch, Ledger, RetryPolicy, SettleSummary } from '../ledger/index.ts';
 import type { Outcome, User } from '../model/index.ts';
-import type { EncodedPlannedUser, PlannedUser, Target } from '../targets/target.ts';
+import type { EncodedPlannedUser, Target } from '../targets/target.ts';
 import { AimdLimiter, sleep } from '../delivery/aimd.ts';
 import { RatePacer } from '../delivery/pacer.ts';
 import { afterRequestWrites } from '../delivery/http-client.ts';
@@ -54,30 +54,22 @@ function parsed(i: DeliveryItem): User | undefined {
 function upsertOf(target: Target, items: DeliveryItem[]): Promise<Outcome[]> {
   const upserts = items.filter((i) => i.op === 'upsert');
   if (upserts.length === 0) return Promise.resolve([]);
-  if (target.encodeForBulk !== undefined && target.upsertEncoded !== undefined) {
-    // Users staging encoded ahead go as they are, not even wrapped (users in flight are what the main
-    // thread's garbage collector copies and promotes, BENCHMARKS.md session 11); the others are
-    // encoded here, the same way.
-    const encoded: EncodedPlannedUser[] = [];
-    for (const i of upserts) {
-      if (i.payload !== undefined) {
-        encoded.push(i as EncodedPlannedUser);
-        continue;
-      }
-      const user = parsed(i);
-      if (user === undefined) continue;
-      const e: EncodedPlannedUser = { sourceId: i.sourceId, knownToTarget: i.knownToTarget, payload: target.encodeForBulk(user).payload };
-      if (i.removed !== undefined) e.removed = i.removed;
-      encoded.push(e);
-    }
-    return target.upsertEncoded(encoded);
-  }
-  const planned: PlannedUser[] = [];
+  // Users staging encoded ahead go as they are, not even wrapped (users in flight are what the main
+  // thread's garbage collector copies and promotes, BENCHMARKS.md session 11); the others are
+  // encoded here, the same way.
+  const encoded: EncodedPlannedUser[] = [];
   for (const i of upserts) {
+    if (i.payload !== undefined) {
+      encoded.push(i as EncodedPlannedUser);
+      continue;
+    }
     const user = parsed(i);
-    if (user !== undefined) planned.push({ sourceId: i.sourceId, user, knownToTarget: i.knownToTarget, ...(i.removed !== undefined ? { removed: i.removed } : {}) });
+    if (user === undefined) continue;
+    const e: EncodedPlannedUser = { sourceId: i.sourceId, knownToTarget: i.knownToTarget, payload: target.encode(user).payload };
+    if (i.removed !== undefined) e.removed = i.removed;
+    encoded.push(e);
   }
-  return target.upsert(planned);
+  return target.upsert(encoded);
 }
 
 async function send(target: Target, batch: { items: DeliveryItem[] }): Promise<Outcome[]> {

@@ -4,12 +4,12 @@ import { preflight } from '../sources/preflight.ts';
 import { createSource } from '../sources/index.ts';
 import type { Source } from '../sources/source.ts';
 import { createTarget } from '../targets/index.ts';
-import type { SingleUserTarget } from '../targets/index.ts';
+import type { Target } from '../targets/index.ts';
 
 export interface Pipeline {
   source: Source;
   mapper: Mapper;
-  target: SingleUserTarget;
+  target: Target;
 }
 
 /** Source, mapping (with the source's preset underneath the config's) and target of a config. */

@@ -2,7 +2,7 @@ import { fingerprintJson, type SourceReject, type StagedUser } from '../ledger/i
 import type { Mapper } from '../mapping/index.ts';
 import type { User } from '../model/index.ts';
 import type { Source } from '../sources/source.ts';
-import type { BulkEncoding } from '../targets/target.ts';
+import type { UserEncoding } from '../targets/target.ts';
 import type { IdentifierCheck } from './identifier-policy.ts';
 
 /** A chunk of the source, mapped and serialised, ready for the ledger. */
@@ -11,7 +11,7 @@ export interface PreparedChunk {
   /** The mapped users, index for index with `users` (kept where they were made, for the census). */
   mapped: User[];
   /** Index for index with `users`: the target's encoding, for users encoded ahead (see `encode`). */
-  encoded: Array<BulkEncoding | undefined>;
+  encoded: Array<UserEncoding | undefined>;
   rejects: SourceReject[];
   /** Users (index into `users`) that share an identifier and are not to be sent, with the reason. */
   held?: Array<[number, string]>;
@@ -31,7 +31,7 @@ export interface PrepareOptions {
   /** Records another reader already handled (stable-order sources only): counted, not mapped. */
   skip?: number;
   /** Encode a user for the target's bulk call now (undefined: leave it to delivery). */
-  encode?: (user: User) => BulkEncoding | undefined;
+  encode?: (user: User) => UserEncoding | undefined;
   /**
    * Settles users that share an identifier (see identifier-policy.ts). It sees every record in
    * order, the skipped ones too: whoever comes first keeps an identifier wherever it was staged.

@@ -1,8 +1,8 @@
 import type { ClaimedItem } from '../ledger/index.ts';
-import type { BulkPayload } from '../targets/target.ts';
+import type { EncodedPayload } from '../targets/target.ts';
 
 /** A claimed item that may carry the target's encoding, made ahead by staging. */
-export type DeliveryItem = ClaimedItem & { payload?: BulkPayload };
+export type DeliveryItem = ClaimedItem & { payload?: EncodedPayload };
 
 /**
  * A user staged and leased to this run, waiting in memory for a call: already the item delivery
@@ -17,7 +17,7 @@ export function readyUser(
   sourceId: string,
   fingerprint: string,
   knownToTarget: boolean,
-  encoding: { payload: BulkPayload } | { json: string },
+  encoding: { payload: EncodedPayload } | { json: string },
   removed?: readonly string[],
 ): ReadyUser {
   const item: ReadyUser = { sourceId, op: 'upsert', fingerprint, user: undefined, knownToTarget, attempts: 0 };

@@ -9,7 +9,7 @@ import type { MigrationConfig } from '../config/schema.ts';
 import type { HashCensus } from '../hashes/census.ts';
 import type { SourceReject, StagedUser } from '../ledger/index.ts';
 import type { User } from '../model/index.ts';
-import type { BulkPayload, UserPreview } from '../targets/target.ts';
+import type { EncodedPayload, UserPreview } from '../targets/target.ts';
 import { passwordFormat, targetCensus } from './census.ts';
 import { identifierCheck } from './identifier-policy.ts';
 import { openPipeline } from './pipeline.ts';
@@ -30,7 +30,7 @@ export type StageWorkerMessage =
       type: 'chunk';
       seq: number;
       users: StagedUser[];
-      payloads?: Array<BulkPayload | undefined>;
+      payloads?: Array<EncodedPayload | undefined>;
       rejects: SourceReject[];
       held?: Array<[number, string]>;
       read: number;
@@ -100,8 +100,8 @@ const acked = (limit: number) =>
 void (async () => {
   const { source, mapper, target } = await openPipeline(input.config, input.baseDir);
   census = targetCensus(target);
-  const encodeForBulk = target.encodeForBulk?.bind(target);
-  const encode = encodeForBulk && ((user: User) => (encodeAhead ? encodeForBulk(user) : undefined));
+  const encodeUser = target.encode.bind(target);
+  const encode = (user: User) => (encodeAhead ? encodeUser(user) : undefined);
   post({ type: 'ready' });
   const skip = await started;
   let outcome: StageWorkerMessage;
@@ -116,7 +116,7 @@ void (async () => {
       chunkSize: input.chunkSize,
       signal: abort.signal,
       skip,
-      ...(encode ? { encode } : {}),
+      encode,
       ...(identifiers ? { identifiers } : {}),
       ...since,
     })) {

@@ -1,5 +1,5 @@
 import type { Ledger, SourceReject, StageLease } from '../ledger/index.ts';
-import type { BulkPayload } from '../targets/target.ts';
+import type { EncodedPayload } from '../targets/target.ts';
 import type { PreparedChunk } from './prepare.ts';
 import { readyUser, type ReadyQueue, type ReadyUser } from './ready-queue.ts';
 
@@ -18,7 +18,7 @@ export interface StageCounts {
 /** A prepared chunk as the ledger writer needs it: users, the target's encodings, rejects. */
 export type StagerChunk = Pick<PreparedChunk, 'users' | 'rejects' | 'read' | 'cursor' | 'held'> & {
   /** Index for index with `users`, for users the staging thread encoded ahead. */
-  payloads?: Array<BulkPayload | undefined>;
+  payloads?: Array<EncodedPayload | undefined>;
 };
 
 export interface StagerOptions {

@@ -1,8 +1,6 @@
 export * from './identify.ts';
 export * from './verify.ts';
 export * from './limits.ts';
-export * from './encode-cidaas.ts';
-export * from './encode-cloudentity.ts';
 export * from './plan.ts';
 export * from './census.ts';
 export * from './totp.ts';
@@ -11,4 +9,4 @@ export * from './worker-pool.ts';
 export * from './verifier-service.ts';
 export { md5Crypt } from './crypt-impl.ts';
 export { detectFamily, familyForFormat, FAMILIES, knownFormats } from './registry.ts';
-export { MAX_HASH_LENGTH, type FormatFamily } from './types.ts';
+export { MAX_HASH_LENGTH, type EncodeResult, type FormatFamily } from './types.ts';

@@ -1,70 +1,46 @@
-import { isPasswordHash, type UserPassword } from '../model/index.ts';
-import {
-  cidaasVerifierInfo,
-  encodeForCidaas,
-  type CidaasEncodeOptions,
-  type CidaasPasswordHashInfo,
-} from './encode-cidaas.ts';
-import { encodeForCloudentity, type CloudentityEncodeOptions, type CloudentityHashedPassword } from './encode-cloudentity.ts';
+import { isPasswordHash, type PasswordHash, type UserPassword } from '../model/index.ts';
+import type { EncodeResult } from './types.ts';
 
 /** What to do with a hash the target cannot take natively (config `unsupportedHash`). */
 export type PasswordPolicy = 'reject' | 'reset' | 'verifier';
 
-/** What a target can take, as far as password hashes go. */
-export type TargetHashCapability =
-  | {
-      target: 'cidaas';
-      algorithmTypeIds: Record<string, string>;
-      options?: CidaasEncodeOptions;
-      /** CUSTOM_* id wired to `ciam-migrate verifier`; needed for the `verifier` policy. */
-      verifierAlgorithmTypeId?: string;
-    }
-  | {
-      target: 'cloudentity';
-      options?: CloudentityEncodeOptions;
-      /** Pool methods to use (bcrypt, pbkdf2, argon2, sha, md5); all when absent. */
-      methods?: ReadonlySet<string>;
-    };
+/**
+ * How a target takes password hashes, declared in the target's own folder (nothing here names a
+ * target). `native` puts a hash in the shape the target verifies itself, or says why it cannot;
+ * `verifier` does the same for the target's callback to a password verifier (`ciam-migrate
+ * verifier`), or is the reason the target has none.
+ */
+export interface HashAcceptance<Native, Verifier = never> {
+  native(hash: PasswordHash): EncodeResult<Native>;
+  verifier: ((hash: PasswordHash) => Verifier) | string;
+}
 
-export type PasswordPlan =
-  | { action: 'import'; target: 'cidaas'; info: CidaasPasswordHashInfo }
-  | { action: 'import'; target: 'cloudentity'; hashedPassword: CloudentityHashedPassword }
-  | { action: 'verifier'; target: 'cidaas'; info: CidaasPasswordHashInfo; reason: string }
+export type PasswordPlan<Native = unknown, Verifier = unknown> =
+  | { action: 'import'; value: Native }
+  | { action: 'verifier'; value: Verifier; reason: string }
   | { action: 'reset'; reason: string }
   | { action: 'reject'; reason: string };
 
 export type PasswordAction = PasswordPlan['action'];
 
 /**
- * Decide how one user's password reaches the target: imported natively, checked by our verifier at
- * first login (cidaas CUSTOM_*), reset, or the user is rejected. Never drops a hash silently: every
- * non-import carries its reason.
+ * Decide how one user's password reaches the target: imported natively, checked by a verifier at
+ * first login, reset, or the user is rejected. The policy applies only to hashes the target cannot
+ * take natively. Never drops a hash silently: every non-import carries its reason.
  */
-export function planPassword(
+export function planPassword<Native, Verifier>(
   password: UserPassword | undefined,
-  capability: TargetHashCapability,
+  accepts: HashAcceptance<Native, Verifier>,
   policy: PasswordPolicy,
-): PasswordPlan {
+): PasswordPlan<Native, Verifier> {
   if (password === undefined || !isPasswordHash(password)) return { action: 'reset', reason: 'no password to carry over' };
-  let reason: string;
-  if (capability.target === 'cidaas') {
-    const r = encodeForCidaas(password, capability.algorithmTypeIds, capability.options);
-    if (r.ok) return { action: 'import', target: 'cidaas', info: r.value };
-    reason = r.reason;
-  } else {
-    const r = encodeForCloudentity(password, capability.options);
-    if (r.ok && (!capability.methods || capability.methods.has(r.value.config.method))) {
-      return { action: 'import', target: 'cloudentity', hashedPassword: r.value };
-    }
-    reason = r.ok ? `the Cloudentity pool is not configured for method ${r.value.config.method}` : r.reason;
-  }
+  const native = accepts.native(password);
+  if (native.ok) return { action: 'import', value: native.value };
+  const { reason } = native;
   if (policy === 'reset') return { action: 'reset', reason };
   if (policy === 'verifier') {
-    if (capability.target !== 'cidaas') {
-      return { action: 'reject', reason: `${reason}; Cloudentity has no password verifier callback (use policy reset)` };
-    }
-    if (!capability.verifierAlgorithmTypeId) return { action: 'reject', reason: `${reason}; no verifierAlgorithmTypeId configured` };
-    return { action: 'verifier', target: 'cidaas', info: cidaasVerifierInfo(password, capability.verifierAlgorithmTypeId), reason };
+    if (typeof accepts.verifier === 'string') return { action: 'reject', reason: `${reason}; ${accepts.verifier}` };
+    return { action: 'verifier', value: accepts.verifier(password), reason };
   }
   return { action: 'reject', reason };
 }

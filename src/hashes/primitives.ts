@@ -4,10 +4,19 @@
  */
 import { createHash, createHmac, pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
 import type { ScryptOptions } from 'node:crypto';
-import { md4 } from 'hash-wasm';
 import { promisify } from 'node:util';
-import { verify as bcryptVerifyNative } from '@node-rs/bcrypt';
-import { verify as argon2VerifyNative } from '@node-rs/argon2';
+import type * as Argon2Module from '@node-rs/argon2';
+import type * as BcryptModule from '@node-rs/bcrypt';
+import type * as HashWasm from 'hash-wasm';
+
+/*
+ * The native and wasm hashers load on first use: every format family carries its verifier
+ * (formats/*.ts), so a thread that only identifies hashes (the mapper, the staging thread) imports
+ * this module without ever verifying, and should not carry them.
+ */
+let bcryptModule: Promise<typeof BcryptModule> | undefined;
+let argon2Module: Promise<typeof Argon2Module> | undefined;
+let hashWasm: Promise<typeof HashWasm> | undefined;
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -54,8 +63,9 @@ export function pbkdf2Derive(
  */
 export async function bcryptVerify(password: string | Uint8Array, modularCrypt: string): Promise<boolean> {
   const normalised = modularCrypt.replace(/^\$2[xy]\$/, '$2b$');
+  const native = await (bcryptModule ??= import('@node-rs/bcrypt'));
   try {
-    return await bcryptVerifyNative(typeof password === 'string' ? password : Buffer.from(password), normalised);
+    return await native.verify(typeof password === 'string' ? password : Buffer.from(password), normalised);
   } catch {
     return false;
   }
@@ -76,8 +86,9 @@ function canonicalB64(s: string): boolean {
 export async function argon2Verify(password: string | Uint8Array, phc: string): Promise<boolean> {
   const tail = PHC_B64_TAIL.exec(phc);
   if (tail && (!canonicalB64(tail[1] ?? '') || !canonicalB64(tail[2] ?? ''))) return false;
+  const native = await (argon2Module ??= import('@node-rs/argon2'));
   try {
-    return await argon2VerifyNative(phc, typeof password === 'string' ? password : Buffer.from(password));
+    return await native.verify(phc, typeof password === 'string' ? password : Buffer.from(password));
   } catch {
     return false;
   }
@@ -106,7 +117,7 @@ export function scryptDerive(
 export async function digestAny(algorithm: DigestName | 'md4', ...parts: (string | Uint8Array)[]): Promise<Buffer> {
   if (algorithm !== 'md4') return digest(algorithm, ...parts);
   const joined = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
-  return Buffer.from(await md4(joined), 'hex');
+  return Buffer.from(await (await (hashWasm ??= import('hash-wasm'))).md4(joined), 'hex');
 }
 
 /** Constant-time string compare (for MCF strings recomputed in full). */

@@ -9,7 +9,7 @@ import { aspnetFamily, atlassianFamily, pbkdf2Family } from './formats/pbkdf2.ts
 import { phpassFamily } from './formats/phpass.ts';
 import { scryptFamily } from './formats/scrypt.ts';
 import { springFamily } from './formats/spring.ts';
-import type { FormatFamily } from './types.ts';
+import type { FormatFamily, HashVerifier } from './types.ts';
 
 /**
  * Every family, in detection order. Prefixes are disjoint except where noted, so the order only
@@ -63,4 +63,20 @@ export function familyForFormat(format: string): FormatFamily | undefined {
 /** Every format name `mapping.password.format` accepts (besides `auto`). */
 export function knownFormats(): string[] {
   return FAMILIES.flatMap((f) => f.formats);
+}
+
+/** Algorithm → the verifier of the family that defines it (each algorithm is defined once). */
+const VERIFIERS: ReadonlyMap<string, HashVerifier> = (() => {
+  const map = new Map<string, HashVerifier>();
+  for (const family of FAMILIES) {
+    for (const [algorithm, check] of Object.entries(family.verify ?? {})) {
+      if (map.has(algorithm)) throw new Error(`two format families verify ${algorithm}`);
+      map.set(algorithm, check);
+    }
+  }
+  return map;
+})();
+
+export function verifierFor(algorithm: string): HashVerifier | undefined {
+  return VERIFIERS.get(algorithm);
 }

@@ -114,37 +114,13 @@ export function totpUri(factor: TotpFactor, label: string, issuer?: string): str
   }).toString();
 }
 
-export type MfaTarget = 'cidaas' | 'cloudentity';
-
-export type TotpTargetMapping =
-  | { lost: false; cloudentityCredential: { type: 'totp'; totp_secret: string } }
-  | { lost: true; reason: string; mfaEnabled: boolean };
-
-export interface TotpTargetOptions {
-  /** Cloudentity: `credential` sends a totp credential; `skip` (the config default) lets users re-enrol. */
-  cloudentityTotp?: 'skip' | 'credential';
-}
-
 /**
- * How one TOTP factor reaches a target. cidaas's bulk API takes only `mfa_enabled`, so the secret is
- * lost and the user re-enrols. Cloudentity takes a base32 `totp_secret` but no algorithm/digits/period,
- * so only SHA1/6/30 factors survive.
+ * MFA-lost counting for plan/report: how many of a user's factors the target drops. `keepsTotp` is
+ * the target's answer for one TOTP factor; sms/email factors are re-created from the verified
+ * phone/email, so only TOTP secrets can be lost.
  */
-export function mapTotpForTarget(factor: TotpFactor, target: MfaTarget, options: TotpTargetOptions = {}): TotpTargetMapping {
-  if (target === 'cidaas') return { lost: true, reason: 'cidaas bulk import takes only mfa_enabled', mfaEnabled: true };
-  if (options.cloudentityTotp !== 'credential') return { lost: true, reason: 'Cloudentity TOTP import disabled (totp: skip)', mfaEnabled: false };
-  if (factor.algorithm !== 'SHA1' || factor.digits !== 6 || factor.period !== 30) {
-    return { lost: true, reason: 'Cloudentity totp_secret assumes SHA1, 6 digits, 30 s', mfaEnabled: false };
-  }
-  return { lost: false, cloudentityCredential: { type: 'totp', totp_secret: factor.secret } };
-}
-
-/** MFA-lost counting for plan/report: how many of a user's factors the target drops. */
-export function countMfaLost(factors: readonly MfaFactor[], target: MfaTarget, options: TotpTargetOptions = {}): { factors: number; lost: number } {
+export function countMfaLost(factors: readonly MfaFactor[], keepsTotp: (factor: TotpFactor) => boolean): { factors: number; lost: number } {
   let lost = 0;
-  for (const f of factors) {
-    // sms/email factors are re-created from the verified phone/email, so only TOTP secrets can be lost.
-    if (f.type === 'totp' && mapTotpForTarget(f, target, options).lost) lost++;
-  }
+  for (const f of factors) if (f.type === 'totp' && !keepsTotp(f)) lost++;
   return { factors: factors.length, lost };
 }

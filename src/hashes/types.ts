@@ -7,6 +7,9 @@ import type { PasswordHash } from '../model/index.ts';
  */
 export type HashHint = Partial<Omit<PasswordSpec, 'from'>>;
 
+/** A hash in a target's shape, or why the target cannot take it. */
+export type EncodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
+
 export type IdentifyResult = { ok: true; hash: PasswordHash } | { ok: false; reason: string };
 
 /** One legacy family: recognises its strings and parses them into the canonical form. */
@@ -18,6 +21,22 @@ export interface FormatFamily {
   detect(value: string): boolean;
   /** `format` is the explicit format name, or 'auto'. Never throws. */
   parse(value: string, hint: HashHint, format: string): IdentifyResult;
+  /**
+   * How to check a password against a hash of each algorithm this family defines (keyed by
+   * `PasswordHash.algorithm`); families that only re-label another family's algorithms have none.
+   */
+  readonly verify?: Readonly<Record<string, HashVerifier>>;
+}
+
+/** Resolves false on a mismatch; the limits were checked before it is called (limits.ts). */
+export type HashVerifier = (hash: PasswordHash, password: string) => boolean | Promise<boolean>;
+
+/** The hash is well-formed but this build cannot check it (e.g. yescrypt on a big-endian machine). Not a mismatch. */
+export class UnsupportedHashError extends Error {
+  constructor(algorithm: string) {
+    super(`verification of ${algorithm} is not supported`);
+    this.name = 'UnsupportedHashError';
+  }
 }
 
 /** Longest stored value we look at: real hashes (even Keycloak JSON) are far below this. */

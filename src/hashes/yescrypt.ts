@@ -9,7 +9,7 @@
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { endianness } from 'node:os';
 import { constantTimeEqualString } from './primitives.ts';
-import { UnsupportedHashError } from './verify.ts';
+import { UnsupportedHashError } from './types.ts';
 
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 

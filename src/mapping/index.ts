@@ -1,7 +1,7 @@
 import type { FieldSpec, Mapping } from '../config/mapping.ts';
 import { User, type MfaFactor } from '../model/index.ts';
 import type { RawRecord } from '../model/raw-record.ts';
-import { fastUser } from '../model/fast-user.ts';
+import { fastValidate } from './fast-validate.ts';
 import { compileField } from './compile.ts';
 import { MAPPABLE_FIELDS, normaliseSpec } from './fields.ts';
 import { loadUserModule, type UserModule } from './module.ts';
@@ -35,7 +35,7 @@ import { mergeMappings } from './merge.ts';
 /**
  * Builds a mapper from the declarative config (plus the source's preset and an optional user module).
  * The mapping is compiled once into one resolver per field (compile.ts), and a user that passes
- * is validated by `fastUser` rather than zod's generic walk; a user that does not still gets
+ * is validated by `fastValidate` rather than zod's generic walk; a user that does not still gets
  * zod's reason. The bulk path maps every user of a migration, so per-record work counts.
  */
 export async function createMapper(mapping: Mapping, options: MapperOptions = {}): Promise<Mapper> {
@@ -118,7 +118,7 @@ export async function createMapper(mapping: Mapping, options: MapperOptions = {}
           return { ok: false, reason: `mapping module failed: ${errorMessage(e)}` };
         }
       }
-      const fast = fastUser(candidate);
+      const fast = fastValidate(candidate);
       let result: MapResult;
       if (fast !== undefined) result = { ok: true, user: fast };
       else {

@@ -1,6 +1,6 @@
 import type { AppendResult, ClaimedUser, EventInbox, IncomingEvent, InboxRetryPolicy, SettleTotals, UserSettlement } from '../ledger/inbox/inbox.ts';
 import type { Outcome } from '../model/index.ts';
-import type { PlannedUser, SingleUserTarget } from '../targets/target.ts';
+import { encodePlanned, type EncodedPlannedUser, type Target } from '../targets/target.ts';
 import { AimdLimiter } from '../delivery/aimd.ts';
 import type { Materialiser } from './materialise.ts';
 import { planUser, type UserPlan } from './plan.ts';
@@ -24,7 +24,7 @@ export interface TargetHealth {
 
 export interface ApplierOptions {
   inbox: EventInbox;
-  target: SingleUserTarget;
+  target: Target;
   owner: string;
   batchSize: number;
   maxEventsPerUser: number;
@@ -294,15 +294,16 @@ export class Applier {
       swaps.map(async (s) => {
         if (s.plan.kind !== 'upsert' || !s.plan.emailChange) return;
         if (!s.plan.known && s.plan.emailChange.previous === undefined) return;
-        const o = await target.changeEmail(s.plan.user, s.plan.emailChange.previous);
-        if (o.kind !== 'ok') outcomes.set(s.plan.subject, o);
+        const o = await target.changeEmail?.(s.plan.user, s.plan.emailChange.previous);
+        if (o !== undefined && o.kind !== 'ok') outcomes.set(s.plan.subject, o);
       }),
     );
-    const upserts: PlannedUser[] = [];
+    const upserts: EncodedPlannedUser[] = [];
     const deletes: string[] = [];
     for (const s of steps) {
       if (outcomes.has(s.plan.subject)) continue;
-      if (s.plan.kind === 'upsert') upserts.push({ sourceId: s.plan.subject, user: s.plan.user, knownToTarget: s.plan.known });
+      // The inbox keeps a user's state, not what the target lost of it: `removed` is unknown.
+      if (s.plan.kind === 'upsert') upserts.push(encodePlanned(target, { sourceId: s.plan.subject, user: s.plan.user, knownToTarget: s.plan.known, removed: 'unknown' }));
       else if (s.plan.kind === 'delete') {
         if (s.claimed.deleteReleased || this.deleteAllowed()) deletes.push(s.plan.subject);
         else {

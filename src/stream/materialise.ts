@@ -1,7 +1,7 @@
 import type { Mapping } from '../config/mapping.ts';
 import type { MigrationConfig } from '../config/schema.ts';
 import type { EventShape } from '../model/event.ts';
-import { fastUser } from '../model/fast-user.ts';
+import { fastValidate } from '../mapping/fast-validate.ts';
 import { User } from '../model/index.ts';
 import { createMapper, type Mapper } from '../mapping/index.ts';
 import { normalisedPreset } from '../mapping/presets/normalised.ts';
@@ -32,7 +32,7 @@ export function createMaterialiser(o: MaterialiserOptions): Materialiser {
       const withId = data.sourceId === undefined ? { ...data, sourceId: subject } : data;
       // The bulk mapper's fast path (held equal to zod's result by its property tests); zod still
       // decides, and explains, whatever the fast path does not accept.
-      const fast = fastUser(withId);
+      const fast = fastValidate(withId);
       if (fast !== undefined) r = { ok: true, user: fast };
       else {
         const z = User.safeParse(withId);

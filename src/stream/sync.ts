@@ -7,7 +7,7 @@ import { sleep } from '../delivery/aimd.ts';
 import type { Mapper } from '../mapping/index.ts';
 import { HealthServer } from '../observe/health.ts';
 import { SyncMetrics } from '../observe/metrics.ts';
-import type { SingleUserTarget } from '../targets/target.ts';
+import type { Target } from '../targets/target.ts';
 import { Applier } from './apply.ts';
 import { subjectResolver } from './envelope/index.ts';
 import type { AnyEventInput, InputSink } from './input.ts';
@@ -25,7 +25,7 @@ export interface StartSyncOptions {
   migration: MigrationConfig;
   sync: SyncConfig;
   inbox: EventInbox;
-  target: SingleUserTarget;
+  target: Target;
   /** The migration's mapping, for legacy records (`record` data). */
   mapper?: Mapper | undefined;
   /** The mapping over the normalised vendor shape, for the Keycloak and Auth0 envelopes. */

@@ -1,19 +1,22 @@
-import type { Outcome, User, UserStatus } from '../model/index.ts';
+import type { Outcome, User } from '../model/index.ts';
 import type { RemovedField } from '../model/removed.ts';
 
-/** One user as the engine hands it to a target: the canonical user plus what the ledger knows. */
+/** One user as the engine or the sync has it, before it is encoded for a target (see `encodePlanned`). */
 export interface PlannedUser {
   sourceId: string;
   user: User;
   /** True when the ledger says the target already has this user (an earlier call succeeded). */
   knownToTarget: boolean;
-  /**
-   * Fields the source dropped since the target last had this user (model/removed.ts). A target
-   * whose update keeps what it is not sent must clear these; one that replaces the user whole
-   * (Cloudentity's import) need not look.
-   */
-  removed?: readonly RemovedField[];
+  /** See `EncodedPlannedUser.removed`. */
+  removed?: RemovedFields;
 }
+
+/**
+ * Fields the source dropped since the target last had this user (model/removed.ts). `unknown` where
+ * nothing recorded what the user lost (the event sync keeps only the user's current state): a target
+ * whose update keeps what it is not sent then clears every field the user lacks.
+ */
+export type RemovedFields = readonly RemovedField[] | 'unknown';
 
 export interface TargetCapabilities {
   /** Largest batch the API accepts and the batch size used unless configured otherwise. */
@@ -51,25 +54,31 @@ export interface UserPreview {
 }
 
 /**
- * A user prepared for a bulk call ahead of time, on the staging thread: everything `upsert` would
- * compute per user, done once. Plain data, so it can cross threads; `payload` is the adapter's own.
+ * A user encoded for the target: everything `upsert` needs of it, computed once. Plain data, so it
+ * can cross threads (a bulk run encodes on the staging thread); `payload` is the adapter's own.
  */
-export interface BulkEncoding {
+export interface UserEncoding {
   preview: UserPreview;
-  payload: BulkPayload;
+  payload: EncodedPayload;
 }
 
 /** Adapter-specific, structured-clonable: strings, numbers, booleans, arrays and plain objects. */
-export type BulkPayload = Readonly<Record<string, string | number | boolean | readonly string[]>>;
+export type EncodedPayload = Readonly<Record<string, string | number | boolean | readonly string[]>>;
 
-/** One pre-encoded user as the engine hands it back for sending. */
+/** One encoded user as it is handed to `upsert`. */
 export interface EncodedPlannedUser {
   sourceId: string;
   knownToTarget: boolean;
-  payload: BulkPayload;
-  removed?: readonly RemovedField[];
+  payload: EncodedPayload;
+  removed?: RemovedFields;
 }
 
+/**
+ * A target's one write path is `encode` then `upsert`: where `encode` runs is the caller's choice
+ * (a bulk run encodes on the staging thread, with its own instance of the adapter, and falls back
+ * to its delivery thread for users re-read from the ledger; the event sync encodes in its apply
+ * loop), and every user reaches the target through `upsert`, batched, in the sync too.
+ */
 export interface Target {
   readonly name: string;
   readonly capabilities: TargetCapabilities;
@@ -80,53 +89,30 @@ export interface Target {
    * or `TargetAuthError` (see `errors.ts`); other calls would throw them too, only later.
    */
   open?(): Promise<void>;
+  /** The per-user work of a write, without sending anything; the preview is the census's. */
+  encode(user: User): UserEncoding;
   /**
    * One outcome per input user, in any order. Never throws for per-user or transient HTTP failures;
    * throws only the fatal errors of `errors.ts` (auth refused, target unreachable at start, config).
    */
-  upsert(users: PlannedUser[]): Promise<Outcome[]>;
-  /**
-   * Optional pair: `encodeForBulk` does the per-user work of `upsert` ahead (the engine runs it on the
-   * staging thread, with its own instance of the adapter), and `upsertEncoded` sends such users with
-   * the same outcomes `upsert` would give. The preview is the census's, so nothing is computed twice.
-   */
-  encodeForBulk?(user: User): BulkEncoding;
-  upsertEncoded?(users: EncodedPlannedUser[]): Promise<Outcome[]>;
+  upsert(users: EncodedPlannedUser[]): Promise<Outcome[]>;
+  /** Same contract as `upsert`; idempotent: a user the target no longer has is reported as deleted. */
   remove(sourceIds: string[]): Promise<Outcome[]>;
+  /**
+   * The sync calls this before the user's upsert when an event changed the email, for a target whose
+   * upsert cannot drop the old identifier by itself (`previousEmail` names it). An Outcome that is
+   * not ok keeps the user out of that upsert. Throws only fatal errors.
+   */
+  changeEmail?(user: User, previousEmail?: string): Promise<Outcome>;
   stats?(): TargetStats;
   close(): Promise<void>;
 }
 
-/**
- * The per-user paths the event-stream sync uses, one call per event, so that an event never waits
- * for a batch to fill. Every method returns an Outcome like `upsert` does and throws only fatal
- * errors. The adapter picks the cheapest vendor API that carries the change in full:
- * - cidaas: everything but status and deletes goes through the bulk upsert with one user, which is
- *   the only documented cidaas API that takes a password hash; status uses `PUT /user-srv/users/{sub}`.
- * - Cloudentity: profile, status and identifier/address changes use the per-user System APIs; a
- *   password change re-imports the user's full entry set, since no per-user API accepts a hash.
- */
-export interface SingleUserTarget extends Target {
-  /** Create or update the user with every field, password included (a `user.created` event). */
-  upsertOne(user: PlannedUser): Promise<Outcome>;
-  /** Profile fields, custom attributes, groups/roles: not identifiers, not the password. */
-  updateProfile(user: User): Promise<Outcome>;
-  /** The user's email changed; `previousEmail` lets the target drop the old identifier. */
-  changeEmail(user: User, previousEmail?: string): Promise<Outcome>;
-  /** The legacy password hash changed (or became a forced reset). */
-  changePassword(user: User): Promise<Outcome>;
-  setStatus(sourceId: string, status: UserStatus): Promise<Outcome>;
-  /** Idempotent: a user the target no longer has is reported as deleted. */
-  deleteOne(sourceId: string): Promise<Outcome>;
-}
-
-export function isSingleUserTarget(t: Target): t is SingleUserTarget {
-  const s = t as Partial<SingleUserTarget>;
-  return (
-    typeof s.upsertOne === 'function' &&
-    typeof s.deleteOne === 'function' &&
-    typeof s.setStatus === 'function'
-  );
+/** The planned user encoded by `target`, ready for its `upsert`. */
+export function encodePlanned(target: Target, p: PlannedUser): EncodedPlannedUser {
+  const e: EncodedPlannedUser = { sourceId: p.sourceId, knownToTarget: p.knownToTarget, payload: target.encode(p.user).payload };
+  if (p.removed !== undefined) e.removed = p.removed;
+  return e;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A bulk run into Cloudentity, killed and resumed: the import bodies are assembled on the staging
- * thread's pre-serialised records (encodeForBulk) for fresh users and re-encoded from the ledger
+ * thread's pre-serialised records (`encode` on the staging thread) for fresh users and re-encoded from the ledger
  * for the users a killed run had in flight. Either way the pool must end with each user once, with
  * the deterministic record ids a re-import updates, and passwords that still verify.
  */

@@ -32,10 +32,10 @@ describe('runs that hand staged users straight to delivery', () => {
     if (failAfterCalls !== undefined) {
       // The target stops accepting the credentials mid-run: a fatal error, not a per-user one.
       let calls = 0;
-      const original = target.upsertEncoded;
-      target.upsertEncoded = (users) => {
+      const original = target.upsert;
+      target.upsert = (users) => {
         calls += 1;
-        if (calls > failAfterCalls || original === undefined) return Promise.reject(new TargetAuthError('cidaas', 401, 'client credentials refused', 'ask for a new client secret'));
+        if (calls > failAfterCalls) return Promise.reject(new TargetAuthError('cidaas', 401, 'client credentials refused', 'ask for a new client secret'));
         return original.call(target, users);
       };
     }

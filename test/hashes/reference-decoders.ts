@@ -1,11 +1,11 @@
 /**
  * Independent readers of the target payloads, written from the contracts and the assumptions
- * documented in encode-cloudentity.ts, so round-trip tests check encode → (target) → login.
+ * documented in src/targets/cloudentity/wire/hash.ts, so round-trip tests check encode → (target) → login.
  */
 import { createHash, pbkdf2Sync } from 'node:crypto';
 import { hashRawSync, type Algorithm } from '@node-rs/argon2';
 import { verifySync } from '@node-rs/bcrypt';
-import type { CloudentityHashedPassword } from '../../src/hashes/index.ts';
+import type { CloudentityHashedPassword } from '../../src/targets/cloudentity/wire/hash.ts';
 
 const SHA: Record<string, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-512': 'sha512' };
 

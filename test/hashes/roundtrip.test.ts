@@ -4,14 +4,9 @@ import { hashSync as bcryptHash } from '@node-rs/bcrypt';
 import fc from 'fast-check';
 import { encrypt as shaCrypt } from 'unixcrypt';
 import { describe as suite, expect, it } from 'vitest';
-import {
-  DEFAULT_CIDAAS_ALGORITHM_IDS,
-  encodeForCidaas,
-  encodeForCloudentity,
-  identify,
-  verify,
-  type HashHint,
-} from '../../src/hashes/index.ts';
+import { identify, verify, type HashHint } from '../../src/hashes/index.ts';
+import { DEFAULT_CIDAAS_ALGORITHM_IDS, encodeForCidaas } from '../../src/targets/cidaas/wire/hash.ts';
+import { encodeForCloudentity } from '../../src/targets/cloudentity/wire/hash.ts';
 import { fromBcrypt64 } from '../../src/hashes/encoding.ts';
 import { verifyCidaasHash } from '../../src/emulators/cidaas/verify-hash.ts';
 import { verifyCloudentityHash } from '../../src/emulators/cloudentity/verify-hash.ts';

@@ -3,14 +3,8 @@ import { hashSync as argon2Hash } from '@node-rs/argon2';
 import { hashSync as bcryptHash } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, describe as suite, expect, it } from 'vitest';
 import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import {
-  cidaasVerifierInfo,
-  DEFAULT_CIDAAS_ALGORITHM_IDS,
-  identify,
-  planPassword,
-  type CidaasPasswordHashInfo,
-  type HashHint,
-} from '../../src/hashes/index.ts';
+import { identify, planPassword, type HashHint } from '../../src/hashes/index.ts';
+import { cidaasHashAcceptance, cidaasVerifierInfo, DEFAULT_CIDAAS_ALGORITHM_IDS, type CidaasPasswordHashInfo } from '../../src/targets/cidaas/wire/hash.ts';
 import { startVerifierService, type VerifierService } from '../../src/hashes/verifier-service.ts';
 import { VerifyPool } from '../../src/hashes/worker-pool.ts';
 
@@ -121,16 +115,11 @@ suite('verifier service (cidaas CUSTOM_* compare) and cidaas emulator login roun
     const pw = passwords[name] ?? '';
     const parsed = identify(stored, hint);
     if (!parsed.ok) throw new Error(parsed.reason);
-    const plan = planPassword(
-      parsed.hash,
-      { target: 'cidaas', algorithmTypeIds: { ...DEFAULT_CIDAAS_ALGORITHM_IDS, argon2id: 'ARGON2ID' }, verifierAlgorithmTypeId: 'CUSTOM_CIAM_MIGRATE' },
-      'verifier',
-    );
+    const plan = planPassword(parsed.hash, cidaasHashAcceptance({ ...DEFAULT_CIDAAS_ALGORITHM_IDS, argon2id: 'ARGON2ID' }, undefined, 'CUSTOM_CIAM_MIGRATE'), 'verifier');
     expect(plan.action).toBe(expected);
     if (plan.action !== 'import' && plan.action !== 'verifier') throw new Error('unexpected plan');
-    if (plan.target !== 'cidaas') throw new Error('unexpected target');
     const email = `${name.replace(/[^a-z0-9]+/gi, '-')}@example.org`;
-    await migrate(email, plan.info);
+    await migrate(email, plan.value);
     expect(await emulator.login(email, pw)).toEqual({ ok: true, sub: email });
     expect(await emulator.login(email, `${pw}?`)).toMatchObject({ ok: false, reason: 'wrong password' });
   });

@@ -1,13 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe as suite, expect, it } from 'vitest';
-import {
-  DEFAULT_CIDAAS_ALGORITHM_IDS,
-  encodeForCloudentity,
-  HashCensus,
-  identify,
-  planPassword,
-  verify,
-} from '../../src/hashes/index.ts';
+import { HashCensus, identify, planPassword, verify } from '../../src/hashes/index.ts';
+import { cidaasHashAcceptance, DEFAULT_CIDAAS_ALGORITHM_IDS } from '../../src/targets/cidaas/wire/hash.ts';
+import { encodeForCloudentity } from '../../src/targets/cloudentity/wire/hash.ts';
 import { hintFor, SKIPPED_FORMATS, type Vector } from './vector-hints.ts';
 
 const vectors = JSON.parse(
@@ -44,7 +39,7 @@ suite('every vector through the planner and the census', () => {
       if (SKIPPED_FORMATS[v.format]) continue;
       const r = identify(v.hash, hintFor(v));
       if (!r.ok) throw new Error(r.reason);
-      const plan = planPassword(r.hash, { target: 'cidaas', algorithmTypeIds: { ...DEFAULT_CIDAAS_ALGORITHM_IDS }, verifierAlgorithmTypeId: 'CUSTOM_X' }, 'verifier');
+      const plan = planPassword(r.hash, cidaasHashAcceptance({ ...DEFAULT_CIDAAS_ALGORITHM_IDS }, undefined, 'CUSTOM_X'), 'verifier');
       expect(['import', 'verifier']).toContain(plan.action);
       census.addUser(r.hash, plan);
       const ce = encodeForCloudentity(r.hash);

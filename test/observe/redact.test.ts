@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeForCidaas, encodeForCloudentity, identify, DEFAULT_CIDAAS_ALGORITHM_IDS } from '../../src/hashes/index.ts';
+import { identify } from '../../src/hashes/index.ts';
+import { DEFAULT_CIDAAS_ALGORITHM_IDS, encodeForCidaas } from '../../src/targets/cidaas/wire/hash.ts';
+import { encodeForCloudentity } from '../../src/targets/cloudentity/wire/hash.ts';
 import { clearRegisteredSecrets, redact, redactReason, redactSecrets, registerSecret } from '../../src/observe/redact.ts';
 import vectors from '../fixtures/hash-vectors.json' with { type: 'json' };
 import { hintFor } from '../hashes/vector-hints.ts';

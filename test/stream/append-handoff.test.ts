@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClaimedUser, EventInbox } from '../../src/ledger/inbox/inbox.ts';
-import type { PlannedUser, SingleUserTarget } from '../../src/targets/index.ts';
+import type { EncodedPlannedUser, Target } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
 import { emulatorState, startApplyRig, testApplier, until, type ApplyRig } from './harness.ts';
 
@@ -21,9 +21,9 @@ function noteClaims(inbox: EventInbox, claimed: string[]): EventInbox {
 }
 
 /** The real target, noting the users of each upsert call in the order the calls are made. */
-function noteCalls(target: SingleUserTarget, calls: string[][]): SingleUserTarget {
-  return Object.assign(Object.create(target) as SingleUserTarget, {
-    upsert: (users: PlannedUser[]) => {
+function noteCalls(target: Target, calls: string[][]): Target {
+  return Object.assign(Object.create(target) as Target, {
+    upsert: (users: EncodedPlannedUser[]) => {
       calls.push(users.map((u) => u.sourceId));
       return target.upsert(users);
     },

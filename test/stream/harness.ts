@@ -11,7 +11,7 @@ import { Applier, type ApplierOptions } from '../../src/stream/apply.ts';
 import { createMaterialiser } from '../../src/stream/materialise.ts';
 import { startSync, type SyncHandle } from '../../src/stream/sync.ts';
 import type { EventInput } from '../../src/stream/input.ts';
-import { createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
+import { createTarget, type Target } from '../../src/targets/index.ts';
 
 export const MAPPING = `
 mapping:
@@ -60,7 +60,7 @@ export async function startEmulator(): Promise<CidaasEmulatorHandle> {
 export interface ApplyRig {
   emu: CidaasEmulatorHandle;
   inbox: SqliteInbox;
-  target: SingleUserTarget;
+  target: Target;
   close(): Promise<void>;
 }
 

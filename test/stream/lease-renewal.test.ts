@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import type { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
-import type { SingleUserTarget } from '../../src/targets/index.ts';
+import type { Target } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
 import { emulatorState, startApplyRig, testApplier, until, type ApplyRig } from './harness.ts';
 
@@ -12,7 +12,7 @@ describe('a call slower than its lease', () => {
   let rig: ApplyRig;
   let emu: CidaasEmulatorHandle;
   let inbox: SqliteInbox;
-  let target: SingleUserTarget;
+  let target: Target;
   beforeEach(async () => {
     // The client waits for the slow answer: the call is in flight for five leases.
     rig = await startApplyRig('lease-renewal', 10_000);

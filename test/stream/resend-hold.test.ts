@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import type { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
-import type { SingleUserTarget } from '../../src/targets/index.ts';
+import type { Target } from '../../src/targets/index.ts';
 import { ev, ok } from './fixtures.ts';
 import { emulatorState, startApplyRig, testApplier, until, type ApplyRig } from './harness.ts';
 
@@ -11,7 +11,7 @@ describe('a call that got no answer is not overtaken by a resend', () => {
   let rig: ApplyRig;
   let emu: CidaasEmulatorHandle;
   let inbox: SqliteInbox;
-  let target: SingleUserTarget;
+  let target: Target;
   beforeEach(async () => {
     rig = await startApplyRig('resend-hold', 300);
     ({ emu, inbox, target } = rig);

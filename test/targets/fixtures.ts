@@ -1,6 +1,6 @@
 import { User } from '../../src/model/index.ts';
-import type { PasswordHash } from '../../src/model/index.ts';
-import type { PlannedUser } from '../../src/targets/index.ts';
+import type { Outcome, PasswordHash } from '../../src/model/index.ts';
+import { encodePlanned, type PlannedUser, type Target } from '../../src/targets/index.ts';
 
 /** A bcrypt hash of "correct horse" at cost 4, shaped the way src/hashes parses it. */
 export function bcryptHash(encoded: string): PasswordHash {
@@ -58,4 +58,16 @@ export function minimalUser(sourceId: string, extra: Record<string, unknown> = {
 
 export function planned(user: User, knownToTarget = false): PlannedUser {
   return { sourceId: user.sourceId, user, knownToTarget };
+}
+
+/** Upsert through the one write path: each user encoded by the target, then sent in one batch. */
+export function send(target: Target, users: PlannedUser[]): Promise<Outcome[]> {
+  return target.upsert(users.map((p) => encodePlanned(target, p)));
+}
+
+/** One user through the same path, and its outcome. */
+export async function one(target: Target, user: PlannedUser): Promise<Outcome> {
+  const [o] = await send(target, [user]);
+  if (o === undefined) throw new Error(`no outcome for ${user.sourceId}`);
+  return o;
 }

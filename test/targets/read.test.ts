@@ -9,7 +9,7 @@ import { CidaasAdapter, CloudentityAdapter, cloudentityUserId } from '../../src/
 import type { ListedUser, ReadResult, TargetReader } from '../../src/targets/target.ts';
 import { compareViews } from '../../src/verify/compare.ts';
 import { call, cidaasToken, cloudentityToken } from '../emulators/http.ts';
-import { fullUser, minimalUser, planned } from './fixtures.ts';
+import { fullUser, minimalUser, planned, send } from './fixtures.ts';
 
 const NS = '6f1c0b1e-2a3b-4c5d-8e9f-0a1b2c3d4e5f';
 const bcrypt = hashSync('correct horse battery', 4);
@@ -63,7 +63,7 @@ describe('cidaas read paths against the emulator', () => {
       CidaasTarget.parse({ kind: 'cidaas', baseUrl: emu.url, clientId: 'ciam-migrate', clientSecret: 'ciam-migrate-secret', displayNameField: 'display_name' }),
     );
     reader = adapter.reader();
-    const outcomes = await adapter.upsert(users().map((u) => planned(u)));
+    const outcomes = await send(adapter, users().map((u) => planned(u)));
     expect(outcomes.filter((o) => o.kind !== 'ok')).toEqual([]);
     token = await cidaasToken(emu.url);
   });
@@ -125,7 +125,7 @@ describe('Cloudentity read paths against the emulator', () => {
     );
     reader = adapter.reader();
     await reader.open();
-    const outcomes = await adapter.upsert(users().map((u) => planned(u)));
+    const outcomes = await send(adapter, users().map((u) => planned(u)));
     expect(outcomes.filter((o) => o.kind !== 'ok')).toEqual([]);
     token = await cloudentityToken(emu.url);
   });

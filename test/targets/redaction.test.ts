@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CidaasTarget, CloudentityTarget } from '../../src/config/target.ts';
 import { identify } from '../../src/hashes/index.ts';
-import { TargetAuthError, TargetConfigError, createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
+import { TargetAuthError, TargetConfigError, createTarget, type Target } from '../../src/targets/index.ts';
 import type { Outcome } from '../../src/model/index.ts';
 import { startEchoTarget, type EchoTarget } from '../helpers/echo-target.ts';
-import { fullUser, planned } from './fixtures.ts';
+import { fullUser, planned, send } from './fixtures.ts';
 
 const SECRET = 'Echo-Client-Secret-0xDEADBEEF';
 const HASHES = [
@@ -22,13 +22,13 @@ function users() {
   });
 }
 
-function cidaas(url: string): SingleUserTarget {
+function cidaas(url: string): Target {
   return createTarget(
     CidaasTarget.parse({ kind: 'cidaas', baseUrl: url, clientId: 'ciam-migrate', clientSecret: SECRET, unsupportedHash: 'verifier', hashAlgorithms: { bcrypt: 'BCRYPT_{cost}', argon2id: 'ARGON2ID', 'pbkdf2-sha256': 'PBKDF2' } }),
   );
 }
 
-function cloudentity(url: string): SingleUserTarget {
+function cloudentity(url: string): Target {
   return createTarget(
     CloudentityTarget.parse({
       kind: 'cloudentity',
@@ -76,7 +76,7 @@ describe('a target that echoes requests in its errors', () => {
   ] as const)('%s: dead-letter reasons carry no hash, token, TOTP secret or e-mail', async (_name, make) => {
     const t = make(echo.url);
     try {
-      const out = await t.upsert(users());
+      const out = await send(t, users());
       expect(out.every((o) => o.kind === 'rejected')).toBe(true);
       for (const r of reasons(out)) expectClean(r, echo);
       expect(echo.tokens.length).toBeGreaterThan(0);
@@ -93,18 +93,18 @@ describe('a target that echoes requests in its errors', () => {
     echo.errorText = 'conflict';
     const t = make(echo.url);
     try {
-      const out = await t.upsert(users());
+      const out = await send(t, users());
       expect(new Set(reasons(out))).toEqual(new Set(['identifier <email> already exists']));
     } finally {
       await t.close();
     }
   });
 
-  it('retryable answers (5xx) and single-user calls are cleaned the same way', async () => {
+  it('retryable answers (5xx) to upserts and deletes are cleaned the same way', async () => {
     echo.status = 500;
     const t = cidaas(echo.url);
     try {
-      const out = [...(await t.upsert(users())), await t.setStatus('echo-0', 'disabled'), await t.deleteOne('echo-1')];
+      const out = [...(await send(t, users())), ...(await t.remove(['echo-0', 'echo-1']))];
       expect(out.every((o) => o.kind === 'retryable')).toBe(true);
       for (const r of reasons(out)) expectClean(r, echo);
     } finally {

@@ -12,8 +12,8 @@ import { CidaasTarget, CloudentityTarget } from '../../src/config/target.ts';
 import { startCidaasEmulator } from '../../src/emulators/cidaas/index.ts';
 import { startCloudentityEmulator } from '../../src/emulators/cloudentity/index.ts';
 import { User } from '../../src/model/index.ts';
-import { createTarget, type SingleUserTarget } from '../../src/targets/index.ts';
-import { bcryptHash } from './fixtures.ts';
+import { createTarget, type Target } from '../../src/targets/index.ts';
+import { bcryptHash, one, send } from './fixtures.ts';
 
 const PASSWORD = 'correct horse battery';
 const HASH = bcryptHash(hashSync(PASSWORD, 4));
@@ -23,11 +23,11 @@ function user(extra: Record<string, unknown> = {}): User {
   return User.parse({ sourceId: 's1', email: 's1@example.com', phone: '+4917612340011', name: { given: 'Sy' }, ...extra });
 }
 
-function cidaas(url: string): SingleUserTarget {
+function cidaas(url: string): Target {
   return createTarget(CidaasTarget.parse({ kind: 'cidaas', baseUrl: url, clientId: 'ciam-migrate', clientSecret: 'ciam-migrate-secret' }));
 }
 
-function cloudentity(url: string, extra: Record<string, unknown> = {}): SingleUserTarget {
+function cloudentity(url: string, extra: Record<string, unknown> = {}): Target {
   return createTarget(
     CloudentityTarget.parse({
       kind: 'cloudentity',
@@ -47,18 +47,18 @@ describe('the sync path lifts a forced reset and clears dropped fields', () => {
     const emu = await startCidaasEmulator();
     const t = cidaas(emu.url);
     try {
-      expect(await t.upsertOne({ sourceId: 's1', user: user(), knownToTarget: false })).toMatchObject({ kind: 'ok', action: 'created' });
+      expect(await one(t, { sourceId: 's1', user: user(), knownToTarget: false })).toMatchObject({ kind: 'ok', action: 'created' });
       expect(await emu.login('s1@example.com', PASSWORD)).toMatchObject({ ok: false, reason: 'must reset' });
-      // The sync batches its upserts (`upsert`, known to the target); the single-user paths do the same.
-      expect(await t.upsert([{ sourceId: 's1', user: user({ password: HASH }), knownToTarget: true }])).toMatchObject([{ kind: 'ok' }]);
+      // The sync batches its upserts (`upsert`, known to the target, with no record of what the user lost).
+      expect(await send(t, [{ sourceId: 's1', user: user({ password: HASH }), knownToTarget: true, removed: 'unknown' }])).toMatchObject([{ kind: 'ok' }]);
       expect(await emu.login('s1@example.com', PASSWORD)).toEqual({ ok: true, sub: 's1' });
       // user.updated without the phone: the identity no longer has it.
-      expect(await t.upsert([{ sourceId: 's1', user: user({ password: HASH, phone: undefined }), knownToTarget: true }])).toMatchObject([{ kind: 'ok' }]);
+      expect(await send(t, [{ sourceId: 's1', user: user({ password: HASH, phone: undefined }), knownToTarget: true, removed: 'unknown' }])).toMatchObject([{ kind: 'ok' }]);
       const self = emu.users()[0]?.identities.find((i) => i.provider === 'self');
       expect(self).not.toHaveProperty('mobile_number');
       expect(self?.['given_name']).toBe('Sy');
       expect(await emu.login('s1@example.com', PASSWORD)).toEqual({ ok: true, sub: 's1' });
-      expect(await t.changePassword(user({ password: HASH, name: undefined }))).toMatchObject({ kind: 'ok' });
+      expect(await send(t, [{ sourceId: 's1', user: user({ password: HASH, name: undefined }), knownToTarget: true, removed: 'unknown' }])).toMatchObject([{ kind: 'ok' }]);
       expect(emu.users()[0]?.identities.find((i) => i.provider === 'self')).not.toHaveProperty('given_name');
     } finally {
       await t.close();
@@ -71,9 +71,9 @@ describe('the sync path lifts a forced reset and clears dropped fields', () => {
       const emu = await startCloudentityEmulator({ reimportRecords });
       const t = cloudentity(emu.url);
       try {
-        expect(await t.upsertOne({ sourceId: 's1', user: user(), knownToTarget: false })).toMatchObject({ kind: 'ok' });
+        expect(await one(t, { sourceId: 's1', user: user(), knownToTarget: false })).toMatchObject({ kind: 'ok' });
         expect(await emu.login('s1@example.com', PASSWORD)).toMatchObject({ ok: false, reason: 'must reset' });
-        expect(await t.upsert([{ sourceId: 's1', user: user({ password: HASH }), knownToTarget: true }])).toMatchObject([{ kind: 'ok' }]);
+        expect(await send(t, [{ sourceId: 's1', user: user({ password: HASH }), knownToTarget: true, removed: 'unknown' }])).toMatchObject([{ kind: 'ok' }]);
         expect(await emu.login('s1@example.com', PASSWORD)).toMatchObject({ ok: true });
       } finally {
         await t.close();
@@ -90,14 +90,14 @@ describe('Cloudentity import conflict mode', () => {
     const failing = cloudentity(emu.url, { importMode: 'fail' });
     const omitting = cloudentity(emu.url, { importMode: 'omit' });
     try {
-      expect(await updating.upsertOne({ sourceId: 's1', user: user(), knownToTarget: false })).toMatchObject({ kind: 'ok' });
-      expect(await updating.upsertOne({ sourceId: 's1', user: user({ name: { given: 'Changed' } }), knownToTarget: true })).toMatchObject({ kind: 'ok' });
+      expect(await one(updating, { sourceId: 's1', user: user(), knownToTarget: false })).toMatchObject({ kind: 'ok' });
+      expect(await one(updating, { sourceId: 's1', user: user({ name: { given: 'Changed' } }), knownToTarget: true })).toMatchObject({ kind: 'ok' });
       expect(emu.dump().users[0]?.payload).toMatchObject({ given_name: 'Changed' });
-      const refused = await failing.upsertOne({ sourceId: 's1', user: user({ name: { given: 'Again' } }), knownToTarget: true });
+      const refused = await one(failing, { sourceId: 's1', user: user({ name: { given: 'Again' } }), knownToTarget: true });
       expect(refused).toMatchObject({ kind: 'rejected' });
       expect(refused.kind === 'rejected' && refused.reason).toMatch(/already exists/);
       expect(emu.dump().users[0]?.payload).toMatchObject({ given_name: 'Changed' });
-      expect(await omitting.upsertOne({ sourceId: 's1', user: user({ name: { given: 'Omitted' } }), knownToTarget: true })).toMatchObject({ kind: 'ok' });
+      expect(await one(omitting, { sourceId: 's1', user: user({ name: { given: 'Omitted' } }), knownToTarget: true })).toMatchObject({ kind: 'ok' });
       expect(emu.dump().users[0]?.payload).toMatchObject({ given_name: 'Omitted' });
     } finally {
       await Promise.all([updating.close(), failing.close(), omitting.close()]);
@@ -118,8 +118,8 @@ describe('Cloudentity import conflict mode', () => {
     const plain = cloudentity(url);
     const omitting = cloudentity(url, { importMode: 'omit' });
     try {
-      await plain.upsertOne({ sourceId: 's1', user: user(), knownToTarget: false });
-      await omitting.upsertOne({ sourceId: 's1', user: user(), knownToTarget: false });
+      await one(plain, { sourceId: 's1', user: user(), knownToTarget: false });
+      await one(omitting, { sourceId: 's1', user: user(), knownToTarget: false });
       expect(urls.filter((u) => u.startsWith('PUT'))).toEqual(['PUT /api/identity/default/configuration?mode=update', 'PUT /api/identity/default/configuration']);
     } finally {
       await Promise.all([plain.close(), omitting.close()]);

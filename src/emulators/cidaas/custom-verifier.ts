@@ -1,4 +1,4 @@
-import type { CidaasPasswordHashInfo } from '../../hashes/encode-cidaas.ts';
+import type { CidaasPasswordHashInfo } from '../../targets/cidaas/wire/hash.ts';
 
 /**
  * How the emulator calls a customer's verifier for CUSTOM_* algorithms, as cidaas does at a

@@ -1,4 +1,4 @@
-import type { CidaasPasswordHashInfo } from '../../hashes/encode-cidaas.ts';
+import type { CidaasPasswordHashInfo } from '../../targets/cidaas/wire/hash.ts';
 import { isObject } from '../shared/body.ts';
 import type { CidaasEmulatorOptions, CustomFieldSpec } from './options.ts';
 import type { StoredPassword } from './store.ts';

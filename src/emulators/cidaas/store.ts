@@ -1,4 +1,4 @@
-import type { CidaasPasswordHashInfo } from '../../hashes/encode-cidaas.ts';
+import type { CidaasPasswordHashInfo } from '../../targets/cidaas/wire/hash.ts';
 import { IdentifierIndex } from './identifier-index.ts';
 
 export type CidaasUserStatus = 'VERIFIED' | 'PENDING' | 'DELETED' | 'DECLINED' | 'LOCKED' | 'COMBINED';

@@ -1,4 +1,4 @@
-import type { CidaasPasswordHashInfo } from '../../hashes/encode-cidaas.ts';
+import type { CidaasPasswordHashInfo } from '../../targets/cidaas/wire/hash.ts';
 import {
   argon2Verify,
   bcryptVerify,

@@ -2,6 +2,8 @@ import type { PasswordHash } from '../../model/index.ts';
 import { ok, unrecognised } from '../describe.ts';
 import { fromBase64, toB64, toBase64 } from '../encoding.ts';
 import type { FormatFamily, IdentifyResult } from '../types.ts';
+import { argon2Verify } from '../primitives.ts';
+import { param } from './common.ts';
 
 const PHC =
   /^\$argon2(id|i|d)\$(?:v=(\d{1,3})\$)?m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,3})(?:,[a-z]{1,8}=[A-Za-z0-9+/]{0,64}){0,2}\$([A-Za-z0-9+/]{8,128})\$([A-Za-z0-9+/]{16,256})$/;
@@ -65,6 +67,7 @@ function parsePhc(value: string, encoded: string, format: string): IdentifyResul
 }
 
 export const argon2Family: FormatFamily = {
+  verify: { argon2id: verifyArgon2, argon2i: verifyArgon2, argon2d: verifyArgon2 },
   family: 'argon2',
   formats: ['argon2', 'argon2id', 'argon2i', 'argon2d', 'django-argon2'],
   detect: (v) => v.startsWith('$argon2') || v.startsWith('argon2$argon2'),
@@ -78,3 +81,7 @@ export const argon2Family: FormatFamily = {
 export function parseArgon2Phc(phc: string, encoded: string, format: string): IdentifyResult {
   return parsePhc(phc, encoded, format);
 };
+
+function verifyArgon2(h: PasswordHash, password: string): Promise<boolean> {
+  return argon2Verify(password, param(h, 'phc'));
+}

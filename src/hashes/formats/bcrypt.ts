@@ -2,6 +2,9 @@ import type { PasswordHash } from '../../model/index.ts';
 import { ok, unrecognised } from '../describe.ts';
 import { bcrypt64SliceToBase64 } from '../encoding.ts';
 import type { FormatFamily, IdentifyResult } from '../types.ts';
+import { digest, hmac, bcryptVerify } from '../primitives.ts';
+import { verifyBcrypt2x } from '../verify-legacy.ts';
+import { param } from './common.ts';
 
 interface BcryptParts {
   variant: string;
@@ -60,6 +63,7 @@ function bcryptHash(
 }
 
 export const bcryptFamily: FormatFamily = {
+  verify: { bcrypt: verifyBcrypt },
   family: 'bcrypt',
   formats: ['bcrypt', 'django-bcrypt'],
   detect: (v) => /^\$2[abxy]?\$/.test(v) || v.startsWith('bcrypt$$2'),
@@ -80,6 +84,7 @@ const PASSLIB_V1 = /^\$bcrypt-sha256\$(2[ab]),(\d{1,2})\$([./A-Za-z0-9]{22})\$([
 const PASSLIB_V2 = /^\$bcrypt-sha256\$v=2,t=(2[ab]),r=(\d{1,2})\$([./A-Za-z0-9]{22})\$([./A-Za-z0-9]{31})$/;
 
 export const bcryptSha256Family: FormatFamily = {
+  verify: { 'bcrypt-sha256': verifyBcryptSha256 },
   family: 'bcrypt-sha256',
   formats: ['bcrypt-sha256', 'django-bcrypt-sha256'],
   detect: (v) => v.startsWith('$bcrypt-sha256$') || v.startsWith('bcrypt_sha256$'),
@@ -100,6 +105,7 @@ export const bcryptSha256Family: FormatFamily = {
 
 /** WordPress 6.8+: `$wp` + bcrypt(base64(HMAC-SHA384(key "wp-sha384", trim(pw)))). */
 export const wordpressFamily: FormatFamily = {
+  verify: { 'wordpress-bcrypt': verifyWordpress },
   family: 'wordpress-bcrypt',
   formats: ['wordpress-6.8', 'wordpress-bcrypt'],
   detect: (v) => v.startsWith('$wp$2'),
@@ -108,3 +114,32 @@ export const wordpressFamily: FormatFamily = {
     return bcryptHash(value, value.slice(3), 'wordpress-bcrypt', 'wordpress-6.8');
   },
 };
+
+function verifyBcrypt(h: PasswordHash, password: string): Promise<boolean> {
+  if (h.params.variant === '2x') return verifyBcrypt2x(param(h, 'mcf') || h.encoded, password);
+  return bcryptVerify(password, param(h, 'mcf') || h.encoded);
+}
+
+async function verifyBcryptSha256(h: PasswordHash, password: string): Promise<boolean> {
+  const mcf = param(h, 'mcf');
+  const prehash = param(h, 'prehash');
+  let key: string;
+  if (prehash === 'sha256-hex') key = digest('sha256', password).toString('hex');
+  else if (prehash === 'hmac-sha256-b64') key = hmac('sha256', mcf.slice(7, 29), password).toString('base64');
+  else key = digest('sha256', password).toString('base64');
+  return bcryptVerify(key, mcf);
+}
+
+function verifyWordpress(h: PasswordHash, password: string): Promise<boolean> {
+  return bcryptVerify(hmac('sha384', 'wp-sha384', phpTrim(password)).toString('base64'), param(h, 'mcf'));
+}
+
+/** PHP's trim() set, which WordPress applies before hashing (JS trim() removes more). */
+const PHP_TRIM = new Set([' ', '\t', '\n', '\r', '\0', '\u000b']);
+function phpTrim(s: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && PHP_TRIM.has(s[start] ?? '')) start++;
+  while (end > start && PHP_TRIM.has(s[end - 1] ?? '')) end--;
+  return s.slice(start, end);
+}

@@ -1,3 +1,4 @@
+import type { PasswordHash } from '../../model/index.ts';
 import type { HashHint } from '../types.ts';
 import { decodeText, fromBase64, fromHex } from '../encoding.ts';
 
@@ -23,4 +24,21 @@ export function decodeDigest(value: string, hint: HashHint): Buffer | undefined 
 export function hintSalt(hint: HashHint): Buffer | undefined {
   if (hint.salt === undefined || hint.salt === '') return undefined;
   return decodeText(hint.salt, hint.saltEncoding ?? 'utf8');
+}
+
+/** A string parameter of a parsed hash ('' when absent). */
+export function param(h: PasswordHash, key: string): string {
+  const v = h.params[key];
+  return typeof v === 'string' ? v : '';
+}
+
+/** A numeric parameter of a parsed hash (0 when absent). */
+export function numParam(h: PasswordHash, key: string): number {
+  const v = Number(h.params[key]);
+  return Number.isFinite(v) ? v : 0;
+}
+
+/** Base64 text (salt, digest) as bytes; empty when absent. */
+export function bytes(b64: string | undefined): Buffer {
+  return (b64 && fromBase64(b64)) || Buffer.alloc(0);
 }

@@ -2,6 +2,11 @@ import type { PasswordHash } from '../../model/index.ts';
 import { ok, unrecognised } from '../describe.ts';
 import { toBase64 } from '../encoding.ts';
 import type { FormatFamily, IdentifyResult } from '../types.ts';
+import { md5Crypt } from '../crypt-impl.ts';
+import { constantTimeEqualString } from '../primitives.ts';
+import { verifyDesCrypt } from '../verify-legacy.ts';
+import { verifyYescrypt } from '../yescrypt.ts';
+import { param } from './common.ts';
 
 const MD5 = /^\$(1|apr1)\$([^$\s:]{0,8})\$([./0-9A-Za-z]{22})$/;
 const SHA = /^\$([56])\$(?:rounds=(\d{1,9})\$)?([^$\s:]{0,16})\$([./0-9A-Za-z]{43}|[./0-9A-Za-z]{86})$/;
@@ -144,8 +149,41 @@ function parseYescrypt(mcf: string, encoded: string, format: string): IdentifyRe
 }
 
 export const cryptFamily: FormatFamily = {
+  verify: {
+    'md5-crypt': verifyMd5Crypt,
+    'apr1-md5-crypt': verifyMd5Crypt,
+    'sha256-crypt': verifyShaCrypt,
+    'sha512-crypt': verifyShaCrypt,
+    'des-crypt': (h, password) => verifyDesCrypt(param(h, 'mcf'), password),
+    yescrypt: (h, password) => verifyYescrypt(param(h, 'mcf'), password),
+  },
   family: 'crypt',
   formats: ['crypt', 'md5-crypt', 'apr1', 'sha-crypt', 'sha256-crypt', 'sha512-crypt', 'kratos-sha-crypt', 'kratos-md5-crypt', 'des-crypt', 'yescrypt'],
   detect: (v) => /^\$(1|apr1|5|6|y|md5-crypt|sha256-crypt|sha512-crypt)\$/.test(v),
   parse: (value) => parseCryptString(value, value, 'crypt'),
 };
+
+function verifyMd5Crypt(h: PasswordHash, password: string): boolean {
+  const mcf = param(h, 'mcf');
+  const salt = mcf.split('$')[2] ?? '';
+  return constantTimeEqualString(md5Crypt(password, salt, h.algorithm === 'apr1-md5-crypt' ? '$apr1$' : '$1$'), mcf);
+}
+
+type ShaCryptVerify = (plaintext: string, hash: string) => boolean;
+let shaCrypt: Promise<ShaCryptVerify> | undefined;
+/**
+ * unixcrypt is ESM-only (no `require` condition); loading it lazily with import() keeps this module
+ * loadable from the CommonJS bootstrap the worker pool uses under tsx.
+ */
+function loadShaCrypt(): Promise<ShaCryptVerify> {
+  shaCrypt ??= import('unixcrypt').then((m) => m.verify);
+  return shaCrypt;
+}
+
+async function verifyShaCrypt(h: PasswordHash, password: string): Promise<boolean> {
+  try {
+    return (await loadShaCrypt())(password, param(h, 'mcf'));
+  } catch {
+    return false;
+  }
+}

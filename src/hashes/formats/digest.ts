@@ -2,7 +2,8 @@ import type { PasswordHash } from '../../model/index.ts';
 import { ok, unrecognised } from '../describe.ts';
 import { decodeText, fromBase64, fromHex, toBase64 } from '../encoding.ts';
 import type { FormatFamily, HashHint, IdentifyResult } from '../types.ts';
-import { decodeDigest, formatArgs, hintSalt } from './common.ts';
+import { bytes, decodeDigest, formatArgs, hintSalt, numParam, param } from './common.ts';
+import { constantTimeEqual, digestAny, hmac, type DigestName } from '../primitives.ts';
 
 export type PlainDigest = 'md4' | 'md5' | 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
 export const DIGEST_LENGTH: Record<PlainDigest, number> = {
@@ -87,6 +88,8 @@ function digestName(format: string): PlainDigest | undefined {
 
 /** A bare hex/base64 digest (optionally salted): only identified when the config names the algorithm. */
 export const bareDigestFamily: FormatFamily = {
+  // The plain digests, whichever family parsed them (LDAP, Spring, Django and Kratos prefixes too).
+  verify: Object.fromEntries(Object.keys(DIGEST_LENGTH).map((d) => [d, verifyDigest])),
   family: 'digest',
   formats: ['md4', 'md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'sha-1', 'sha-256', 'sha-384', 'sha-512',
     'salted-md5', 'salted-sha1', 'salted-sha256', 'salted-sha512', 'digest'],
@@ -122,6 +125,7 @@ function hmacHash(encoded: string, format: string, digest: string, mac: Uint8Arr
 const KRATOS_HMAC = /^\$hmac-([a-z0-9]{2,8})\$([A-Za-z0-9+/]{16,256}={0,2})\$([A-Za-z0-9+/]{0,256}={0,2})$/;
 
 export const hmacFamily: FormatFamily = {
+  verify: Object.fromEntries(['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'].map((d) => [`hmac-${d}`, verifyHmac])),
   family: 'hmac',
   formats: ['hmac', 'hmac-md5', 'hmac-sha1', 'hmac-sha224', 'hmac-sha256', 'hmac-sha384', 'hmac-sha512', 'kratos-hmac'],
   detect: (v) => v.startsWith('$hmac-'),
@@ -171,4 +175,26 @@ export function ambiguity(value: string, hint: HashHint): string | undefined {
   const what = candidates[bytes] ?? 'an unknown digest';
   const salted = hint.salt ? ', salted' : '';
   return `ambiguous: ${v.length} ${enc} characters (${bytes} bytes${salted}) could be ${what}, set mapping.password.format`;
+}
+
+async function verifyDigest(h: PasswordHash, password: string): Promise<boolean> {
+  const salt = bytes(h.salt);
+  const pw = Buffer.from(password, 'utf8');
+  const pattern = param(h, 'pattern');
+  let parts: Buffer[];
+  if (pattern) {
+    // Kratos patterns interleave {SALT} and {PASSWORD} with literal separators.
+    parts = pattern.split(/(\{SALT\}|\{PASSWORD\})/).map((t) => (t === '{SALT}' ? salt : t === '{PASSWORD}' ? pw : Buffer.from(t, 'utf8')));
+  } else if (salt.length === 0) parts = [pw];
+  else parts = param(h, 'saltPosition') === 'suffix' ? [pw, salt] : [salt, pw];
+  let computed = await digestAny(h.algorithm as DigestName | 'md4', ...parts);
+  // Spring's MessageDigestPasswordEncoder can iterate: each round digests the previous digest.
+  const rounds = numParam(h, 'iterations');
+  for (let i = 1; i < rounds; i++) computed = await digestAny(h.algorithm as DigestName | 'md4', computed);
+  return constantTimeEqual(computed, bytes(h.hash));
+}
+
+function verifyHmac(h: PasswordHash, password: string): boolean {
+  const alg = h.algorithm.slice('hmac-'.length) as DigestName;
+  return constantTimeEqual(hmac(alg, bytes(param(h, 'key')), password), bytes(h.hash));
 }

@@ -1,6 +1,10 @@
 import { ok, unrecognised } from '../describe.ts';
 import { fromBase64, toBase64 } from '../encoding.ts';
 import type { FormatFamily, IdentifyResult } from '../types.ts';
+import { createCipheriv } from 'node:crypto';
+import type { PasswordHash } from '../../model/index.ts';
+import { constantTimeEqual, scryptDerive } from '../primitives.ts';
+import { bytes, numParam, param } from './common.ts';
 
 const KRATOS =
   /^\$firescrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=1\$([A-Za-z0-9+/]{1,128}={0,2})\$([A-Za-z0-9+/]{16,256}={0,2})\$([A-Za-z0-9+/]{1,64}={0,2})\$([A-Za-z0-9+/]{4,256}={0,2})$/;
@@ -36,6 +40,7 @@ function firebaseHash(encoded: string, format: string, f: FirebaseParts): Identi
 }
 
 export const firebaseFamily: FormatFamily = {
+  verify: { 'firebase-scrypt': verifyFirebase },
   family: 'firebase-scrypt',
   formats: ['firebase-scrypt', 'firebase', 'kratos-firescrypt'],
   detect: (v) => v.startsWith('$firescrypt$'),
@@ -68,3 +73,13 @@ export const firebaseFamily: FormatFamily = {
     return firebaseHash(value, 'firebase-scrypt', { memCost: fb.memCost, rounds: fb.rounds, salt, hash, saltSeparator, signerKey });
   },
 };
+
+async function verifyFirebase(h: PasswordHash, password: string): Promise<boolean> {
+  const memCost = numParam(h, 'memCost');
+  const rounds = numParam(h, 'rounds');
+  const salt = Buffer.concat([bytes(h.salt), bytes(param(h, 'saltSeparator'))]);
+  const key = await scryptDerive(password, salt, 2 ** memCost, rounds, 1, 32);
+  const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+  const out = Buffer.concat([cipher.update(bytes(param(h, 'signerKey'))), cipher.final()]);
+  return constantTimeEqual(out, bytes(h.hash));
+}

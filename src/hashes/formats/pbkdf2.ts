@@ -2,7 +2,8 @@ import type { PasswordHash } from '../../model/index.ts';
 import { ok, unrecognised } from '../describe.ts';
 import { fromAb64, fromBase64, toBase64 } from '../encoding.ts';
 import type { FormatFamily, HashHint, IdentifyResult } from '../types.ts';
-import { decodeDigest, formatArgs, hintSalt } from './common.ts';
+import { bytes, decodeDigest, formatArgs, hintSalt, numParam } from './common.ts';
+import { constantTimeEqual, pbkdf2Derive, type DigestName } from '../primitives.ts';
 
 type Pbkdf2Digest = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512' | 'sha3-224' | 'sha3-384';
 const DIGESTS: readonly string[] = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'sha3-224', 'sha3-384'];
@@ -60,6 +61,7 @@ function fromAb64OrBase64(value: string): Buffer | undefined {
 }
 
 export const pbkdf2Family: FormatFamily = {
+  verify: Object.fromEntries(['sha1', 'sha224', 'sha256', 'sha384', 'sha512', 'sha3-224', 'sha3-384'].map((d) => [`pbkdf2-${d}`, verifyPbkdf2])),
   family: 'pbkdf2',
   formats: ['django-pbkdf2', 'passlib-pbkdf2', 'phc-pbkdf2', 'pbkdf2', 'pbkdf2-sha1', 'pbkdf2-sha224', 'pbkdf2-sha256', 'pbkdf2-sha384', 'pbkdf2-sha512'],
   detect: (v) => v.startsWith('pbkdf2_sha') || v.startsWith('$pbkdf2') || /^\{PBKDF2(-SHA\d{1,3})?\}/.test(v),
@@ -160,3 +162,10 @@ export const aspnetFamily: FormatFamily = {
   detect: looksAspnet,
   parse: (value) => parseAspnet(value),
 };
+
+async function verifyPbkdf2(h: PasswordHash, password: string): Promise<boolean> {
+  const expected = bytes(h.hash);
+  const alg = h.algorithm.slice('pbkdf2-'.length) as DigestName;
+  const got = await pbkdf2Derive(alg, password, bytes(h.salt), numParam(h, 'iterations'), expected.length);
+  return constantTimeEqual(got, expected);
+}

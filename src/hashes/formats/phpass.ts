@@ -1,6 +1,9 @@
 import { ok, unrecognised } from '../describe.ts';
-import { CRYPT64, toBase64 } from '../encoding.ts';
+import { CRYPT64, cryptEncode64, toBase64 } from '../encoding.ts';
 import type { FormatFamily } from '../types.ts';
+import type { PasswordHash } from '../../model/index.ts';
+import { constantTimeEqualString, digest, type DigestName } from '../primitives.ts';
+import { numParam, param } from './common.ts';
 
 const PHPASS = /^(U?)\$([PHS])\$([./0-9A-Za-z])([./0-9A-Za-z]{8})([./0-9A-Za-z]{22}|[./0-9A-Za-z]{43})$/;
 
@@ -9,6 +12,7 @@ const PHPASS = /^(U?)\$([PHS])\$([./0-9A-Za-z])([./0-9A-Za-z]{8})([./0-9A-Za-z]{
  * characters). Drupal 7 prefixes `U` to hashes it wrapped around a Drupal 6 md5(pw).
  */
 export const phpassFamily: FormatFamily = {
+  verify: { phpass: verifyPhpass, drupal7: verifyPhpass },
   family: 'phpass',
   formats: ['phpass', 'drupal7', 'drupal'],
   detect: (v) => /^U?\$[PHS]\$/.test(v),
@@ -36,3 +40,14 @@ export const phpassFamily: FormatFamily = {
     });
   },
 };
+
+function verifyPhpass(h: PasswordHash, password: string): boolean {
+  const mcf = param(h, 'mcf');
+  const alg: DigestName = h.algorithm === 'drupal7' ? 'sha512' : 'md5';
+  const pw = Buffer.from(param(h, 'prehash') === 'md5-hex' ? digest('md5', password).toString('hex') : password, 'utf8');
+  const count = 2 ** numParam(h, 'log2Rounds');
+  let d = digest(alg, mcf.slice(4, 12), pw);
+  for (let i = 0; i < count; i++) d = digest(alg, d, pw);
+  const full = mcf.slice(0, 12) + cryptEncode64(d, d.length);
+  return constantTimeEqualString(full.slice(0, mcf.length), mcf);
+}

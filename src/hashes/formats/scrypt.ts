@@ -1,7 +1,9 @@
 import { ok, unrecognised } from '../describe.ts';
 import { fromBase64, toBase64 } from '../encoding.ts';
 import type { FormatFamily, HashHint, IdentifyResult } from '../types.ts';
-import { decodeDigest, formatArgs, hintSalt } from './common.ts';
+import { bytes, decodeDigest, formatArgs, hintSalt, numParam } from './common.ts';
+import type { PasswordHash } from '../../model/index.ts';
+import { constantTimeEqual, scryptDerive } from '../primitives.ts';
 
 const PHC = /^\$scrypt\$ln=(\d{1,8}),r=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/]{0,128}={0,2})\$([A-Za-z0-9+/]{16,256}={0,2})$/;
 const DJANGO = /^scrypt\$(\d{1,8})\$([^$]{0,128})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9+/]{16,256}={0,2})$/;
@@ -43,6 +45,7 @@ function parseRaw(value: string, hint: HashHint, format: string): IdentifyResult
 }
 
 export const scryptFamily: FormatFamily = {
+  verify: { scrypt: verifyScrypt },
   family: 'scrypt',
   formats: ['scrypt', 'scrypt-raw', 'passlib-scrypt', 'kratos-scrypt', 'django-scrypt'],
   detect: (v) => v.startsWith('$scrypt$') || v.startsWith('scrypt$'),
@@ -70,3 +73,9 @@ export const scryptFamily: FormatFamily = {
     return scryptHash(value, kratos ? 'kratos-scrypt' : 'passlib-scrypt', N, Number(m[2]), Number(m[3]), salt, hash);
   },
 };
+
+async function verifyScrypt(h: PasswordHash, password: string): Promise<boolean> {
+  const expected = bytes(h.hash);
+  const got = await scryptDerive(password, bytes(h.salt), numParam(h, 'N'), numParam(h, 'r'), numParam(h, 'p'), expected.length);
+  return constantTimeEqual(got, expected);
+}

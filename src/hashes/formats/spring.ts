@@ -7,6 +7,7 @@ import { digestHash, type PlainDigest } from './digest.ts';
 import { ldapFamily } from './ldap.ts';
 import { pbkdf2Hash } from './pbkdf2.ts';
 import { scryptHash } from './scrypt.ts';
+import { verifySpringSha256 } from '../verify-legacy.ts';
 
 /**
  * Spring Security's DelegatingPasswordEncoder: `{id}` + what that encoder wrote, with the ids of
@@ -95,6 +96,7 @@ function parseSpring(value: string): IdentifyResult {
 }
 
 export const springFamily: FormatFamily = {
+  verify: { 'spring-sha256': verifySpringSha256 },
   family: 'spring',
   formats: ['spring', 'spring-delegating'],
   // `{MD5}` and `{sha256}` are LDAP schemes too (base64 bodies): Spring's are salted or hex.

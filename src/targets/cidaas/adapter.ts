@@ -3,23 +3,21 @@ import { HttpClient } from '../../delivery/http-client.ts';
 import type { HttpResponse } from '../../delivery/http-client.ts';
 import { clientCredentials } from '../../delivery/oauth-client-credentials.ts';
 import { TokenCache } from '../../delivery/token-cache.ts';
-import type { Outcome, User, UserStatus } from '../../model/index.ts';
-import { sendWithBisection } from '../common/bisect.ts';
+import type { Outcome, User } from '../../model/index.ts';
+import { upsertEncoded, type RefusedPayload } from '../common/upsert-encoded.ts';
 import type { BatchResult } from '../common/bisect.ts';
 import { isRetryableStatus, rejectionCode, retryableFrom } from '../common/classify.ts';
 import { TargetSession } from '../common/session.ts';
 import { mapLimited, singleOutcome } from '../common/single-call.ts';
 import { TargetConfigError } from '../errors.ts';
 import type {
-  BulkEncoding,
   EncodedPlannedUser,
-  PlannedUser,
   ReadableTarget,
-  SingleUserTarget,
   TargetCapabilities,
   TargetPreflight,
   TargetReader,
   TargetStats,
+  UserEncoding,
   UserPreview,
 } from '../target.ts';
 import { cidaasAuthAdvice } from './auth-advice.ts';
@@ -43,12 +41,26 @@ interface Built extends SentEntity {
   unlink?: string[];
 }
 
-/** What `encodeForBulk` hands the engine for one user (see `Target.encodeForBulk`). */
-type EncodedCidaasUser =
-  | { kind: 'ok'; sub: string; ids: readonly string[]; entity: string; password: 'native' | 'verifier' | 'reset' | 'reset-unsupported' }
-  | { kind: 'refused'; reason: string; code: string };
+/** What `encode` makes of one user (see `Target.encode`). */
+type EncodedCidaasEntity = {
+  kind: 'ok';
+  sub: string;
+  ids: readonly string[];
+  entity: string;
+  password: 'native' | 'verifier' | 'reset' | 'reset-unsupported';
+};
+type EncodedCidaasUser = EncodedCidaasEntity | RefusedPayload;
 
-export class CidaasAdapter implements SingleUserTarget, ReadableTarget {
+/**
+ * What to clear for a user the target has. One handed over without a record of what it lost (the
+ * sync) may have lost any standard field: each one it lacks is unassigned.
+ */
+function removedOf(u: EncodedPlannedUser): readonly RemovedField[] | undefined {
+  if (u.removed !== 'unknown') return u.removed;
+  return u.knownToTarget ? PROFILE_FIELDS : undefined;
+}
+
+export class CidaasAdapter implements ReadableTarget {
   readonly name = 'cidaas';
   readonly capabilities: TargetCapabilities;
   private readonly session: TargetSession;
@@ -83,58 +95,34 @@ export class CidaasAdapter implements SingleUserTarget, ReadableTarget {
     return previewOf(user, planPassword(user, this.config));
   }
 
-  encodeForBulk(user: User): BulkEncoding {
+  encode(user: User): UserEncoding {
     const b = buildCidaasEntity(user, this.config);
     if (!b.ok) {
       return { preview: previewOf(user, { kind: 'reject', reason: b.reason }), payload: { kind: 'refused', reason: b.reason, code: b.code } satisfies EncodedCidaasUser };
     }
     const plan = b.password;
-    const password: Extract<EncodedCidaasUser, { kind: 'ok' }>['password'] =
+    const password: EncodedCidaasEntity['password'] =
       plan.kind === 'hash' ? plan.via : plan.because === 'unsupported_hash' ? 'reset-unsupported' : 'reset';
     const payload: EncodedCidaasUser = { kind: 'ok', sub: b.entity.sub, ids: identifiersOf(user), entity: JSON.stringify(b.entity), password };
     return { preview: previewOf(user, plan), payload };
   }
 
-  /**
-   * The event sync's path (a bulk run sends what staging encoded, with `upsertEncoded`). A user
-   * the target has, handed over without a record of what it lost, may have lost any standard field:
-   * each one it lacks is unassigned.
-   */
-  upsert(users: PlannedUser[]): Promise<Outcome[]> {
-    return this.upsertEncoded(
-      users.map((p) => {
-        const removed = p.removed ?? (p.knownToTarget ? PROFILE_FIELDS : undefined);
-        return { sourceId: p.sourceId, knownToTarget: p.knownToTarget, payload: this.encodeForBulk(p.user).payload, ...(removed !== undefined ? { removed } : {}) };
-      }),
-    );
-  }
-
-  async upsertEncoded(users: EncodedPlannedUser[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
-    const built: Built[] = [];
-    for (const u of users) {
-      const p = u.payload as EncodedCidaasUser;
-      if (p.kind === 'refused') {
-        outcomes.push({ sourceId: u.sourceId, kind: 'rejected', reason: p.reason, code: p.code });
-        continue;
-      }
-      if (p.password === 'reset-unsupported') this.counters.unsupportedHashResets++;
-      if (p.password === 'verifier') this.counters.verifierHashes++;
-      const b: Built = { sourceId: u.sourceId, sub: p.sub, knownToTarget: u.knownToTarget, identifiers: p.ids, entity: this.updateOf(p, u) };
-      const unlink = removedProviders(u.removed).filter((provider) => provider !== this.config.provider);
-      if (unlink.length > 0) b.unlink = unlink;
-      built.push(b);
-    }
-    if (built.length > 0) {
+  upsert(users: EncodedPlannedUser[]): Promise<Outcome[]> {
+    return upsertEncoded<EncodedCidaasEntity, Built>(users, {
+      entry: (p, u) => {
+        if (p.password === 'reset-unsupported') this.counters.unsupportedHashResets++;
+        if (p.password === 'verifier') this.counters.verifierHashes++;
+        const removed = removedOf(u);
+        const b: Built = { sourceId: u.sourceId, sub: p.sub, knownToTarget: u.knownToTarget, identifiers: p.ids, entity: this.updateOf(p, u.knownToTarget, removed) };
+        const unlink = removedProviders(removed).filter((provider) => provider !== this.config.provider);
+        if (unlink.length > 0) b.unlink = unlink;
+        return b;
+      },
       // cidaas answers per user, but may still refuse a whole request for one bad entity (400/417).
-      const sent = await sendWithBisection(
-        built,
-        (items) => this.sendBulk(items),
-        () => this.counters.bisectionCalls++,
-      );
-      outcomes.push(...(await this.unlinkDropped(built, sent)));
-    }
-    return outcomes;
+      send: (items) => this.sendBulk(items),
+      onBisectionCall: () => this.counters.bisectionCalls++,
+      after: (built, sent) => this.unlinkDropped(built, sent),
+    });
   }
 
   /**
@@ -142,10 +130,10 @@ export class CidaasAdapter implements SingleUserTarget, ReadableTarget {
    * upsert only overwrites what it is sent: a forced reset set earlier stays unless lifted with
    * the hash (`need_reset_password: false`), and fields the source dropped stay unless unassigned.
    */
-  private updateOf(p: Extract<EncodedCidaasUser, { kind: 'ok' }>, u: EncodedPlannedUser): string {
-    if (!u.knownToTarget) return p.entity;
+  private updateOf(p: EncodedCidaasEntity, knownToTarget: boolean, removed: readonly RemovedField[] | undefined): string {
+    if (!knownToTarget) return p.entity;
     let entity = p.entity;
-    if (u.removed !== undefined && u.removed.length > 0) entity = withClearedFields(entity, u.removed, this.config);
+    if (removed !== undefined && removed.length > 0) entity = withClearedFields(entity, removed, this.config);
     if (p.password === 'native' || p.password === 'verifier') entity = `{"need_reset_password":false,${entity.slice(1)}`;
     return entity;
   }
@@ -219,7 +207,7 @@ export class CidaasAdapter implements SingleUserTarget, ReadableTarget {
     return mapLimited(sourceIds, DELETE_CONCURRENCY, (id) => this.deleteOne(id));
   }
 
-  async deleteOne(sourceId: string): Promise<Outcome> {
+  private async deleteOne(sourceId: string): Promise<Outcome> {
     const sub = encodeURIComponent(cidaasSub(sourceId, this.config));
     const ex =
       this.config.deletes === 'purge'
@@ -237,40 +225,9 @@ export class CidaasAdapter implements SingleUserTarget, ReadableTarget {
     );
   }
 
-  async upsertOne(user: PlannedUser): Promise<Outcome> {
-    return this.one(user.user, user.knownToTarget, user.removed);
-  }
-
-  // Single-user paths carry the user as it is now, not what it lost (see `upsert`).
-  updateProfile(user: User): Promise<Outcome> {
-    return this.one(user, true);
-  }
-
-  changeEmail(user: User, _previousEmail?: string): Promise<Outcome> {
-    // Upsert by sub replaces the identifier; cidaas keeps no second email to clean up.
-    return this.one(user, true);
-  }
-
-  changePassword(user: User): Promise<Outcome> {
-    return this.one(user, true);
-  }
-
-  async setStatus(sourceId: string, status: UserStatus): Promise<Outcome> {
-    const sub = encodeURIComponent(cidaasSub(sourceId, this.config));
-    const ex = await this.session.send({
-      method: 'PUT',
-      path: `/user-srv/users/${sub}`,
-      json: {
-        // cidaas requires userData naming an existing identity even when only the status changes.
-        userData: { provider: this.config.provider },
-        userStatus: this.config.statusMap[status],
-      },
-    });
-    return singleOutcome(sourceId, ex, (r) => (r.status < 300 ? 'updated' : undefined), errText);
-  }
-
-  private async one(user: User, knownToTarget: boolean, removed?: readonly RemovedField[]): Promise<Outcome> {
-    const [o] = await this.upsert([{ sourceId: user.sourceId, user, knownToTarget, ...(removed !== undefined ? { removed } : {}) }]);
+  /** Upsert by sub replaces the identifier, and cidaas keeps no second email to clean up: the user's upsert is all it takes. */
+  async changeEmail(user: User, _previousEmail?: string): Promise<Outcome> {
+    const [o] = await this.upsert([{ sourceId: user.sourceId, knownToTarget: true, payload: this.encode(user).payload, removed: 'unknown' }]);
     return o ?? { sourceId: user.sourceId, kind: 'retryable', reason: 'no outcome' };
   }
 
@@ -299,7 +256,8 @@ function errText(res: HttpResponse): string {
 
 /** What the census reports for a user whose password takes this plan. */
 function previewOf(user: User, plan: PasswordPlan): UserPreview {
-  const mfa = countMfaLost(user.mfa, 'cidaas');
+  // The bulk API takes only `mfa_enabled`: every TOTP secret is lost and the user re-enrols.
+  const mfa = countMfaLost(user.mfa, () => false);
   const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
   if (plan.kind === 'reject') return { ...base, password: 'reject', reason: plan.reason };
   if (plan.kind === 'reset') return { ...base, password: 'reset', reason: plan.because.replace(/_/g, ' ') };

@@ -1,6 +1,6 @@
 import type { CidaasTargetConfig } from '../../config/target.ts';
-import { planPassword as planHash } from '../../hashes/plan.ts';
-import type { CidaasPasswordHashInfo } from '../../hashes/encode-cidaas.ts';
+import { planPassword as planHash, type HashAcceptance } from '../../hashes/plan.ts';
+import { cidaasHashAcceptance, type CidaasPasswordHashInfo } from './wire/hash.ts';
 import { isPasswordHash } from '../../model/index.ts';
 import type { User } from '../../model/index.ts';
 import { uuidV5 } from '../common/uuid-v5.ts';
@@ -37,26 +37,29 @@ export function cidaasSub(sourceId: string, config: Pick<CidaasPayloadConfig, 's
   return sourceId;
 }
 
+/** One per config: the plan runs once per user, on the staging thread in a bulk run. */
+const ACCEPTANCE = new WeakMap<CidaasPayloadConfig, HashAcceptance<CidaasPasswordHashInfo, CidaasPasswordHashInfo>>();
+
+function acceptanceOf(config: CidaasPayloadConfig): HashAcceptance<CidaasPasswordHashInfo, CidaasPasswordHashInfo> {
+  let a = ACCEPTANCE.get(config);
+  if (a === undefined) {
+    a = cidaasHashAcceptance(config.hashAlgorithms, config.hashEncoding, config.verifierAlgorithmTypeId);
+    ACCEPTANCE.set(config, a);
+  }
+  return a;
+}
+
 export function planPassword(user: User, config: CidaasPayloadConfig): PasswordPlan {
   const p = user.password;
   if (p === undefined) return { kind: 'reset', because: 'no_password' };
   if (!isPasswordHash(p)) return { kind: 'reset', because: 'must_reset' };
-  // The policy (reject | reset | verifier) is the shared one of src/hashes; only the shape is cidaas'.
-  const plan = planHash(
-    p,
-    {
-      target: 'cidaas',
-      algorithmTypeIds: config.hashAlgorithms,
-      ...(config.hashEncoding ? { options: config.hashEncoding } : {}),
-      verifierAlgorithmTypeId: config.verifierAlgorithmTypeId,
-    },
-    config.unsupportedHash,
-  );
+  // The policy (reject | reset | verifier) is the shared one of src/hashes; what the tenant takes is cidaas'.
+  const plan = planHash(p, acceptanceOf(config), config.unsupportedHash);
   switch (plan.action) {
     case 'import':
-      return plan.target === 'cidaas' ? { kind: 'hash', info: plan.info, via: 'native' } : { kind: 'reject', reason: 'not a cidaas plan' };
+      return { kind: 'hash', info: plan.value, via: 'native' };
     case 'verifier':
-      return { kind: 'hash', info: plan.info, via: 'verifier' };
+      return { kind: 'hash', info: plan.value, via: 'verifier' };
     case 'reset':
       return { kind: 'reset', because: 'unsupported_hash' };
     default:

@@ -1,4 +1,4 @@
-import type { CidaasPasswordHashInfo } from '../../hashes/encode-cidaas.ts';
+import type { CidaasPasswordHashInfo } from './wire/hash.ts';
 
 /** One identity of a cidaas user entity (contracts/cidaas.md §3.2); the flat form merges one into the account. */
 export interface CidaasIdentity {

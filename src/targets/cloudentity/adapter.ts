@@ -3,20 +3,21 @@ import { HttpClient } from '../../delivery/http-client.ts';
 import type { HttpResponse } from '../../delivery/http-client.ts';
 import { clientCredentials } from '../../delivery/oauth-client-credentials.ts';
 import { TokenCache } from '../../delivery/token-cache.ts';
-import { encodeForCloudentity } from '../../hashes/encode-cloudentity.ts';
-import type { Outcome, User, UserStatus } from '../../model/index.ts';
-import { sendWithBisection } from '../common/bisect.ts';
+import { encodeForCloudentity } from './wire/hash.ts';
+import type { Outcome, User } from '../../model/index.ts';
+import { upsertEncoded, type RefusedPayload } from '../common/upsert-encoded.ts';
 import type { BatchResult } from '../common/bisect.ts';
 import { isRetryableStatus, rejectionCode, retryableFrom } from '../common/classify.ts';
 import { TargetSession } from '../common/session.ts';
 import type { Exchange } from '../common/session.ts';
 import { mapLimited, singleOutcome } from '../common/single-call.ts';
 import { TargetConfigError } from '../errors.ts';
-import type { BulkEncoding, BulkPayload, EncodedPlannedUser, PlannedUser, ReadableTarget, SingleUserTarget, TargetCapabilities, TargetPreflight, TargetReader, TargetStats, UserPreview } from '../target.ts';
+import type { EncodedPayload, EncodedPlannedUser, ReadableTarget, TargetCapabilities, TargetPreflight, TargetReader, TargetStats, UserEncoding, UserPreview } from '../target.ts';
 import { cloudentityAuthAdvice } from './auth-advice.ts';
 import { cloudentityCapabilities } from './capabilities.ts';
 import { countMfaLost } from '../../hashes/totp.ts';
 import { cloudentityUserId } from './ids.ts';
+import { cloudentityTotp } from './totp.ts';
 import { buildUserEntry, ceMetadata, cePayload, ceStatus, encodeEntry, tenantDumpText } from './payload.ts';
 import type { BuildContext, EncodedEntry, EntryResult, PasswordPlan } from './payload.ts';
 import { cloudentityErrorMessage } from './response.ts';
@@ -28,10 +29,11 @@ const DELETE_CONCURRENCY = 4;
 /** The migration docs' "users keep existing passwords" value of a credential's `expires_at`. */
 const NO_EXPIRY = '1900-01-01T00:00:00Z';
 
-/** What `encodeForBulk` hands the engine for one user (see `Target.encodeForBulk`). */
-type EncodedCloudentityUser = ({ kind: 'ok'; password: PasswordPlan } & EncodedEntry) | { kind: 'refused'; reason: string; code: string };
+/** What `encode` makes of one user (see `Target.encode`). */
+type EncodedCloudentityEntry = { kind: 'ok'; password: PasswordPlan } & EncodedEntry;
+type EncodedCloudentityUser = EncodedCloudentityEntry | RefusedPayload;
 
-function encoded(built: EntryResult): BulkPayload {
+function encoded(built: EntryResult): EncodedPayload {
   return built.ok
     ? ({ kind: 'ok', password: built.password, ...encodeEntry(built.entry) } satisfies EncodedCloudentityUser)
     : ({ kind: 'refused', reason: built.reason, code: built.code } satisfies EncodedCloudentityUser);
@@ -50,7 +52,7 @@ export interface CloudentityAdapterOptions {
   now?: () => string;
 }
 
-export class CloudentityAdapter implements SingleUserTarget, ReadableTarget {
+export class CloudentityAdapter implements ReadableTarget {
   readonly name = 'cloudentity';
   readonly capabilities: TargetCapabilities;
   private readonly session: TargetSession;
@@ -114,52 +116,39 @@ export class CloudentityAdapter implements SingleUserTarget, ReadableTarget {
   }
 
   private previewOf(user: User, built: EntryResult): UserPreview {
-    const mfa = countMfaLost(user.mfa, 'cloudentity', { cloudentityTotp: this.config.totp });
+    const mfa = countMfaLost(user.mfa, (f) => !cloudentityTotp(f, this.config.totp).lost);
     const base = { mfaFactors: mfa.factors, mfaLost: mfa.lost };
     if (!built.ok) return { ...base, password: 'reject', reason: built.reason };
     if (built.password === 'hash') return { ...base, password: 'import' };
     return { ...base, password: 'reset', reason: built.password === 'reset' ? 'no password' : 'unsupported hash' };
   }
 
-  /** Builds the user's records and serialises them, on the staging thread in a bulk run. */
-  encodeForBulk(user: User): BulkEncoding {
+  /** Builds the user's records and serialises them (on the staging thread in a bulk run). */
+  encode(user: User): UserEncoding {
     const built = buildUserEntry(user, this.ctx);
     return { preview: this.previewOf(user, built), payload: encoded(built) };
   }
 
-  /** The sync's path (and the bulk run's without staging ahead): no preview is needed. */
-  upsert(users: PlannedUser[]): Promise<Outcome[]> {
-    return this.upsertEncoded(
-      users.map((p) => ({ sourceId: p.sourceId, knownToTarget: p.knownToTarget, payload: encoded(buildUserEntry(p.user, this.ctx)) })),
-    );
+  /** The import replaces the user whole, so what the user lost (`removed`) needs no look. */
+  upsert(users: EncodedPlannedUser[]): Promise<Outcome[]> {
+    return upsertEncoded<EncodedCloudentityEntry, Entry>(users, {
+      entry: (p, u) => {
+        if (p.password === 'unsupported_reset') this.counters.unsupportedHashResets++;
+        // A user the pool already has may have been imported with a forced reset (an expired
+        // credential); a re-import that leaves `expires_at` out may keep it, so a real hash states the
+        // migration docs' "keep the password" value. The password credential comes first (payload.ts).
+        const credentials = u.knownToTarget && p.password === 'hash' ? `{"expires_at":"${NO_EXPIRY}",${p.credentials.slice(1)}` : p.credentials;
+        return { sourceId: u.sourceId, knownToTarget: u.knownToTarget, user: p.user, credentials, identifiers: p.identifiers, addresses: p.addresses };
+      },
+      send: (items) => this.sendImport(items),
+      onBisectionCall: () => this.counters.bisectionCalls++,
+    });
   }
 
-  async upsertEncoded(users: EncodedPlannedUser[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
-    const entries: Entry[] = [];
-    for (const u of users) {
-      const p = u.payload as EncodedCloudentityUser;
-      if (p.kind === 'refused') {
-        outcomes.push({ sourceId: u.sourceId, kind: 'rejected', reason: p.reason, code: p.code });
-        continue;
-      }
-      if (p.password === 'unsupported_reset') this.counters.unsupportedHashResets++;
-      // A user the pool already has may have been imported with a forced reset (an expired
-      // credential); a re-import that leaves `expires_at` out may keep it, so a real hash states the
-      // migration docs' "keep the password" value. The password credential comes first (payload.ts).
-      const credentials = u.knownToTarget && p.password === 'hash' ? `{"expires_at":"${NO_EXPIRY}",${p.credentials.slice(1)}` : p.credentials;
-      entries.push({ sourceId: u.sourceId, knownToTarget: u.knownToTarget, user: p.user, credentials, identifiers: p.identifiers, addresses: p.addresses });
-    }
-    if (entries.length > 0) {
-      outcomes.push(
-        ...(await sendWithBisection(
-          entries,
-          (items) => this.sendImport(items),
-          () => this.counters.bisectionCalls++,
-        )),
-      );
-    }
-    return outcomes;
+  /** One user through the import, the only API that takes a password hash. */
+  private async upsertOne(user: User, knownToTarget: boolean): Promise<Outcome> {
+    const [o] = await this.upsert([{ sourceId: user.sourceId, knownToTarget, payload: this.encode(user).payload }]);
+    return o ?? { sourceId: user.sourceId, kind: 'retryable', reason: 'no outcome' };
   }
 
   private async sendImport(items: Entry[]): Promise<BatchResult> {
@@ -193,7 +182,7 @@ export class CloudentityAdapter implements SingleUserTarget, ReadableTarget {
     return mapLimited(sourceIds, DELETE_CONCURRENCY, (id) => this.deleteOne(id));
   }
 
-  async deleteOne(sourceId: string): Promise<Outcome> {
+  private async deleteOne(sourceId: string): Promise<Outcome> {
     const ex = await this.session.send({ method: 'DELETE', path: this.userPath(sourceId) });
     return singleOutcome(
       sourceId,
@@ -203,13 +192,8 @@ export class CloudentityAdapter implements SingleUserTarget, ReadableTarget {
     );
   }
 
-  async upsertOne(user: PlannedUser): Promise<Outcome> {
-    const [o] = await this.upsert([user]);
-    return o ?? { sourceId: user.sourceId, kind: 'retryable', reason: 'no outcome' };
-  }
-
   /** Per-user System API; a user the pool does not have yet is imported whole instead. */
-  async updateProfile(user: User): Promise<Outcome> {
+  private async updateProfile(user: User): Promise<Outcome> {
     const ex = await this.session.send({
       method: 'PUT',
       path: this.userPath(user.sourceId),
@@ -221,13 +205,14 @@ export class CloudentityAdapter implements SingleUserTarget, ReadableTarget {
         ...(this.config.metadataSchemaId ? { metadata_schema_id: this.config.metadataSchemaId } : {}),
       },
     });
-    if (isNotFound(ex)) return this.upsertOne({ sourceId: user.sourceId, user, knownToTarget: false });
+    if (isNotFound(ex)) return this.upsertOne(user, false);
     return singleOutcome(user.sourceId, ex, (r) => (r.status < 300 ? 'updated' : undefined), errText);
   }
 
   /**
-   * Swap the email identifier and verifiable address through the System APIs, then the profile.
-   * Without `previousEmail` only the new ones are added (an existing one answers 409, kept as ok).
+   * Swap the email identifier and verifiable address through the System APIs, then the profile: the
+   * import adds identifiers but never drops one. Without `previousEmail` only the new ones are added
+   * (an existing one answers 409, kept as ok). A user the pool does not have is imported whole.
    */
   async changeEmail(user: User, previousEmail?: string): Promise<Outcome> {
     const id = user.sourceId;
@@ -256,7 +241,7 @@ export class CloudentityAdapter implements SingleUserTarget, ReadableTarget {
     for (const step of steps) {
       const ex = await this.session.send({ method: 'POST', path: step.path, json: step.json });
       if (step.path.endsWith('/identifiers/remove') && isNotFound(ex) && !(await this.exists(id))) {
-        return this.upsertOne({ sourceId: id, user, knownToTarget: false });
+        return this.upsertOne(user, false);
       }
       const o = singleOutcome(
         id,
@@ -267,20 +252,6 @@ export class CloudentityAdapter implements SingleUserTarget, ReadableTarget {
       if (o.kind !== 'ok') return o;
     }
     return this.updateProfile(user);
-  }
-
-  /** No per-user API takes a hash: re-import the user's full entry set under the same ids. */
-  changePassword(user: User): Promise<Outcome> {
-    return this.upsertOne({ sourceId: user.sourceId, user, knownToTarget: true });
-  }
-
-  async setStatus(sourceId: string, status: UserStatus): Promise<Outcome> {
-    const ex = await this.session.send({
-      method: 'PUT',
-      path: this.userPath(sourceId),
-      json: { status: ceStatus(status) },
-    });
-    return singleOutcome(sourceId, ex, (r) => (r.status < 300 ? 'updated' : undefined), errText);
   }
 
   /** GET of the user through the System API; undefined when the pool does not have it. */

@@ -1,6 +1,7 @@
 import type { CloudentityTargetConfig } from '../../config/target.ts';
 import { randomBytes } from 'node:crypto';
-import { mapTotpForTarget } from '../../hashes/totp.ts';
+import { planPassword as planHash, type HashAcceptance } from '../../hashes/plan.ts';
+import { cloudentityTotp } from './totp.ts';
 import { isPasswordHash } from '../../model/index.ts';
 import type { User, UserStatus } from '../../model/index.ts';
 import { recordIds } from './ids.ts';
@@ -37,6 +38,25 @@ export interface BuildContext {
 }
 
 export type PasswordPlan = 'hash' | 'reset' | 'unsupported_reset';
+
+/** What the pool takes: the hashes its methods verify (narrowed by `hashAlgorithms`); it has no verifier callback. */
+const ACCEPTANCE = new WeakMap<BuildContext, HashAcceptance<CeHash>>();
+
+function acceptanceOf(ctx: BuildContext): HashAcceptance<CeHash> {
+  let a = ACCEPTANCE.get(ctx);
+  if (a === undefined) {
+    const allowed = ctx.config.hashAlgorithms;
+    a = {
+      native: (hash) =>
+        allowed === undefined || allowed.includes(hash.algorithm)
+          ? ctx.encode(hash)
+          : { ok: false, reason: `the Cloudentity pool is configured not to take ${hash.algorithm} hashes` },
+      verifier: 'Cloudentity has no password verifier callback (use policy reset)',
+    };
+    ACCEPTANCE.set(ctx, a);
+  }
+  return a;
+}
 
 export type EntryResult =
   { ok: true; entry: UserEntry; password: PasswordPlan } | { ok: false; reason: string; code: string };
@@ -153,22 +173,17 @@ export function buildUserEntry(user: User, ctx: BuildContext): EntryResult {
   let plan: PasswordPlan;
   const p = user.password;
   if (isPasswordHash(p)) {
-    const allowed = config.hashAlgorithms === undefined || config.hashAlgorithms.includes(p.algorithm);
-    const encoded = allowed
-      ? ctx.encode(p)
-      : {
-          ok: false as const,
-          reason: `the Cloudentity pool is configured not to take ${p.algorithm} hashes`,
-        };
-    if (encoded.ok) {
-      password.payload = { hashed_password: encoded.value };
+    // The policy (reject | reset) is the shared one of src/hashes; what the pool takes is Cloudentity's.
+    const decided = planHash(p, acceptanceOf(ctx), config.unsupportedHash);
+    if (decided.action === 'import') {
+      password.payload = { hashed_password: decided.value };
       plan = 'hash';
-    } else if (config.unsupportedHash === 'reset') {
+    } else if (decided.action === 'reset') {
       password.payload = { hashed_password: unusableHash() };
       password.expires_at = config.resetExpiresAt;
       plan = 'unsupported_reset';
     } else {
-      return { ok: false, reason: encoded.reason, code: 'unsupported_hash' };
+      return { ok: false, reason: decided.reason, code: 'unsupported_hash' };
     }
   } else {
     password.payload = { hashed_password: unusableHash() };
@@ -179,13 +194,13 @@ export function buildUserEntry(user: User, ctx: BuildContext): EntryResult {
   // One TOTP secret per user; factors Cloudentity cannot represent (non SHA1/6/30) are left to re-enrol.
   for (const m of user.mfa) {
     if (m.type !== 'totp') continue;
-    const mapped = mapTotpForTarget(m, 'cloudentity', { cloudentityTotp: config.totp });
+    const mapped = cloudentityTotp(m, config.totp);
     if (mapped.lost) continue;
     credentials.push({
       id: ids.credential('totp'),
       ...owned,
       type: 'totp',
-      payload: { totp_secret: mapped.cloudentityCredential.totp_secret },
+      payload: { totp_secret: mapped.totpSecret },
       created_at: created,
       updated_at: updated,
     });

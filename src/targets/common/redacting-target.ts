@@ -5,14 +5,8 @@ import type { Target } from '../target.ts';
 /** The methods whose answers carry per-user reasons (Outcome or Outcome[]). */
 const OUTCOME_METHODS: ReadonlySet<PropertyKey> = new Set([
   'upsert',
-  'upsertEncoded',
   'remove',
-  'upsertOne',
-  'updateProfile',
   'changeEmail',
-  'changePassword',
-  'setStatus',
-  'deleteOne',
 ]);
 
 /**

@@ -1,6 +1,11 @@
-import type { PasswordHash } from '../model/index.ts';
-import type { EncodeResult } from './encode-cidaas.ts';
-import { encodeText, fromBase64, type TextEncoding } from './encoding.ts';
+import { encodeText, fromBase64, type TextEncoding } from '../../../hashes/encoding.ts';
+import type { EncodeResult } from '../../../hashes/types.ts';
+import type { PasswordHash } from '../../../model/index.ts';
+
+/*
+ * Cloudentity's password hashes on the wire: the `hashed_password` shape the adapter sends, kept
+ * out of the adapter so that an emulator or a test can use it without importing the adapter.
+ */
 
 /** Cloudentity `Hash` (contracts/cloudentity.md §3.2): `user_credentials[].payload.hashed_password`. */
 export interface CloudentityHashedPassword {

@@ -1,5 +1,12 @@
-import type { PasswordHash } from '../model/index.ts';
-import { encodeText, fromBase64, type TextEncoding } from './encoding.ts';
+import { encodeText, fromBase64, type TextEncoding } from '../../../hashes/encoding.ts';
+import type { HashAcceptance } from '../../../hashes/plan.ts';
+import type { EncodeResult } from '../../../hashes/types.ts';
+import type { PasswordHash } from '../../../model/index.ts';
+
+/**
+ * cidaas' password hashes on the wire: what the adapter sends and the emulator reads back, here so
+ * that neither imports the other.
+ */
 
 /** cidaas `password_hash_info` (contracts/cidaas.md §3.3). */
 export interface CidaasPasswordHashInfo {
@@ -7,8 +14,6 @@ export interface CidaasPasswordHashInfo {
   passwordHash: string;
   hData?: Record<string, string>;
 }
-
-export type EncodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
  * The ids the cidaas docs name. Anything else (argon2, sha512, md5, other PBKDF2 digests) is
@@ -159,4 +164,19 @@ export function cidaasVerifierInfo(hash: PasswordHash, algorithmTypeId: string):
   }
   if (hash.params.iterations !== undefined) hData.iterations = String(hash.params.iterations);
   return { algorithmTypeId, passwordHash: hash.hash, hData };
+}
+
+/**
+ * What a cidaas tenant takes: the algorithms it has an algorithmTypeId for, natively; any other hash
+ * through `ciam-migrate verifier`, when a CUSTOM_* id is wired to it.
+ */
+export function cidaasHashAcceptance(
+  algorithmTypeIds: Record<string, string>,
+  options: CidaasEncodeOptions | undefined,
+  verifierAlgorithmTypeId: string | undefined,
+): HashAcceptance<CidaasPasswordHashInfo, CidaasPasswordHashInfo> {
+  return {
+    native: (hash) => encodeForCidaas(hash, algorithmTypeIds, options),
+    verifier: verifierAlgorithmTypeId ? (hash) => cidaasVerifierInfo(hash, verifierAlgorithmTypeId) : 'no verifierAlgorithmTypeId configured',
+  };
 }
