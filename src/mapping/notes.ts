@@ -24,9 +24,9 @@ export function addNotes(into: MappingNotes, position: string, sourceId: string,
   if (into.samples.length < SAMPLES) into.samples.push({ position, sourceId, notes: kept });
 }
 
-/** The notes, most frequent first. */
+/** The notes, most frequent first; equally frequent ones in the order they first came. */
 export function notesByCount(notes: MappingNotes): Array<{ note: string; count: number }> {
   return Object.entries(notes.byNote)
     .map(([note, count]) => ({ note, count }))
-    .sort((a, b) => b.count - a.count || a.note.localeCompare(b.note));
+    .sort((a, b) => b.count - a.count);
 }
