@@ -1,6 +1,7 @@
 import { formatPercent } from '../engine/deletes.ts';
 import type { RunSummary } from '../engine/run.ts';
 import type { PlanReport } from '../engine/plan.ts';
+import { notesByCount, type MappingNotes } from '../mapping/notes.ts';
 import type { LedgerStats } from '../ledger/index.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -27,6 +28,7 @@ export function formatRunSummary(s: RunSummary, maxRejects = 20): string {
     }
     if (st.rejected > maxRejects) lines.push(`    … ${n(st.rejected - maxRejects)} more (ciam-migrate status --json)`);
   }
+  lines.push(...notesLines(st.notes));
   if (s.deadLetters > 0) {
     lines.push(`  dead letters in the ledger: ${n(s.deadLetters)} (details: ciam-migrate status; send again: ciam-migrate retry)`);
     for (const r of s.deadByReason.slice(0, 10)) lines.push(`    ${n(r.count)} × ${r.reason}`);
@@ -80,7 +82,18 @@ export function formatStatus(name: string, stats: LedgerStats): string {
   if (last) {
     lines.push(`  last run: #${last.id} ${last.kind} ${last.status}, started ${last.startedAt}${last.finishedAt ? `, finished ${last.finishedAt}` : ''}`);
   }
+  const lastRun = stats.runs.find((r) => r.kind === 'run' && r.status !== 'running');
+  const notes = (lastRun?.summary['staged'] as { notes?: MappingNotes } | undefined)?.notes;
+  if (lastRun && notes) lines.push(...notesLines(notes, `run #${lastRun.id}: `));
   return lines.join('\n');
+}
+
+/** Users that migrated with notes, counted by note (none: no lines). */
+function notesLines(notes: MappingNotes, prefix = ''): string[] {
+  if (notes.users === 0) return [];
+  const lines = [`  ${prefix}${n(notes.users)} users migrate with notes (dropped invalid fields, odd legacy ids, no hash in the export):`];
+  for (const x of notesByCount(notes).slice(0, 10)) lines.push(`    ${n(x.count)} × ${x.note}`);
+  return lines;
 }
 
 export function formatPlan(p: PlanReport): string {

@@ -3,6 +3,7 @@ import type { CensusReport } from '../hashes/census.ts';
 import { fingerprintJson, type Ledger, type SourceReject } from '../ledger/index.ts';
 import type { User } from '../model/index.ts';
 import type { Mapper } from '../mapping/index.ts';
+import { addNotes, emptyNotes, notesByCount } from '../mapping/notes.ts';
 import type { Source } from '../sources/source.ts';
 import type { PreflightReport } from '../preflight/index.ts';
 import type { Target } from '../targets/target.ts';
@@ -82,12 +83,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     if (report.rejects.length < 100) report.rejects.push(r);
   };
 
-  const noteCounts = new Map<string, number>();
-  const note = (position: string, sourceId: string, notes: string[]) => {
-    report.notes.users += 1;
-    for (const n of notes) noteCounts.set(n, (noteCounts.get(n) ?? 0) + 1);
-    if (report.notes.samples.length < 100) report.notes.samples.push({ position, sourceId, notes });
-  };
+  const notes = emptyNotes();
   let chunk: Array<{ user: User; position: string; fingerprint: string }> = [];
   const flush = async () => {
     if (chunk.length === 0) return;
@@ -138,7 +134,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
         reject({ position: record.position, sourceId: undefined, reason: mapped.reason });
         continue;
       }
-      if (mapped.notes) note(record.position, mapped.user.sourceId, mapped.notes);
+      if (mapped.notes) addNotes(notes, record.position, mapped.user.sourceId, mapped.notes);
       chunk.push({ user: mapped.user, position: record.position, fingerprint: fingerprintJson(JSON.stringify(mapped.user)) });
       if (chunk.length >= 1000) await flush();
     }
@@ -152,7 +148,7 @@ export async function planMigration(deps: PlanDependencies): Promise<PlanReport>
     identifiers?.close();
   }
 
-  report.notes.byNote = [...noteCounts].map(([n, count]) => ({ note: n, count })).sort((a, b) => b.count - a.count);
+  report.notes = { users: notes.users, byNote: notesByCount(notes), samples: notes.samples };
   report.hashCensus = census.toJSON();
   report.duplicates = { counts: { ...dups.counts }, samples: [...dups.samples] };
   const users = report.actions.create + report.actions.update + report.actions.retryQueued;

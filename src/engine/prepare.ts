@@ -15,6 +15,8 @@ export interface PreparedChunk {
   rejects: SourceReject[];
   /** Users (index into `users`) that share an identifier and are not to be sent, with the reason. */
   held?: Array<[number, string]>;
+  /** Users (index into `users`) the mapping made with notes (see notes.ts). */
+  notes?: Array<[number, string[]]>;
   /** Records read so far, valid or not. */
   read: number;
   /** The change cursor of the last record read, for sources that read incrementally. */
@@ -85,6 +87,7 @@ export async function* prepareChunks(options: PrepareOptions): AsyncGenerator<Pr
         chunk.users.push({ sourceId: mapped.user.sourceId, json, fingerprint: fingerprintJson(json), position: record.position });
         chunk.mapped.push(mapped.user);
         chunk.encoded.push(options.encode?.(mapped.user));
+        if (mapped.notes !== undefined) (chunk.notes ??= []).push([chunk.users.length - 1, mapped.notes]);
       } else {
         const id = record.data['sourceId'] ?? undefined;
         chunk.rejects.push({ position: record.position, sourceId: typeof id === 'string' ? id : undefined, reason: mapped.reason });

@@ -33,6 +33,7 @@ export type StageWorkerMessage =
       payloads?: Array<EncodedPayload | undefined>;
       rejects: SourceReject[];
       held?: Array<[number, string]>;
+      notes?: Array<[number, string[]]>;
       read: number;
       cursor?: string;
     }
@@ -128,9 +129,9 @@ void (async () => {
           return encoded !== undefined ? { format: passwordFormat(user), preview: encoded.preview } : user;
         }),
       );
-      const { users, rejects, read, cursor, held } = chunk;
+      const { users, rejects, read, cursor, held, notes } = chunk;
       const payloads = chunk.encoded.some((e) => e !== undefined) ? chunk.encoded.map((e) => e?.payload) : undefined;
-      post({ type: 'chunk', seq, users, rejects, read, ...(payloads ? { payloads } : {}), ...(held ? { held } : {}), ...(cursor !== undefined ? { cursor } : {}) });
+      post({ type: 'chunk', seq, users, rejects, read, ...(payloads ? { payloads } : {}), ...(held ? { held } : {}), ...(notes ? { notes } : {}), ...(cursor !== undefined ? { cursor } : {}) });
       await acked(input.window - 1);
     }
     await acked(0);

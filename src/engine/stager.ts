@@ -1,4 +1,6 @@
 import type { Ledger, SourceReject, StageLease } from '../ledger/index.ts';
+import { addNotes, emptyNotes, type MappingNotes } from '../mapping/notes.ts';
+import { redactSecrets } from '../observe/redact.ts';
 import type { EncodedPayload } from '../targets/target.ts';
 import type { PreparedChunk } from './prepare.ts';
 import { readyUser, type ReadyQueue, type ReadyUser } from './ready-queue.ts';
@@ -11,12 +13,14 @@ export interface StageCounts {
   queued: number;
   dead: number;
   rejected: number;
+  /** What the mapping said of users it made anyway, e.g. a dropped invalid field (see notes.ts). */
+  notes: MappingNotes;
   /** The change cursor of the last record read, for sources that read incrementally. */
   cursor?: string;
 }
 
 /** A prepared chunk as the ledger writer needs it: users, the target's encodings, rejects. */
-export type StagerChunk = Pick<PreparedChunk, 'users' | 'rejects' | 'read' | 'cursor' | 'held'> & {
+export type StagerChunk = Pick<PreparedChunk, 'users' | 'rejects' | 'read' | 'cursor' | 'held' | 'notes'> & {
   /** Index for index with `users`, for users the staging thread encoded ahead. */
   payloads?: Array<EncodedPayload | undefined>;
 };
@@ -34,7 +38,7 @@ export interface StagerOptions {
  * wait on each other's locks.
  */
 export class Stager {
-  readonly counts: StageCounts = { read: 0, new: 0, changed: 0, unchanged: 0, queued: 0, dead: 0, rejected: 0 };
+  readonly counts: StageCounts = { read: 0, new: 0, changed: 0, unchanged: 0, queued: 0, dead: 0, rejected: 0, notes: emptyNotes() };
 
   constructor(private readonly options: StagerOptions) {}
 
@@ -80,6 +84,11 @@ export class Stager {
     if (rejects.length > 0) {
       this.counts.rejected += rejects.length;
       await ledger.recordRejects(runId, rejects);
+    }
+    for (const [i, notes] of chunk.notes ?? []) {
+      const u = chunk.users[i];
+      // Kept in the run's summary in the ledger: cleaned as source rejects are.
+      if (u !== undefined) addNotes(this.counts.notes, u.position, u.sourceId, notes, (n) => redactSecrets(n, { maxLength: 500 }));
     }
     this.counts.read = chunk.read;
     if (chunk.cursor !== undefined) this.counts.cursor = chunk.cursor;

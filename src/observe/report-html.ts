@@ -95,6 +95,7 @@ target: ${n(s.delivered?.created ?? 0)} created, ${n(s.delivered?.updated ?? 0)}
 bisection cost: ${n(run.bisectionCalls)} extra calls${s.deletes?.kind === 'refused' ? ` · <strong>deletes refused</strong>: ${esc(s.deletes.reason ?? '')}` : ''}</p>
 <h3>Throughput</h3>${chart(run.throughput)}
 <h3>Invalid source records by reason</h3>${table(['reason', 'records'], run.rejectsByReason.map((x) => [x.reason, x.count]))}
+<h3>Users migrated with notes (${n(run.notes.users)})</h3>${table(['note', 'users'], run.notes.byNote.map((x) => [x.note, x.count]))}
 <h3>Password hashes</h3>${table(['format', 'users', 'outcome'], censusRows)}
 <p>MFA: ${n(census?.mfa.usersWithMfa ?? 0)} users with factors; <strong>${n(census?.mfa.usersMfaLost ?? 0)} lose them</strong> (MFA lost: they must enrol again).</p>`
     : '<p class="none">No run yet.</p>'

@@ -1,5 +1,6 @@
 import type { MigrationConfig } from '../config/schema.ts';
 import type { CensusReport } from '../hashes/census.ts';
+import { notesByCount, type MappingNotes } from '../mapping/notes.ts';
 import type { DeadLetter, Ledger, LedgerStats, ProgressPoint, RunRecord } from '../ledger/index.ts';
 import type { VerifySummary } from '../verify/report.ts';
 
@@ -22,6 +23,8 @@ export interface MigrationReport {
         run: RunRecord;
         throughput: ThroughputPoint[];
         rejectsByReason: { reason: string; count: number }[];
+        /** Users that migrated with notes (a dropped invalid field, an odd legacy id), by note. */
+        notes: { users: number; byNote: Array<{ note: string; count: number }> };
         census: CensusReport | undefined;
         bisectionCalls: number;
       }
@@ -41,7 +44,7 @@ export async function buildReport(config: MigrationConfig, ledger: Ledger, optio
   const stats = await ledger.stats();
   const runs = stats.runs;
   const latest = runs.find((r) => r.kind === 'run' && r.status !== 'running') ?? runs[0];
-  const summary = (latest?.summary ?? {}) as { census?: CensusReport; bisectionCalls?: number };
+  const summary = (latest?.summary ?? {}) as { census?: CensusReport; bisectionCalls?: number; staged?: { notes?: MappingNotes } };
   return {
     name: config.name,
     generatedAt: new Date().toISOString(),
@@ -53,6 +56,7 @@ export async function buildReport(config: MigrationConfig, ledger: Ledger, optio
           run: latest,
           throughput: throughput(await ledger.progressOf(latest.id)),
           rejectsByReason: await ledger.rejectReasons(latest.id),
+          notes: notesOf(summary.staged?.notes),
           census: summary.census,
           bisectionCalls: summary.bisectionCalls ?? 0,
         }
@@ -80,4 +84,9 @@ function throughput(points: ProgressPoint[]): ThroughputPoint[] {
     prev = p;
   }
   return out;
+}
+
+/** A run's notes for people: counts by note, no user named (runs before notes were kept have none). */
+function notesOf(notes: MappingNotes | undefined): { users: number; byNote: Array<{ note: string; count: number }> } {
+  return notes === undefined ? { users: 0, byNote: [] } : { users: notes.users, byNote: notesByCount(notes) };
 }

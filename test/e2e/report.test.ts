@@ -14,13 +14,14 @@ describe('report (real CLI process)', () => {
   let sample: SampleFiles;
   let emulator: CidaasEmulatorHandle;
   let config: string;
+  let firstRun: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'e2e-report-'));
     sample = await generateSample(path.join(dir, 'sample'), { users: 1500, seed: 5, bcryptCost: 4 });
     emulator = await startCidaasEmulator({ clients: [client], customFields: { customer_no: { type: 'string' } } });
     config = await writeCidaasConfig(dir, sample.csvPath, emulator.url);
-    await runCli(['run', '-c', config], env);
+    firstRun = (await runCli(['run', '-c', config], env)).stdout;
   });
   afterAll(async () => {
     await emulator.close();
@@ -54,6 +55,26 @@ describe('report (real CLI process)', () => {
     expect(page).not.toMatch(/<script|<link|src="http/); // self-contained
     expect(page).toContain('invalid email passed');
     expect(page).toContain('<svg');
+    expect(page).toContain('Users migrated with notes');
+  });
+
+  it('run, report and status count the users that migrated with notes, by note (plan predicts them)', async () => {
+    // Rows with a bad phone or date migrate without that field; each says so in a note.
+    const users = sample.expected.droppedField;
+    expect(users).toBeGreaterThan(0);
+    expect(firstRun).toContain(`${users} users migrate with notes`);
+    expect(firstRun).toMatch(/\d+ × dropped phone: /);
+    const report = JSON.parse((await runCli(['report', '-c', config, '--json', '-'], env)).stdout) as {
+      latestRun: { notes: { users: number; byNote: Array<{ note: string; count: number }> } };
+    };
+    expect(report.latestRun.notes.users).toBe(users);
+    expect(report.latestRun.notes.byNote.map((x) => x.note)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^dropped phone: /), expect.stringMatching(/^dropped createdAt: /)]),
+    );
+    expect(report.latestRun.notes.byNote.reduce((sum, x) => sum + x.count, 0)).toBeGreaterThanOrEqual(users);
+    const status = await runCli(['status', '-c', config], env);
+    expect(status.stdout).toMatch(new RegExp(`run #\\d+: ${users} users migrate with notes`));
+    expect(status.stdout).toMatch(/dropped createdAt: /);
   });
 
   it('lists e-mail addresses only when asked for', async () => {
