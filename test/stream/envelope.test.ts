@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createMapper } from '../../src/mapping/index.ts';
 import { createDecoder, subjectResolver } from '../../src/stream/envelope/index.ts';
 import { autoVersionKey, canonicalType, eventTime } from '../../src/stream/envelope/common.ts';
-import { EnvelopeConfig } from '../../src/config/sync.ts';
+import { EnvelopeConfig } from '../../src/stream/envelope/config.ts';
 import type { IncomingEvent } from '../../src/ledger/inbox/inbox.ts';
 import { intKey, lsnKey, millisKey, sequenceKey, timeKey } from '../../src/model/order-key.ts';
 

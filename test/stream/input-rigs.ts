@@ -10,13 +10,13 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import amqp from 'amqplib';
 import pg from 'pg';
-import { EnvelopeConfig } from '../../src/config/sync.ts';
+import { EnvelopeConfig } from '../../src/stream/envelope/config.ts';
 import { createDecoder } from '../../src/stream/envelope/index.ts';
 import type { AnyEventInput } from '../../src/stream/input.ts';
-import { FileInput } from '../../src/stream/inputs/file.ts';
-import { NatsInput } from '../../src/stream/inputs/nats.ts';
-import { RabbitInput } from '../../src/stream/inputs/rabbitmq.ts';
-import { WebhookInput } from '../../src/stream/inputs/webhook.ts';
+import { FileInput } from '../../src/stream/inputs/file/file.ts';
+import { NatsInput } from '../../src/stream/inputs/nats/nats.ts';
+import { RabbitInput } from '../../src/stream/inputs/rabbitmq/rabbitmq.ts';
+import { WebhookInput } from '../../src/stream/inputs/webhook/webhook.ts';
 import { SERVICES, type ServiceSpec } from '../helpers/services.ts';
 import { tempDir } from './harness.ts';
 import { MemoryInput } from './memory-input.ts';
@@ -147,7 +147,7 @@ export const RIGS: RigKind[] = [
       await db.query(`CREATE PUBLICATION ${t} FOR TABLE ${t}_outbox`);
       // The slot before the first write, or the writes are not in its stream.
       await db.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [t]);
-      const { PostgresCdcInput } = await import('../../src/stream/inputs/postgres-cdc.ts');
+      const { PostgresCdcInput } = await import('../../src/stream/inputs/postgres-cdc/postgres-cdc.ts');
       return {
         rereads: false,
         input: () =>

@@ -1,4 +1,4 @@
-import { EnvelopeConfig } from '../../src/config/sync.ts';
+import { EnvelopeConfig } from '../../src/stream/envelope/config.ts';
 import type { AppendResult } from '../../src/ledger/inbox/inbox.ts';
 import { createDecoder, type DecodeContext, type Decoder, type RawMessage } from '../../src/stream/envelope/index.ts';
 import type { DeliverySink, EventInput } from '../../src/stream/input.ts';

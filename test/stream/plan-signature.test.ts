@@ -4,7 +4,7 @@ import { fromRows, type ClaimedRow } from '../../src/ledger/inbox/wire.ts';
 import { millisKey, sequenceKey, timeKey } from '../../src/model/order-key.ts';
 import { createMaterialiser } from '../../src/stream/materialise.ts';
 import { planUser as plan } from '../../src/stream/plan.ts';
-import { sign, verifySignature, secretKey } from '../../src/stream/webhook-signature.ts';
+import { sign, verifySignature, secretKey } from '../../src/stream/inputs/webhook/signature.ts';
 import { ev, v } from './fixtures.ts';
 
 const materialise = createMaterialiser({});

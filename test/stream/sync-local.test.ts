@@ -3,8 +3,8 @@ import path from 'node:path';
 import { hash } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import { sign } from '../../src/stream/webhook-signature.ts';
-import type { WebhookInput } from '../../src/stream/inputs/webhook.ts';
+import { sign } from '../../src/stream/inputs/webhook/signature.ts';
+import type { WebhookInput } from '../../src/stream/inputs/webhook/webhook.ts';
 import { emulatorState, runSyncInProcess, startEmulator, tempDir, writeConfig } from './harness.ts';
 
 const SECRET = `whsec_${Buffer.from('sync-test-secret-0123456789').toString('base64')}`;

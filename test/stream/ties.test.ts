@@ -13,8 +13,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
-import type { WebhookInput } from '../../src/stream/inputs/webhook.ts';
-import { sign } from '../../src/stream/webhook-signature.ts';
+import type { WebhookInput } from '../../src/stream/inputs/webhook/webhook.ts';
+import { sign } from '../../src/stream/inputs/webhook/signature.ts';
 import { SERVICES, serviceAvailable } from '../helpers/services.ts';
 import { emulatorState, runSyncInProcess, startEmulator, tempDir, writeConfig, type Running } from './harness.ts';
 

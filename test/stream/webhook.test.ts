@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EnvelopeConfig, SyncConfig } from '../../src/config/sync.ts';
+import { SyncConfig } from '../../src/config/sync.ts';
+import { EnvelopeConfig } from '../../src/stream/envelope/config.ts';
 import type { IncomingEvent } from '../../src/ledger/inbox/inbox.ts';
 import { createDecoder } from '../../src/stream/envelope/index.ts';
-import { WebhookInput, type WebhookInputOptions } from '../../src/stream/inputs/webhook.ts';
+import { WebhookInput, type WebhookInputOptions } from '../../src/stream/inputs/webhook/webhook.ts';
 import { Pump } from '../../src/stream/pump.ts';
-import { secretKey, sign, verifySignature } from '../../src/stream/webhook-signature.ts';
+import { secretKey, sign, verifySignature } from '../../src/stream/inputs/webhook/signature.ts';
 
 const vectors = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../fixtures/events/standard-webhooks-vectors.json'), 'utf8')) as {
   sign: { secret: string; msgId: string; timestamp: number; payload: string; signature: string };

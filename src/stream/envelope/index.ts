@@ -1,4 +1,4 @@
-import type { EnvelopeConfig } from '../../config/sync.ts';
+import type { EnvelopeConfig } from './config.ts';
 import { withTieBreak } from '../../model/order-key.ts';
 import { decodeAuth0 } from './auth0.ts';
 import { decodeCloudEvents } from './cloudevents.ts';

@@ -2,62 +2,37 @@ import type { SyncInput } from '../../config/sync.ts';
 import type { SyncMetrics } from '../../observe/metrics.ts';
 import { createDecoder, type DecodeContext } from '../envelope/index.ts';
 import type { AnyEventInput } from '../input.ts';
-import { FileInput } from './file.ts';
-import { NatsInput } from './nats.ts';
-import { RabbitInput } from './rabbitmq.ts';
-import { WebhookInput } from './webhook.ts';
+import type { InputDescriptor } from './descriptor.ts';
+import { INPUTS } from './registry.ts';
+
+const byKind = new Map<string, InputDescriptor>(INPUTS.map((d) => [d.kind, d]));
 
 export function inputName(config: SyncInput, index: number): string {
   return config.name ?? `${config.kind}-${index + 1}`;
 }
 
-/** Builds the configured inputs; Postgres CDC is loaded on demand (its driver is optional). */
+/** Opens the configured inputs, each through its kind's descriptor (registry.ts), which loads its transport only now. */
 export async function createInputs(
   configs: SyncInput[],
-  ctx: DecodeContext,
+  decode: DecodeContext,
   metrics: SyncMetrics,
   onError: (input: string, err: unknown) => void,
 ): Promise<AnyEventInput[]> {
   const inputs: AnyEventInput[] = [];
   for (const [i, c] of configs.entries()) {
+    const descriptor = byKind.get(c.kind);
+    // The config schema is built from the same list: a kind without a descriptor cannot pass it.
+    if (descriptor === undefined) throw new Error(`input ${inputName(c, i)}: no input of kind ${c.kind}`);
     const name = inputName(c, i);
-    const err = (e: unknown) => onError(name, e);
-    switch (c.kind) {
-      case 'webhook':
-        inputs.push(
-          new WebhookInput({
-            name,
-            host: c.host,
-            port: c.port,
-            path: c.path,
-            secrets: c.secret === undefined ? undefined : [c.secret].flat(),
-            tokens: c.token === undefined ? undefined : [c.token].flat(),
-            toleranceSeconds: c.toleranceSeconds,
-            maxBodyBytes: c.maxBodyBytes,
-            maxConnections: c.maxConnections,
-            headersTimeoutMs: c.headersTimeoutMs,
-            requestTimeoutMs: c.requestTimeoutMs,
-            keepAliveTimeoutMs: c.keepAliveTimeoutMs,
-            decoder: createDecoder(c.envelope, ctx),
-            onRejected: (reason) => metrics.webhookRejected.inc({ reason }),
-          }),
-        );
-        break;
-      case 'nats':
-        inputs.push(new NatsInput({ ...c, name, decoder: createDecoder(c.envelope, ctx), onError: err }));
-        break;
-      case 'rabbitmq':
-        inputs.push(new RabbitInput({ ...c, name, decoder: createDecoder(c.envelope, ctx), onError: err }));
-        break;
-      case 'postgres-cdc': {
-        const { PostgresCdcInput } = await import('./postgres-cdc.ts');
-        inputs.push(new PostgresCdcInput({ ...c, name, ctx, onError: err }));
-        break;
-      }
-      case 'file':
-        inputs.push(new FileInput(name, c.path, createDecoder(c.envelope, ctx), 500, err));
-        break;
-    }
+    inputs.push(
+      await descriptor.open(c, {
+        name,
+        decode,
+        decoder: (envelope) => createDecoder(envelope, decode),
+        metrics,
+        onError: (err) => onError(name, err),
+      }),
+    );
   }
   return inputs;
 }

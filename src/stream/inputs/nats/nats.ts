@@ -8,9 +8,9 @@ import {
   type ConsumerMessages,
   type JsMsg,
 } from '@nats-io/jetstream';
-import type { Decoder } from '../envelope/index.ts';
-import type { RawMessage } from '../envelope/types.ts';
-import type { Batching, Delivery, DeliverySink, EventInput, UpstreamBacklog } from '../input.ts';
+import type { Decoder } from '../../envelope/index.ts';
+import type { RawMessage } from '../../envelope/types.ts';
+import type { Batching, Delivery, DeliverySink, EventInput, UpstreamBacklog } from '../../input.ts';
 
 /** What `JsMsg.ack()` publishes to the message's reply subject. */
 const ACK = new TextEncoder().encode('+ACK');

@@ -1,8 +1,8 @@
 import amqp from 'amqplib';
-import type { Decoder, RawMessage } from '../envelope/index.ts';
-import { redactUrl, type Batching, type Delivery, type DeliverySink, type EventInput, type UpstreamBacklog } from '../input.ts';
-import { sleep } from '../../delivery/aimd.ts';
-import { backoffWithJitter } from '../../delivery/backoff.ts';
+import type { Decoder, RawMessage } from '../../envelope/index.ts';
+import { redactUrl, type Batching, type Delivery, type DeliverySink, type EventInput, type UpstreamBacklog } from '../../input.ts';
+import { sleep } from '../../../delivery/aimd.ts';
+import { backoffWithJitter } from '../../../delivery/backoff.ts';
 
 export interface RabbitInputOptions {
   name: string;

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import type { Message } from 'pg-logical-replication/dist/output-plugins/pgoutput/pgoutput.types.js';
-import type { IncomingEvent } from '../../ledger/inbox/inbox.ts';
-import { decodePgTransaction, splitTable, type PgoutputLayout, type PgTransaction } from '../envelope/pgoutput.ts';
-import { redactUrl, type DeliverySink, type EventInput, type UpstreamBacklog } from '../input.ts';
+import type { IncomingEvent } from '../../../ledger/inbox/inbox.ts';
+import { decodePgTransaction, splitTable, type PgoutputLayout, type PgTransaction } from '../../envelope/pgoutput.ts';
+import { redactUrl, type DeliverySink, type EventInput, type UpstreamBacklog } from '../../input.ts';
 
 export interface PostgresCdcOptions extends PgoutputLayout {
   url: string;

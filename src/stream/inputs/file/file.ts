@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import readline from 'node:readline';
-import type { Decoder } from '../envelope/index.ts';
-import type { Batching, Delivery, DeliverySink, EventInput } from '../input.ts';
+import type { Decoder } from '../../envelope/index.ts';
+import type { Batching, Delivery, DeliverySink, EventInput } from '../../input.ts';
 
 /** How long `stop` waits for the lines in flight to be stored (as the webhook waits for its requests). */
 const STOP_WAIT_MS = 10_000;

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppendResult, IncomingEvent } from '../../ledger/inbox/inbox.ts';
-import type { Decoder } from '../envelope/index.ts';
-import type { DeliverySink, EventInput } from '../input.ts';
-import { MIN_TOKEN_CHARS, secretKeys, verifySignature, verifyToken, type VerifyResult } from '../webhook-signature.ts';
+import type { AppendResult, IncomingEvent } from '../../../ledger/inbox/inbox.ts';
+import type { Decoder } from '../../envelope/index.ts';
+import type { DeliverySink, EventInput } from '../../input.ts';
+import { MIN_TOKEN_CHARS, secretKeys, verifySignature, verifyToken, type VerifyResult } from './signature.ts';
 
 export interface WebhookInputOptions {
   name: string;
