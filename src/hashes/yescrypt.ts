@@ -75,7 +75,12 @@ function decode64(s: string): Buffer | undefined {
   return Buffer.from(out);
 }
 
-function decodeNumber(s: string, at: number, min: number): [number, number] | undefined {
+/**
+ * yescrypt's variable-length number (yescrypt-common.c decode64_uint32): the first character says
+ * how many follow, the rest are little-endian 6-bit groups. Returns the value and the next index.
+ * Also used to read the cost parameters when a `$y$` string is identified (formats/crypt.ts).
+ */
+export function decodeYescryptNumber(s: string, at: number, min: number): [number, number] | undefined {
   let c = ITOA64.indexOf(s.charAt(at));
   if (c < 0) return undefined;
   let start = 0;
@@ -102,9 +107,9 @@ function decodeNumber(s: string, at: number, min: number): [number, number] | un
 }
 
 function parseSetting(params: string): Params | undefined {
-  const flavor = decodeNumber(params, 0, 0);
-  const nLog2 = flavor && decodeNumber(params, flavor[1], 1);
-  const r = nLog2 && decodeNumber(params, nLog2[1], 1);
+  const flavor = decodeYescryptNumber(params, 0, 0);
+  const nLog2 = flavor && decodeYescryptNumber(params, flavor[1], 1);
+  const r = nLog2 && decodeYescryptNumber(params, nLog2[1], 1);
   if (!flavor || !nLog2 || !r || nLog2[0] > 31) return undefined;
   let flags: number;
   if (flavor[0] < YESCRYPT_RW) flags = flavor[0];
@@ -113,12 +118,12 @@ function parseSetting(params: string): Params | undefined {
   const out: Params = { flags, N: 2 ** nLog2[0], r: r[0], p: 1, t: 0, g: 0 };
   let at = r[1];
   if (at < params.length) {
-    const have = decodeNumber(params, at, 1);
+    const have = decodeYescryptNumber(params, at, 1);
     if (!have || have[0] > 7) return undefined;
     at = have[1];
     for (const [bit, key, min] of [[1, 'p', 2], [2, 't', 1], [4, 'g', 1]] as const) {
       if (!(have[0] & bit)) continue;
-      const v = decodeNumber(params, at, min);
+      const v = decodeYescryptNumber(params, at, min);
       if (!v) return undefined;
       out[key] = v[0];
       at = v[1];

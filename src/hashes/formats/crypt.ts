@@ -5,7 +5,7 @@ import type { FormatFamily, IdentifyResult } from '../types.ts';
 import { md5Crypt } from '../crypt-impl.ts';
 import { constantTimeEqualString } from '../primitives.ts';
 import { verifyDesCrypt } from '../verify-legacy.ts';
-import { verifyYescrypt } from '../yescrypt.ts';
+import { decodeYescryptNumber, verifyYescrypt } from '../yescrypt.ts';
 import { param } from './common.ts';
 
 const MD5 = /^\$(1|apr1)\$([^$\s:]{0,8})\$([./0-9A-Za-z]{22})$/;
@@ -64,38 +64,6 @@ export function parseCryptString(value: string, encoded: string, format: string)
 
 const DES = /^[./0-9A-Za-z]{13}$/;
 const YESCRYPT = /^\$y\$([./0-9A-Za-z]{3,40})\$([./0-9A-Za-z]{1,86})\$([./0-9A-Za-z]{43})$/;
-const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
-/**
- * yescrypt's variable-length number (yescrypt-common.c decode64_uint32): the first character says
- * how many follow, the rest are little-endian 6-bit groups. Returns the value and the next index.
- */
-function decodeYescryptNumber(s: string, at: number, min: number): [number, number] | undefined {
-  let c = ITOA64.indexOf(s.charAt(at));
-  if (c < 0) return undefined;
-  let start = 0;
-  let end = 47;
-  let chars = 1;
-  let bits = 0;
-  let value = min;
-  while (c > end) {
-    value += (end + 1 - start) * 2 ** bits;
-    start = end + 1;
-    end = start + Math.floor((62 - end) / 2);
-    chars++;
-    bits += 6;
-  }
-  value += (c - start) * 2 ** bits;
-  let i = at + 1;
-  while (--chars > 0) {
-    c = ITOA64.indexOf(s.charAt(i++));
-    if (c < 0) return undefined;
-    bits -= 6;
-    value += c * 2 ** bits;
-  }
-  return [value, i];
-}
-
 const YESCRYPT_RW = 2;
 
 /**
