@@ -1,10 +1,8 @@
 import type { CidaasTargetConfig } from '../../config/target.ts';
 import type { User } from '../../model/index.ts';
-import { plural, probeToken, scopeProblems, UsageCounter, valueKind, type ScopeNeed } from '../common/preflight.ts';
-import { answered, parseBody } from '../common/read.ts';
+import { plural, probeToken, readSetup, scopeProblems, UsageCounter, valueKind, type ScopeNeed } from '../common/preflight.ts';
 import type { TargetSession } from '../common/session.ts';
 import { isObj } from '../common/view.ts';
-import { isFatalTargetError } from '../errors.ts';
 import type { PreflightProblem, TargetPreflight } from '../target.ts';
 import { cidaasAuthAdvice } from './auth-advice.ts';
 import { planPassword } from './payload.ts';
@@ -184,18 +182,9 @@ export class CidaasPreflight implements TargetPreflight {
   private async fieldSetup(
     key: string,
   ): Promise<{ kind: 'found'; dataType: string; enabled: boolean } | { kind: 'missing' } | { kind: 'unreadable'; reason: string }> {
-    let ex;
-    try {
-      ex = await this.session.send({ method: 'GET', path: `/registration-setup-srv/fields/flat/field/${encodeURIComponent(key)}` });
-    } catch (err) {
-      if (isFatalTargetError(err)) return { kind: 'unreadable', reason: err.message };
-      throw err;
-    }
-    const res = answered(ex);
-    if (res.kind === 'retryable') return { kind: 'unreadable', reason: res.reason };
-    if (res.status === 404) return { kind: 'missing' };
-    if (res.status !== 200) return { kind: 'unreadable', reason: `HTTP ${res.status}` };
-    const body = parseBody(res.text);
+    const read = await readSetup(this.session, `/registration-setup-srv/fields/flat/field/${encodeURIComponent(key)}`);
+    if (read.kind !== 'found') return read;
+    const body = read.body;
     const data = isObj(body) && isObj(body['data']) ? body['data'] : undefined;
     if (data === undefined) return { kind: 'missing' };
     return {

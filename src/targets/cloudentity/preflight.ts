@@ -1,11 +1,9 @@
 import type { CloudentityTargetConfig } from '../../config/target.ts';
 import type { User } from '../../model/index.ts';
 import { isPasswordHash } from '../../model/index.ts';
-import { plural, probeToken, scopeProblems, UsageCounter, valueKind } from '../common/preflight.ts';
-import { answered, parseBody } from '../common/read.ts';
+import { plural, probeToken, readSetup, scopeProblems, UsageCounter, valueKind } from '../common/preflight.ts';
 import type { TargetSession } from '../common/session.ts';
 import { isObj, type Obj } from '../common/view.ts';
-import { isFatalTargetError } from '../errors.ts';
 import type { PreflightProblem, TargetPreflight } from '../target.ts';
 import { cloudentityAuthAdvice } from './auth-advice.ts';
 import { CLOUDENTITY_HASH_FAMILIES } from './capabilities.ts';
@@ -143,19 +141,9 @@ export class CloudentityPreflight implements TargetPreflight {
   }
 
   private async get(path: string): Promise<Fetched> {
-    let ex;
-    try {
-      ex = await this.session.send({ method: 'GET', path: `${this.systemPrefix}${path}` });
-    } catch (err) {
-      if (isFatalTargetError(err)) return { kind: 'unreadable', reason: err.message };
-      throw err;
-    }
-    const res = answered(ex);
-    if (res.kind === 'retryable') return { kind: 'unreadable', reason: res.reason };
-    if (res.status === 404) return { kind: 'missing' };
-    if (res.status !== 200) return { kind: 'unreadable', reason: `HTTP ${res.status}` };
-    const body = parseBody(res.text);
-    return isObj(body) ? { kind: 'found', body } : { kind: 'unreadable', reason: 'not a JSON object' };
+    const read = await readSetup(this.session, `${this.systemPrefix}${path}`);
+    if (read.kind !== 'found') return read;
+    return isObj(read.body) ? { kind: 'found', body: read.body } : { kind: 'unreadable', reason: 'not a JSON object' };
   }
 }
 

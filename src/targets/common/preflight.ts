@@ -1,7 +1,10 @@
 import type { HttpClient } from '../../delivery/http-client.ts';
 import { TransportError } from '../../delivery/http-client.ts';
 import { clientCredentials, TokenRequestError, type ClientCredentialsOptions } from '../../delivery/oauth-client-credentials.ts';
+import { isFatalTargetError } from '../errors.ts';
 import type { PreflightProblem } from '../target.ts';
+import { answered, parseBody } from './read.ts';
+import type { TargetSession } from './session.ts';
 
 /** The token request of `plan`'s probe: granted scopes as the token endpoint lists them, or the problem. */
 export type TokenProbe =
@@ -98,3 +101,25 @@ export class UsageCounter {
 }
 
 export const plural = (n: number, word: string): string => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+
+/** A tenant setting as `plan` reads it: found with its JSON body, missing (404), or unreadable and why. */
+export type SetupRead = { kind: 'found'; body: unknown } | { kind: 'missing' } | { kind: 'unreadable'; reason: string };
+
+/**
+ * GET one setup resource for `plan`'s checks. A refused token or a dead target makes the check
+ * unreadable (plan reports it) instead of ending the plan; other errors propagate.
+ */
+export async function readSetup(session: TargetSession, path: string): Promise<SetupRead> {
+  let ex;
+  try {
+    ex = await session.send({ method: 'GET', path });
+  } catch (err) {
+    if (isFatalTargetError(err)) return { kind: 'unreadable', reason: err.message };
+    throw err;
+  }
+  const res = answered(ex);
+  if (res.kind === 'retryable') return { kind: 'unreadable', reason: res.reason };
+  if (res.status === 404) return { kind: 'missing' };
+  if (res.status !== 200) return { kind: 'unreadable', reason: `HTTP ${res.status}` };
+  return { kind: 'found', body: parseBody(res.text) };
+}
