@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { startVerifierService } from '../hashes/verifier-service.ts';
+import { startVerifierService } from '../targets/cidaas/verifier-service.ts';
 import { EXIT } from './exit-codes.ts';
 import { addHintOptions, addLimitOptions, hintFromOptions, limitsFromOptions, type HintOptions } from './hash.ts';
 

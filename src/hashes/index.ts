@@ -6,7 +6,6 @@ export * from './census.ts';
 export * from './totp.ts';
 export * from './primitives.ts';
 export * from './worker-pool.ts';
-export * from './verifier-service.ts';
 export { md5Crypt } from './crypt-impl.ts';
 export { detectFamily, familyForFormat, FAMILIES, knownFormats } from './registry.ts';
 export { MAX_HASH_LENGTH, type EncodeResult, type FormatFamily } from './types.ts';

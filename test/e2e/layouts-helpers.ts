@@ -5,7 +5,7 @@
  * so every user's outcome on each target is visible and asserted.
  */
 import { expect } from 'vitest';
-import { startVerifierService } from '../../src/hashes/verifier-service.ts';
+import { startVerifierService } from '../../src/targets/cidaas/verifier-service.ts';
 import type { HashHint } from '../../src/hashes/index.ts';
 import { cidaasTarget, cloudentityTarget, migrate, startCidaas, startCloudentity, type Migrated, type MigrationSpec } from './sources-helpers.ts';
 

@@ -8,7 +8,7 @@ import { hashSync as bcryptHash } from '@node-rs/bcrypt';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVerifierService, type VerifierService } from '../../src/hashes/verifier-service.ts';
+import { startVerifierService, type VerifierService } from '../../src/targets/cidaas/verifier-service.ts';
 import vectors from '../fixtures/hash-vectors.json' with { type: 'json' };
 import { SERVICES, serviceAvailable } from '../helpers/services.ts';
 import {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVerifierService } from '../../src/hashes/verifier-service.ts';
+import { startVerifierService } from '../../src/targets/cidaas/verifier-service.ts';
 import { cloudentityUserId } from '../../src/targets/index.ts';
 import {
   CE_NAMESPACE,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe as suite, expect, it } from 'vitest';
 import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import { identify, planPassword, type HashHint } from '../../src/hashes/index.ts';
 import { cidaasHashAcceptance, cidaasVerifierInfo, DEFAULT_CIDAAS_ALGORITHM_IDS, type CidaasPasswordHashInfo } from '../../src/targets/cidaas/wire/hash.ts';
-import { startVerifierService, type VerifierService } from '../../src/hashes/verifier-service.ts';
+import { startVerifierService, type VerifierService } from '../../src/targets/cidaas/verifier-service.ts';
 import { VerifyPool } from '../../src/hashes/worker-pool.ts';
 
 const CLIENT = { clientId: 'cidaas', clientSecret: 'verifier-secret' };

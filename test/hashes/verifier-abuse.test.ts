@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hashSync as bcryptHash } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVerifierService, type VerifierService } from '../../src/hashes/verifier-service.ts';
+import { startVerifierService, type VerifierService } from '../../src/targets/cidaas/verifier-service.ts';
 
 const CLIENT = { clientId: 'cidaas', clientSecret: 'verifier-secret' };
 const STATIC_TOKEN = 'static-token-configured-on-the-algorithm';

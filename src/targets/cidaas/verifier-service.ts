@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { identify } from './identify.ts';
-import { DEFAULT_HASH_LIMITS, HashLimitError, exceededLimit, type HashLimits } from './limits.ts';
-import { constantTimeEqualString } from './primitives.ts';
-import type { HashHint } from './types.ts';
-import { VerifyDeadlineError, VerifyPool } from './worker-pool.ts';
-import { registerSecret } from '../observe/redact.ts';
+import { identify } from '../../hashes/identify.ts';
+import { DEFAULT_HASH_LIMITS, HashLimitError, exceededLimit, type HashLimits } from '../../hashes/limits.ts';
+import { constantTimeEqualString } from '../../hashes/primitives.ts';
+import type { HashHint } from '../../hashes/types.ts';
+import { VerifyDeadlineError, VerifyPool } from '../../hashes/worker-pool.ts';
+import { registerSecret } from '../../observe/redact.ts';
 
 export interface VerifierServiceOptions {
   port: number;
