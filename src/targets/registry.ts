@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { cidaasKind } from './cidaas/kind.ts';
 import { cloudentityKind } from './cloudentity/kind.ts';
 
@@ -9,6 +10,9 @@ import { cloudentityKind } from './cloudentity/kind.ts';
 export const targetKinds = [cidaasKind, cloudentityKind] as const;
 
 export type TargetKindName = (typeof targetKinds)[number]['kind'];
+
+/** A parsed `target:` block of any registered kind (the same type as config/target.ts's TargetConfig). */
+export type RegisteredTargetConfig = z.infer<(typeof targetKinds)[number]['schema']>;
 
 export const targetKindNames: readonly TargetKindName[] = targetKinds.map((k) => k.kind);
 
