@@ -14,5 +14,3 @@ const targetSchemas = targetKinds.map((k) => k.schema) as unknown as TargetSchem
 
 export const TargetConfig = z.discriminatedUnion('kind', targetSchemas);
 export type TargetConfig = z.infer<typeof TargetConfig>;
-export type { CidaasTargetConfig } from '../targets/cidaas/config.ts';
-export type { CloudentityTargetConfig } from '../targets/cloudentity/config.ts';
