@@ -10,8 +10,7 @@ import {
   type HashLimits,
 } from '../hashes/index.ts';
 import type { PasswordHash } from '../model/index.ts';
-import { DEFAULT_CIDAAS_ALGORITHM_IDS, encodeForCidaas } from '../targets/cidaas/wire/hash.ts';
-import { encodeForCloudentity } from '../targets/cloudentity/wire/hash.ts';
+import { targetKind, targetKindNames, type TargetKindName } from '../targets/registry.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** Options shared by `hash …` and `verifier`: what the config's mapping.password would say. */
@@ -124,15 +123,6 @@ function fail(json: boolean | undefined, reason: string, code: number): void {
 
 type Common = HintOptions & { json?: boolean };
 
-function parseIdMap(values: string[] | undefined): Record<string, string> {
-  const map: Record<string, string> = { ...DEFAULT_CIDAAS_ALGORITHM_IDS };
-  for (const v of values ?? []) {
-    const i = v.indexOf('=');
-    if (i > 0) map[v.slice(0, i)] = v.slice(i + 1);
-  }
-  return map;
-}
-
 export function registerHashCommand(program: Command): void {
   const hash = program.command('hash').description('work with one password hash string (identify, verify, convert)');
 
@@ -184,20 +174,19 @@ export function registerHashCommand(program: Command): void {
     process.exitCode = match ? EXIT.ok : 1;
   });
 
-  addHintOptions(
-    hash
-      .command('convert')
-      .description('print the target payload for a hash (exit 0), or why the target cannot take it (exit 1; 2 if unrecognised). The output contains the hash.')
-      .argument('<hash>', 'the stored value, or - to read it from stdin')
-      .addOption(new Option('--to <target>', 'target').choices(['cidaas', 'cloudentity']).makeOptionMandatory())
-      .option('--cidaas-id <algorithm=id...>', 'cidaas algorithmTypeId per canonical algorithm, e.g. argon2id=ARGON2ID (adds to the documented defaults)')
-      .option('--json', 'print as JSON'),
-  ).action(async (value: string, o: Common & { to: 'cidaas' | 'cloudentity'; cidaasId?: string[] }) => {
+  const convert = hash
+    .command('convert')
+    .description('print the target payload for a hash (exit 0), or why the target cannot take it (exit 1; 2 if unrecognised). The output contains the hash.')
+    .argument('<hash>', 'the stored value, or - to read it from stdin')
+    .addOption(new Option('--to <target>', 'target').choices(targetKindNames).makeOptionMandatory());
+  // Each target kind may add flags of its own (cidaas: --cidaas-id); they reach its encode by name.
+  for (const name of targetKindNames) for (const opt of targetKind(name).convert.options) convert.option(opt.flags, opt.description);
+  addHintOptions(convert.option('--json', 'print as JSON')).action(async (value: string, o: Common & { to: TargetKindName } & Record<string, unknown>) => {
     const r = identify(await hashArg(value), hintFromOptions(o));
     if (!r.ok) return fail(o.json, r.reason, EXIT.usage);
-    const e = o.to === 'cidaas' ? encodeForCidaas(r.hash, parseIdMap(o.cidaasId)) : encodeForCloudentity(r.hash);
+    const { convert: c } = targetKind(o.to);
+    const e = c.encode(r.hash, o);
     if (!e.ok) return fail(o.json, `${o.to} cannot take ${r.hash.format} (${r.hash.algorithm}): ${e.reason}`, 1);
-    const field = o.to === 'cidaas' ? 'password_hash_info' : 'hashed_password';
-    out(o.json, { ok: true, target: o.to, format: r.hash.format, [field]: e.value }, JSON.stringify({ [field]: e.value }, null, 2));
+    out(o.json, { ok: true, target: o.to, format: r.hash.format, [c.field]: e.value }, JSON.stringify({ [c.field]: e.value }, null, 2));
   });
 }

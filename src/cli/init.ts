@@ -1,6 +1,7 @@
 import { access, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { exampleConfig } from '../config/example.ts';
+import { isTargetKindName, targetKindNames } from '../targets/registry.ts';
 import { EXIT } from './exit-codes.ts';
 
 export function registerInitCommand(program: Command): void {
@@ -8,11 +9,11 @@ export function registerInitCommand(program: Command): void {
     .command('init')
     .description('write a commented migration.yaml to start from')
     .option('-o, --output <file>', 'where to write it', 'migration.yaml')
-    .option('--target <kind>', 'cidaas or cloudentity', 'cidaas')
+    .option('--target <kind>', targetKindNames.join(' or '), targetKindNames[0])
     .option('--force', 'overwrite an existing file')
     .action(async (opts: { output: string; target: string; force?: boolean }) => {
-      if (opts.target !== 'cidaas' && opts.target !== 'cloudentity') {
-        process.stderr.write(`--target must be cidaas or cloudentity, not ${opts.target}\n`);
+      if (!isTargetKindName(opts.target)) {
+        process.stderr.write(`--target must be ${targetKindNames.join(' or ')}, not ${opts.target}\n`);
         process.exitCode = EXIT.usage;
         return;
       }

@@ -1,7 +1,4 @@
-import type { TargetConfig } from '../config/target.ts';
-import { CidaasAdapter } from './cidaas/adapter.ts';
-import { CloudentityAdapter } from './cloudentity/adapter.ts';
-import { withRedactedReasons } from './common/redacting-target.ts';
+import { targetKind, type RegisteredTargetConfig } from './registry.ts';
 import type { Target } from './target.ts';
 
 export * from './target.ts';
@@ -16,11 +13,9 @@ export { cloudentityUserId } from './cloudentity/ids.ts';
  * The production adapter for a target config. Nothing is contacted until the first call (or `open()`).
  * Every reason and error it gives back is redacted (common/redacting-target.ts): vendors echo requests.
  */
-export function createTarget(config: TargetConfig): Target {
-  switch (config.kind) {
-    case 'cidaas':
-      return withRedactedReasons(new CidaasAdapter(config), [config.clientSecret]);
-    case 'cloudentity':
-      return withRedactedReasons(new CloudentityAdapter(config), [config.clientSecret]);
-  }
+export function createTarget(config: RegisteredTargetConfig): Target {
+  // The descriptor is the one of config.kind, so its `create` takes this config; TypeScript cannot
+  // follow that link through the registry's union, hence the widening.
+  const create = targetKind(config.kind).create as (c: RegisteredTargetConfig) => Target;
+  return create(config);
 }

@@ -1,3 +1,4 @@
+import { targetKind } from '../targets/registry.ts';
 import type { VerifyDependencies } from './dependencies.ts';
 import type { VerifyStore, VerifyState } from './store.ts';
 
@@ -6,7 +7,8 @@ export type RunState = VerifyState & { runId: number; population: number; passwo
 
 function stateKey(deps: VerifyDependencies): string {
   const t = deps.config.target;
-  const where = t.kind === 'cloudentity' ? `${t.tenantId}/${t.poolId}` : '';
+  // The descriptor is the one of t.kind, so it takes this config (see createTarget).
+  const where = (targetKind(t.kind).verifyScope as (c: typeof t) => string)(t);
   return `${t.kind}|${t.baseUrl}|${where}|${deps.sample !== undefined ? `sample:${deps.sample}` : 'full'}`;
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CidaasTarget } from '../../src/config/target.ts';
+import { CidaasTarget } from '../../src/targets/cidaas/config.ts';
 import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import { SqliteInbox } from '../../src/ledger/inbox/sqlite.ts';
 import { createMapper } from '../../src/mapping/index.ts';

@@ -1,6 +1,6 @@
 import { hashSync } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CidaasTarget } from '../../src/config/target.ts';
+import { CidaasTarget } from '../../src/targets/cidaas/config.ts';
 import { startCidaasEmulator } from '../../src/emulators/cidaas/index.ts';
 import type { CidaasEmulatorHandle, CidaasEmulatorInput } from '../../src/emulators/cidaas/index.ts';
 import { identify } from '../../src/hashes/index.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CidaasTarget } from '../../src/config/target.ts';
+import { CidaasTarget } from '../../src/targets/cidaas/config.ts';
 import { buildCidaasEntity } from '../../src/targets/cidaas/payload.ts';
 import {
   outcomesFromStates,

@@ -1,7 +1,7 @@
 import { hashSync } from '@node-rs/bcrypt';
 import type { ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CloudentityTarget } from '../../src/config/target.ts';
+import { CloudentityTarget } from '../../src/targets/cloudentity/config.ts';
 import { startCloudentityEmulator } from '../../src/emulators/cloudentity/index.ts';
 import type {
   CloudentityEmulatorHandle,

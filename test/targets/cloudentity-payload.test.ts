@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ValidateFunction } from 'ajv';
-import { CloudentityTarget } from '../../src/config/target.ts';
+import { CloudentityTarget } from '../../src/targets/cloudentity/config.ts';
 import { encodeForCloudentity } from '../../src/targets/cloudentity/wire/hash.ts';
 import { buildUserEntry, cePayload, encodeEntry, tenantDump, tenantDumpText } from '../../src/targets/cloudentity/payload.ts';
 import type { BuildContext } from '../../src/targets/cloudentity/payload.ts';

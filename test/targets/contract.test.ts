@@ -1,4 +1,5 @@
-import { CidaasTarget, CloudentityTarget } from '../../src/config/target.ts';
+import { CidaasTarget } from '../../src/targets/cidaas/config.ts';
+import { CloudentityTarget } from '../../src/targets/cloudentity/config.ts';
 import { startCidaasEmulator } from '../../src/emulators/cidaas/index.ts';
 import { startCloudentityEmulator } from '../../src/emulators/cloudentity/index.ts';
 import { createTarget } from '../../src/targets/index.ts';

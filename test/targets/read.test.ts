@@ -1,6 +1,7 @@
 import { hashSync } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CidaasTarget, CloudentityTarget } from '../../src/config/target.ts';
+import { CidaasTarget } from '../../src/targets/cidaas/config.ts';
+import { CloudentityTarget } from '../../src/targets/cloudentity/config.ts';
 import { startCidaasEmulator, type CidaasEmulatorHandle } from '../../src/emulators/cidaas/index.ts';
 import { startCloudentityEmulator, type CloudentityEmulatorHandle } from '../../src/emulators/cloudentity/index.ts';
 import { identify } from '../../src/hashes/index.ts';

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CidaasTarget, CloudentityTarget } from '../../src/config/target.ts';
+import { CidaasTarget } from '../../src/targets/cidaas/config.ts';
+import { CloudentityTarget } from '../../src/targets/cloudentity/config.ts';
 import { identify } from '../../src/hashes/index.ts';
 import { TargetAuthError, TargetConfigError, createTarget, type Target } from '../../src/targets/index.ts';
 import type { Outcome } from '../../src/model/index.ts';

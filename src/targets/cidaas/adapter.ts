@@ -1,4 +1,4 @@
-import type { CidaasTargetConfig } from '../../config/target.ts';
+import type { CidaasTargetConfig } from './config.ts';
 import { HttpClient } from '../../delivery/http-client.ts';
 import type { HttpResponse } from '../../delivery/http-client.ts';
 import { clientCredentials } from '../../delivery/oauth-client-credentials.ts';

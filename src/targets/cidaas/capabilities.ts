@@ -1,4 +1,4 @@
-import type { CidaasTargetConfig } from '../../config/target.ts';
+import type { CidaasTargetConfig } from './config.ts';
 import type { TargetCapabilities } from '../target.ts';
 
 /** Hard limit of `POST /users-srv/user/bulk` (413 above it; contracts/cidaas.md §0). */

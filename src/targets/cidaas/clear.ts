@@ -1,4 +1,4 @@
-import type { CidaasTargetConfig } from '../../config/target.ts';
+import type { CidaasTargetConfig } from './config.ts';
 import type { RemovedField } from '../../model/removed.ts';
 import type { CidaasIdentity, CidaasUserEntity } from './types.ts';
 

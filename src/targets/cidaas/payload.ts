@@ -1,4 +1,4 @@
-import type { CidaasTargetConfig } from '../../config/target.ts';
+import type { CidaasTargetConfig } from './config.ts';
 import { planPassword as planHash, type HashAcceptance } from '../../hashes/plan.ts';
 import { cidaasHashAcceptance, type CidaasPasswordHashInfo } from './wire/hash.ts';
 import { isPasswordHash } from '../../model/index.ts';

@@ -1,4 +1,4 @@
-import type { CidaasTargetConfig } from '../../config/target.ts';
+import type { CidaasTargetConfig } from './config.ts';
 import type { User } from '../../model/index.ts';
 import { plural, probeToken, readSetup, scopeProblems, UsageCounter, valueKind, type ScopeNeed } from '../common/preflight.ts';
 import type { TargetSession } from '../common/session.ts';

@@ -1,4 +1,4 @@
-import type { CloudentityTargetConfig } from '../../config/target.ts';
+import type { CloudentityTargetConfig } from './config.ts';
 import { HttpClient } from '../../delivery/http-client.ts';
 import type { HttpResponse } from '../../delivery/http-client.ts';
 import { clientCredentials } from '../../delivery/oauth-client-credentials.ts';

@@ -1,4 +1,4 @@
-import type { CloudentityTargetConfig } from '../../config/target.ts';
+import type { CloudentityTargetConfig } from './config.ts';
 import type { TargetCapabilities } from '../target.ts';
 
 /** "≤ 100 users per batch" (SecureAuth migration guide, contracts/cloudentity.md §3.1). */

@@ -1,4 +1,4 @@
-import type { CloudentityTargetConfig } from '../../config/target.ts';
+import type { CloudentityTargetConfig } from './config.ts';
 import { randomBytes } from 'node:crypto';
 import { planPassword as planHash, type HashAcceptance } from '../../hashes/plan.ts';
 import { cloudentityTotp } from './totp.ts';

@@ -1,4 +1,4 @@
-import type { CloudentityTargetConfig } from '../../config/target.ts';
+import type { CloudentityTargetConfig } from './config.ts';
 import type { User } from '../../model/index.ts';
 import { isPasswordHash } from '../../model/index.ts';
 import { plural, probeToken, readSetup, scopeProblems, UsageCounter, valueKind } from '../common/preflight.ts';

@@ -1,4 +1,4 @@
-import type { CloudentityTargetConfig } from '../../config/target.ts';
+import type { CloudentityTargetConfig } from './config.ts';
 import type { User } from '../../model/index.ts';
 import { answered, parseBody } from '../common/read.ts';
 import type { TargetSession } from '../common/session.ts';
