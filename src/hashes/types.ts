@@ -1,11 +1,27 @@
-import type { PasswordSpec } from '../config/mapping.ts';
 import type { PasswordHash } from '../model/index.ts';
 
 /**
- * What the config says about a stored hash that is not self-describing. `salt` is the salt VALUE
+ * What the config says about a stored hash that is not self-describing (the fields of
+ * `mapping.password` that hashes read; spelled out here so hashes/ does not import config/). `salt` is the salt VALUE
  * (the caller has already read the configured salt column).
  */
-export type HashHint = Partial<Omit<PasswordSpec, 'from'>>;
+export interface HashHint {
+  /** `auto` (self-describing formats only) or a format name (`mapping.password.format`). */
+  format?: string;
+  salt?: string;
+  saltEncoding?: 'utf8' | 'hex' | 'base64';
+  saltPosition?: 'prefix' | 'suffix';
+  /** Encoding of a bare digest. */
+  encoding?: 'hex' | 'base64';
+  /** Whose conventions decide strings two systems write alike (`kratos`: pbkdf2-sha224/384 are SHA3). */
+  dialect?: 'kratos';
+  iterations?: number;
+  /** HMAC key. */
+  key?: string;
+  keyEncoding?: 'utf8' | 'hex' | 'base64';
+  /** Firebase project parameters. */
+  firebase?: { signerKey: string; saltSeparator: string; rounds: number; memCost: number };
+}
 
 /** A hash in a target's shape, or why the target cannot take it. */
 export type EncodeResult<T> = { ok: true; value: T } | { ok: false; reason: string };
