@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { buildReport } from '../observe/report.ts';
-import { renderReportHtml } from '../observe/report-html.ts';
+import { buildReport } from '../report/build.ts';
+import { renderReportHtml } from '../report/html.ts';
 import { openContext } from './context.ts';
 
 export function registerReportCommand(program: Command): void {

@@ -1,4 +1,4 @@
-import type { MigrationReport, ThroughputPoint } from './report.ts';
+import type { MigrationReport, ThroughputPoint } from './build.ts';
 
 const esc = (v: unknown): string =>
   String(v).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
