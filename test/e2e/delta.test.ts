@@ -28,7 +28,8 @@ const CREDENTIALS = '  clientId: ${E2E_CLIENT_ID}\n  clientSecret: ${E2E_CLIENT_
 const env = { E2E_CLIENT_ID: client.clientId, E2E_CLIENT_SECRET: client.clientSecret };
 
 /** Which lines (0-based user index) change, leave, in the delta: spread over the whole export. */
-const changedAt = (i: number) => i % Math.floor(USERS / CHANGED) === 7 && i < Math.floor(USERS / CHANGED) * CHANGED;
+const changedAt = (i: number) =>
+  i % Math.floor(USERS / CHANGED) === 7 && i < Math.floor(USERS / CHANGED) * CHANGED;
 const removedAt = (i: number) => i % Math.floor(USERS / REMOVED) === 3;
 
 function config(csvPath: string, target: string): string {
@@ -52,13 +53,57 @@ async function writeDelta(full: string, out: string): Promise<void> {
   const template = lines[0] as string;
   for (let k = 0; k < ADDED; k++) {
     const i = USERS + k;
-    kept.push(template.replace(/^r0,user\.0@/, `r${i},user.${i}@`).replace(',+491710000000,', `,+4917${10_000_000 + i},`).replace(',Given0,', `,Given${i},`).replace(',C-0,', `,C-${i},`));
+    kept.push(
+      template
+        .replace(/^r0,user\.0@/, `r${i},user.${i}@`)
+        .replace(',+491710000000,', `,+4917${10_000_000 + i},`)
+        .replace(',Given0,', `,Given${i},`)
+        .replace(',C-0,', `,C-${i},`),
+    );
   }
   await writeFile(out, `${header}\n${kept.join('\n')}\n`);
 }
 
 function summaryOf(stdout: string): RunSummary {
   return JSON.parse(stdout) as RunSummary;
+}
+
+/**
+ * Loads the whole export, then runs the delta with deletes: checks what the summary says against
+ * the calls the emulator counted on its bulk route and its delete route.
+ */
+async function loadThenDelta(
+  o: {
+    file: string;
+    csv: string;
+    fullCsv: string;
+    stored: () => number;
+    byRoute: () => Record<string, number>;
+    bulkRoute: string;
+    deleteRoute: string;
+  },
+  expected: { changed: number; removed: number; maxBulkCalls: number },
+): Promise<void> {
+  const first = await runCli(['run', '-c', o.file, '--json'], env);
+  expect(first.code, first.stderr).toBe(0);
+  expect(o.stored()).toBe(USERS);
+
+  await writeDelta(o.fullCsv, o.csv);
+  const before = o.byRoute();
+  const delta = await runCli(['run', '-c', o.file, '--deletes', '--json'], env);
+  expect(delta.code, delta.stderr).toBe(0);
+  const after = o.byRoute();
+  const calls = (route: string) => (after[route] ?? 0) - (before[route] ?? 0);
+  const bulk = calls(o.bulkRoute);
+  const deletes = calls(o.deleteRoute);
+  const s = summaryOf(delta.stdout);
+  expect(s.delivered.updated).toBe(expected.changed);
+  expect(s.delivered.created).toBe(ADDED);
+  expect(s.delivered.deleted).toBe(expected.removed);
+  expect(bulk).toBeLessThanOrEqual(expected.maxBulkCalls);
+  expect(deletes).toBe(expected.removed);
+  // The summary counts every call the target got, each DELETE included.
+  expect(s.delivered.calls).toBe(bulk + deletes);
 }
 
 describe('a delta of a 50k-user export (real CLI processes)', () => {
@@ -73,13 +118,17 @@ describe('a delta of a 50k-user export (real CLI processes)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const changed = Array.from({ length: USERS }, (_, i) => i).filter((i) => changedAt(i) && !removedAt(i)).length;
+  const changed = Array.from({ length: USERS }, (_, i) => i).filter(
+    (i) => changedAt(i) && !removedAt(i),
+  ).length;
   const removed = Array.from({ length: USERS }, (_, i) => i).filter(removedAt).length;
   const maxBulkCalls = Math.ceil((changed + ADDED) / BATCH) + 2;
 
   it(`cidaas: ${changed} changed and ${ADDED} new users go in at most ${maxBulkCalls} bulk calls, ${removed} deletes are ${removed} calls`, async () => {
     const emulator = await startCidaasEmulator({
-      clients: [{ ...client, scopes: ['cidaas:bulk_user_create', 'cidaas:users_delete'], migrationMode: true }],
+      clients: [
+        { ...client, scopes: ['cidaas:bulk_user_create', 'cidaas:users_delete'], migrationMode: true },
+      ],
       customFields: { customer_no: { type: 'string' } },
       faults: { latencyMs: 5 },
     });
@@ -90,28 +139,23 @@ describe('a delta of a 50k-user export (real CLI processes)', () => {
       const file = path.join(work, 'migration.yaml');
       await writeFile(
         file,
-        config(csv, `target:\n  kind: cidaas\n  baseUrl: ${emulator.url}\n${CREDENTIALS}  batchSize: ${BATCH}`),
+        config(
+          csv,
+          `target:\n  kind: cidaas\n  baseUrl: ${emulator.url}\n${CREDENTIALS}  batchSize: ${BATCH}`,
+        ),
       );
-      const first = await runCli(['run', '-c', file, '--json'], env);
-      expect(first.code, first.stderr).toBe(0);
-      expect(emulator.users()).toHaveLength(USERS);
-
-      await writeDelta(fullCsv, csv);
-      const before = emulator.stats().byRoute;
-      const delta = await runCli(['run', '-c', file, '--deletes', '--json'], env);
-      expect(delta.code, delta.stderr).toBe(0);
-      const after = emulator.stats().byRoute;
-      const calls = (route: string) => (after[route] ?? 0) - (before[route] ?? 0);
-      const bulk = calls('POST /users-srv/user/bulk');
-      const deletes = calls('DELETE /users-srv/user/purge/:sub');
-      const s = summaryOf(delta.stdout);
-      expect(s.delivered.updated).toBe(changed);
-      expect(s.delivered.created).toBe(ADDED);
-      expect(s.delivered.deleted).toBe(removed);
-      expect(bulk).toBeLessThanOrEqual(maxBulkCalls);
-      expect(deletes).toBe(removed);
-      // The summary counts every call the target got, each DELETE included.
-      expect(s.delivered.calls).toBe(bulk + deletes);
+      await loadThenDelta(
+        {
+          file,
+          csv,
+          fullCsv,
+          stored: () => emulator.users().length,
+          byRoute: () => emulator.stats().byRoute,
+          bulkRoute: 'POST /users-srv/user/bulk',
+          deleteRoute: 'DELETE /users-srv/user/purge/:sub',
+        },
+        { changed, removed, maxBulkCalls },
+      );
 
       expect(emulator.users()).toHaveLength(USERS - removed + ADDED);
       const byId = new Map(emulator.users().map((u) => [u.sub, u]));
@@ -144,25 +188,18 @@ describe('a delta of a 50k-user export (real CLI processes)', () => {
           `target:\n  kind: cloudentity\n  baseUrl: ${emulator.url}\n${CREDENTIALS}  tenantId: acme\n  poolId: customers\n  namespace: ${NAMESPACE}\n  batchSize: ${BATCH}`,
         ),
       );
-      const first = await runCli(['run', '-c', file, '--json'], env);
-      expect(first.code, first.stderr).toBe(0);
-      expect(emulator.dump().users).toHaveLength(USERS);
-
-      await writeDelta(fullCsv, csv);
-      const before = emulator.stats().byRoute;
-      const delta = await runCli(['run', '-c', file, '--deletes', '--json'], env);
-      expect(delta.code, delta.stderr).toBe(0);
-      const after = emulator.stats().byRoute;
-      const calls = (route: string) => (after[route] ?? 0) - (before[route] ?? 0);
-      const imports = calls('PUT /api/identity/:tid/configuration');
-      const deletes = calls('DELETE /api/identity/:tid/system/pools/:ipID/users/:userID');
-      const s = summaryOf(delta.stdout);
-      expect(s.delivered.updated).toBe(changed);
-      expect(s.delivered.created).toBe(ADDED);
-      expect(s.delivered.deleted).toBe(removed);
-      expect(imports).toBeLessThanOrEqual(maxBulkCalls);
-      expect(deletes).toBe(removed);
-      expect(s.delivered.calls).toBe(imports + deletes);
+      await loadThenDelta(
+        {
+          file,
+          csv,
+          fullCsv,
+          stored: () => emulator.dump().users.length,
+          byRoute: () => emulator.stats().byRoute,
+          bulkRoute: 'PUT /api/identity/:tid/configuration',
+          deleteRoute: 'DELETE /api/identity/:tid/system/pools/:ipID/users/:userID',
+        },
+        { changed, removed, maxBulkCalls },
+      );
 
       const dump = emulator.dump();
       expect(dump.users).toHaveLength(USERS - removed + ADDED);
@@ -170,7 +207,10 @@ describe('a delta of a 50k-user export (real CLI processes)', () => {
       for (let i = 0; i < USERS; i++) {
         const u = byId.get(cloudentityUserId(`r${i}`, NAMESPACE));
         if (removedAt(i)) expect(u, `r${i} left the source`).toBeUndefined();
-        else expect((u?.payload as Record<string, unknown> | undefined)?.['given_name']).toBe(changedAt(i) ? `Changed${i}` : `Given${i}`);
+        else
+          expect((u?.payload as Record<string, unknown> | undefined)?.['given_name']).toBe(
+            changedAt(i) ? `Changed${i}` : `Given${i}`,
+          );
       }
     } finally {
       await emulator.close();
